@@ -1,0 +1,71 @@
+/**
+ * Provider accounts: credentials are sealed at rest and opened only here. Parsed credentials
+ * (key objects) are cached per account id, because parsing PEM on every call is the most
+ * expensive part of a provider call after the network.
+ */
+import { PaygateError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import type { Connector, ConnectorContext } from '../connectors/types.js';
+import type { ProviderAccountRow } from '../infra/db/schema.js';
+import type { AppContext } from './context.js';
+import { connectorFor } from './connectors.js';
+
+export interface LoadedAccount {
+  row: ProviderAccountRow;
+  connector: Connector<unknown>;
+  credentials: unknown;
+}
+
+const cache = new WeakMap<AppContext, Map<string, LoadedAccount>>();
+
+export async function loadAccount(ctx: AppContext, id: string): Promise<LoadedAccount | undefined> {
+  let perCtx = cache.get(ctx);
+  if (!perCtx) cache.set(ctx, (perCtx = new Map()));
+  const hit = perCtx.get(id);
+  if (hit) return hit;
+  const row = await ctx.db.selectFrom('provider_accounts').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) return undefined;
+  const connector = connectorFor(row.provider);
+  if (!connector) return undefined;
+  const credentials = connector.parseCredentials(JSON.parse(ctx.vault.open(row.credentials_enc, `provider_account:${row.id}`)));
+  const loaded = { row, connector, credentials };
+  perCtx.set(id, loaded);
+  return loaded;
+}
+
+export function connectorContext(ctx: AppContext, acc: LoadedAccount): ConnectorContext<unknown> {
+  return {
+    credentials: acc.credentials,
+    baseUrl: acc.row.base_url.replace(/\/$/, ''),
+    notifyUrl: `${ctx.publicUrl()}/notify/${acc.row.provider}/${acc.row.id}`,
+    now: new Date(ctx.now()),
+  };
+}
+
+export interface NewProviderAccount {
+  provider: string;
+  mode: 'sandbox' | 'live';
+  base_url: string;
+  credentials: Record<string, unknown>;
+  daily_limit?: number | null;
+}
+
+export async function createProviderAccount(ctx: AppContext, merchantId: string, input: NewProviderAccount): Promise<ProviderAccountRow> {
+  const connector = connectorFor(input.provider);
+  if (!connector) throw new PaygateError('PAYMENT.METHOD_UNAVAILABLE', `provider ${input.provider} is not available in this build`, { field: 'provider' });
+  // Validate before sealing: a typo in a PEM should fail now, not at the first payment.
+  connector.parseCredentials(input.credentials);
+  const now = ctx.now();
+  const id = newId('pa', now);
+  const row: ProviderAccountRow = {
+    id, merchant_id: merchantId, provider: input.provider, mode: input.mode, base_url: input.base_url.replace(/\/$/, ''),
+    credentials_enc: ctx.vault.seal(JSON.stringify(input.credentials), `provider_account:${id}`),
+    daily_limit: input.daily_limit ?? null, created_at: now,
+  };
+  await ctx.db.insertInto('provider_accounts').values(row).execute();
+  return row;
+}
+
+export function providerAccountToApi(r: ProviderAccountRow) {
+  return { id: r.id, object: 'provider_account' as const, merchant_id: r.merchant_id, provider: r.provider, mode: r.mode, base_url: r.base_url, daily_limit: r.daily_limit, created_at: new Date(r.created_at).toISOString() };
+}

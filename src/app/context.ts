@@ -1,0 +1,27 @@
+/**
+ * The ports the use cases run against. Built once by the composition root (src/runtime.ts);
+ * tests build their own with a fresh database.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../infra/config.js';
+import type { Db, DbHandle } from '../infra/db/index.js';
+import type { Vault } from '../infra/crypto/vault.js';
+import type { Transport } from '../infra/http/transport.js';
+import type { Metrics } from '../infra/metrics.js';
+
+export interface AppContext {
+  readonly config: Readonly<Config>;
+  readonly dbh: DbHandle;
+  readonly db: Db;
+  readonly vault: Vault;
+  readonly transport: Transport;
+  readonly metrics: Metrics;
+  readonly log: FastifyBaseLogger;
+  /** Known after listen (PORT=0 in tests), hence a function. */
+  publicUrl(): string;
+  now(): number;
+  /** Multiplies every scheduled delay (polls, retries); 1 in production, small in tests. */
+  readonly timeScale: number;
+  /** Wake the job worker: work due now was just committed. */
+  kickJobs(): void;
+}

@@ -1,0 +1,71 @@
+/**
+ * Inbound provider notifications. Order of trust: the account must exist, the connector
+ * verifies the signature and account id over the raw body, the order must be one this
+ * account created, and the amount and currency must equal the payment's. Only then is the
+ * observation applied — in the same transaction as the notification record — and only
+ * after commit does the provider get its "success". Every notification is recorded
+ * (masked), accepted or not, and counted.
+ */
+import { newId } from '../domain/ids.js';
+import type { ErrorCode } from '../domain/errors.js';
+import type { InboundNotification, NotificationAck } from '../connectors/types.js';
+import type { AppContext } from './context.js';
+import { connectorContext, loadAccount } from './accounts.js';
+import { observePayment } from './payment-transitions.js';
+import { connectorFor } from './connectors.js';
+import { maskRaw } from './mask.js';
+
+export interface NotificationOutcome {
+  ack: NotificationAck;
+  verdict: 'accepted' | 'duplicate' | 'rejected';
+  code?: ErrorCode;
+  message?: string;
+}
+
+export async function handleNotification(ctx: AppContext, provider: string, accountId: string, inbound: InboundNotification): Promise<NotificationOutcome> {
+  const connector = connectorFor(provider);
+  const reject = async (code: ErrorCode, message: string, extra: { notificationId?: string; paymentId?: string } = {}): Promise<NotificationOutcome> => {
+    await record(ctx, { provider, accountId, verdict: 'rejected', code, raw: inbound.rawBody, ...extra }).catch((err: unknown) => ctx.log.error({ err }, 'could not record rejected notification'));
+    ctx.metrics.notifications.inc({ provider, verdict: 'rejected' });
+    ctx.log.warn({ provider, provider_account_id: accountId, code, reason: message }, 'notification rejected');
+    return { ack: connector ? connector.notificationAck(false) : { status: 404, contentType: 'text/plain', body: 'fail' }, verdict: 'rejected', code, message };
+  };
+  if (!connector) return reject('NOTIFY.UNKNOWN_ACCOUNT', `unknown provider ${provider}`);
+  const acc = await loadAccount(ctx, accountId);
+  if (!acc || acc.row.provider !== provider) return reject('NOTIFY.UNKNOWN_ACCOUNT', `no ${provider} account ${accountId}`);
+
+  const v = acc.connector.verifyNotification(connectorContext(ctx, acc), inbound);
+  if (!v.ok) return reject(v.code, v.message);
+
+  const attempt = await ctx.db.selectFrom('attempts').selectAll().where('provider_account_id', '=', accountId).where('provider_reference', '=', v.reference).executeTakeFirst();
+  if (!attempt) return reject('NOTIFY.UNKNOWN_ORDER', `order ${v.reference} was not created by account ${accountId}`, { notificationId: v.notificationId });
+  const payment = await ctx.db.selectFrom('payments').selectAll().where('id', '=', attempt.payment_id).executeTakeFirstOrThrow();
+  if (v.amount !== payment.amount || v.currency !== payment.currency) {
+    return reject('NOTIFY.AMOUNT_MISMATCH', `notified ${v.amount} ${v.currency}, payment ${payment.id} is ${payment.amount} ${payment.currency}`, { notificationId: v.notificationId, paymentId: payment.id });
+  }
+
+  const changed = await ctx.db.transaction().execute(async (trx) => {
+    const r = await observePayment(ctx, {
+      paymentId: payment.id, attemptId: attempt.id, observed: v.status, source: 'notification',
+      ...(v.providerTransactionId ? { providerTransactionId: v.providerTransactionId } : {}),
+    }, trx);
+    await record(ctx, { provider, accountId, verdict: r.changed ? 'accepted' : 'duplicate', raw: inbound.rawBody, notificationId: v.notificationId, paymentId: payment.id }, trx);
+    return r.changed;
+  });
+  if (changed) ctx.kickJobs();
+  const verdict = changed ? 'accepted' : 'duplicate';
+  ctx.metrics.notifications.inc({ provider, verdict });
+  return { ack: acc.connector.notificationAck(true), verdict };
+}
+
+interface RecordInput {
+  provider: string; accountId: string; verdict: string; code?: ErrorCode; raw: string; notificationId?: string; paymentId?: string;
+}
+
+async function record(ctx: AppContext, r: RecordInput, trx: Pick<AppContext['db'], 'insertInto'> = ctx.db): Promise<void> {
+  const now = ctx.now();
+  await trx.insertInto('notifications').values({
+    id: newId('ntf', now), provider: r.provider, provider_account_id: r.accountId.slice(0, 64), notification_id: r.notificationId ?? null,
+    payment_id: r.paymentId ?? null, verdict: r.verdict, error_code: r.code ?? null, raw: maskRaw(r.raw.slice(0, 16_384)), received_at: now,
+  }).execute();
+}

@@ -1,0 +1,80 @@
+/**
+ * Applying what Paygate learned about a payment (notification, poll, close, expiry) goes
+ * through observePayment: lock the payment row, ask the state table, write the new status,
+ * the attempt's status, the event and its deliveries — all in one transaction. Concurrent
+ * observers of the same payment (50 duplicate notifications, a poll racing a notify) are
+ * serialised by the row lock (PostgreSQL) or the single writer (SQLite), and the
+ * conditional update on the old status is a second guard.
+ */
+import { nextPaymentStatus, paymentEventFor, isTerminal, type PaymentObservation, type PaymentStatus } from '../domain/payment-state.js';
+import type { Tx } from '../infra/db/index.js';
+import type { PaymentRow } from '../infra/db/schema.js';
+import type { AppContext } from './context.js';
+import { recordEvent } from './outbox.js';
+import { paymentToApi } from './representations.js';
+
+export async function lockPayment(ctx: AppContext, trx: Tx, id: string): Promise<PaymentRow | undefined> {
+  const q = trx.selectFrom('payments').selectAll().where('id', '=', id);
+  return (ctx.dbh.supportsRowLocks ? q.forUpdate() : q).executeTakeFirst();
+}
+
+export interface Observation {
+  paymentId: string;
+  attemptId?: string;
+  observed: PaymentObservation;
+  providerTransactionId?: string;
+  /** Why: "notification", "poll", "cancel", "expiry" … kept in logs. */
+  source: string;
+}
+
+export interface ObservationResult {
+  changed: boolean;
+  from: PaymentStatus;
+  to: PaymentStatus;
+}
+
+export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: Tx): Promise<ObservationResult> {
+  const run = async (trx: Tx): Promise<ObservationResult> => {
+    const payment = await lockPayment(ctx, trx, obs.paymentId);
+    if (!payment) throw new Error(`payment ${obs.paymentId} vanished`);
+    const now = ctx.now();
+    const from = payment.status as PaymentStatus;
+    const next = nextPaymentStatus(from, obs.observed);
+
+    // The attempt mirrors what the provider said; a success is recorded on it even when the
+    // payment becomes `conflict`, because the money was taken on that attempt.
+    if (obs.attemptId && (next !== null || obs.observed === 'succeeded')) {
+      await trx
+        .updateTable('attempts')
+        .set({ status: obs.observed, updated_at: now, ...(obs.providerTransactionId ? { provider_transaction_id: obs.providerTransactionId } : {}) })
+        .where('id', '=', obs.attemptId)
+        .where('status', '!=', 'succeeded')
+        .execute();
+    }
+    if (next === null) return { changed: false, from, to: from };
+
+    const updated = await trx
+      .updateTable('payments')
+      .set({ status: next, updated_at: now })
+      .where('id', '=', payment.id)
+      .where('status', '=', from)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) throw new Error(`payment ${payment.id} changed under a lock`);
+
+    const type = paymentEventFor(next);
+    if (type) {
+      const attempts = await trx.selectFrom('attempts').selectAll().where('payment_id', '=', payment.id).orderBy('id').execute();
+      const snapshot = paymentToApi({ ...payment, status: next, updated_at: now }, attempts, ctx.publicUrl());
+      await recordEvent(trx, { merchantId: payment.merchant_id, type, objectId: payment.id, data: snapshot }, now);
+    }
+    if (isTerminal(next)) {
+      // Nothing left to poll or expire; leave the jobs table lean.
+      await trx.deleteFrom('jobs').where('kind', 'in', ['poll_attempt', 'expire_payment']).where('ref_id', 'in', [payment.id, obs.attemptId ?? '']).where('locked_by', 'is', null).execute();
+    }
+    ctx.metrics.paymentTransitions.inc({ provider: payment.provider, status: next });
+    return { changed: true, from, to: next };
+  };
+  const result = trxIn ? await run(trxIn) : await ctx.db.transaction().execute(run);
+  if (result.changed && !trxIn) ctx.kickJobs();
+  return result;
+}

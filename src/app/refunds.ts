@@ -1,0 +1,108 @@
+/**
+ * Refunds. The refundable check and the insert of the pending refund happen in one
+ * transaction holding the payment row lock, so 20 concurrent partial refunds can never
+ * reserve more than was paid. The provider call happens after commit, with the refund id
+ * as the provider's idempotency key (Alipay out_request_no), so a retry never refunds twice.
+ */
+import { PaygateError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { nextRefundStatus, refundableAmount, type RefundStatus } from '../domain/refund-state.js';
+import type { RefundRow } from '../infra/db/schema.js';
+import { enqueue } from '../infra/jobs/queue.js';
+import type { RefundInput, RefundResult } from '../connectors/types.js';
+import type { AppContext } from './context.js';
+import { connectorContext, loadAccount } from './accounts.js';
+import { callProvider } from './provider-call.js';
+import { lockPayment } from './payment-transitions.js';
+import { recordEvent } from './outbox.js';
+import { refundToApi } from './representations.js';
+import { REFUND_SYNC_DELAYS_S } from './schedule.js';
+
+export type RefundApi = ReturnType<typeof refundToApi>;
+
+export async function createRefund(ctx: AppContext, merchantId: string, input: { payment_id: string; amount?: number | undefined; reason?: string | undefined }): Promise<RefundApi> {
+  const now = ctx.now();
+  const refund = await ctx.db.transaction().execute(async (trx) => {
+    const payment = await lockPayment(ctx, trx, input.payment_id);
+    if (!payment || payment.merchant_id !== merchantId) throw new PaygateError('PAYMENT.NOT_FOUND', `no payment ${input.payment_id}`, { field: 'payment_id' });
+    if (payment.status !== 'succeeded' && payment.status !== 'conflict') {
+      throw new PaygateError('REFUND.PAYMENT_NOT_REFUNDABLE', `payment ${payment.id} is ${payment.status}; only succeeded payments can be refunded`);
+    }
+    const existing = await trx.selectFrom('refunds').select(['amount', 'status']).where('payment_id', '=', payment.id).execute();
+    const refundable = refundableAmount(payment.amount, existing.map((r) => ({ amount: r.amount, status: r.status as RefundStatus })));
+    const amount = input.amount ?? refundable;
+    if (amount <= 0 || amount > refundable) {
+      throw new PaygateError('REFUND.AMOUNT_EXCEEDS_REFUNDABLE', `at most ${refundable} can still be refunded on ${payment.id} (pending and succeeded refunds count)`, { field: 'amount', details: { refundable } });
+    }
+    const attempt = await trx.selectFrom('attempts').selectAll().where('payment_id', '=', payment.id).where('status', '=', 'succeeded').orderBy('id', 'desc').executeTakeFirst();
+    if (!attempt) throw new PaygateError('REFUND.PAYMENT_NOT_REFUNDABLE', `payment ${payment.id} has no paid attempt`);
+    const id = newId('re', now);
+    const row: RefundRow = {
+      id, merchant_id: merchantId, payment_id: payment.id, attempt_id: attempt.id, amount, currency: payment.currency,
+      status: 'pending', reason: input.reason ?? null, provider_reference: id, provider_refund_id: null, failure_reason: null,
+      created_at: now, updated_at: now,
+    };
+    await trx.insertInto('refunds').values(row).execute();
+    // If this process dies before the provider answers, the sync job submits again (same out_request_no).
+    await enqueue(trx, { kind: 'sync_refund', refId: id, runAt: now + REFUND_SYNC_DELAYS_S[0]! * 1000 * ctx.timeScale, payload: { n: 0, phase: 'submit' } }, now);
+    return row;
+  });
+  await submitRefund(ctx, refund.id, 'submit');
+  const after = await ctx.db.selectFrom('refunds').selectAll().where('id', '=', refund.id).executeTakeFirstOrThrow();
+  return refundToApi(after);
+}
+
+/** Sends the refund (or asks about it) and applies the answer. Returns the refund's status afterwards. */
+export async function submitRefund(ctx: AppContext, refundId: string, phase: 'submit' | 'query'): Promise<RefundStatus> {
+  const refund = await ctx.db.selectFrom('refunds').selectAll().where('id', '=', refundId).executeTakeFirst();
+  if (!refund) return 'failed';
+  if (refund.status !== 'pending') return refund.status as RefundStatus;
+  const attempt = await ctx.db.selectFrom('attempts').selectAll().where('id', '=', refund.attempt_id).executeTakeFirstOrThrow();
+  const acc = await loadAccount(ctx, attempt.provider_account_id);
+  if (!acc) return 'pending';
+  const cctx = connectorContext(ctx, acc);
+  const input: RefundInput = { reference: attempt.provider_reference, refundReference: refund.provider_reference, amount: refund.amount, currency: refund.currency, ...(refund.reason ? { reason: refund.reason } : {}) };
+  const op = phase === 'submit' ? acc.connector.refund : acc.connector.refundQuery;
+  const result = await callProvider(ctx, acc.row.provider, phase === 'submit' ? 'refund' : 'refund_query', () => op.build(cctx, input), (res) => op.parse(cctx, input, res));
+  return applyRefundResult(ctx, refund.id, result);
+}
+
+async function applyRefundResult(ctx: AppContext, refundId: string, result: RefundResult): Promise<RefundStatus> {
+  if (!result.ok) return 'pending';
+  if (result.status === 'pending') return 'pending';
+  const now = ctx.now();
+  const changed = await ctx.db.transaction().execute(async (trx) => {
+    const refund = await trx.selectFrom('refunds').selectAll().where('id', '=', refundId).executeTakeFirstOrThrow();
+    const payment = await lockPayment(ctx, trx, refund.payment_id);
+    if (!payment) return false;
+    const next = nextRefundStatus(refund.status as RefundStatus, result.status);
+    if (next === null) return false;
+    const upd = await trx.updateTable('refunds')
+      .set({ status: next, updated_at: now, provider_refund_id: result.providerRefundId ?? refund.provider_refund_id, failure_reason: next === 'failed' ? (result.failureReason ?? 'refused by provider') : null })
+      .where('id', '=', refund.id).where('status', '=', 'pending').executeTakeFirst();
+    if (Number(upd.numUpdatedRows) !== 1) return false;
+    if (next === 'succeeded') {
+      await trx.updateTable('payments').set({ amount_refunded: payment.amount_refunded + refund.amount, updated_at: now }).where('id', '=', payment.id).execute();
+    }
+    const after = await trx.selectFrom('refunds').selectAll().where('id', '=', refund.id).executeTakeFirstOrThrow();
+    await recordEvent(trx, { merchantId: refund.merchant_id, type: `refund.${next}`, objectId: refund.id, data: refundToApi(after) }, now);
+    await trx.deleteFrom('jobs').where('kind', '=', 'sync_refund').where('ref_id', '=', refund.id).where('locked_by', 'is', null).execute();
+    return true;
+  });
+  if (changed) ctx.kickJobs();
+  return result.status;
+}
+
+export async function getRefund(ctx: AppContext, merchantId: string, id: string): Promise<RefundApi> {
+  const r = await ctx.db.selectFrom('refunds').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
+  if (!r) throw new PaygateError('REFUND.NOT_FOUND', `no refund ${id}`);
+  return refundToApi(r);
+}
+
+export async function listRefunds(ctx: AppContext, merchantId: string, q: { payment_id?: string | undefined; limit: number; starting_after?: string | undefined }) {
+  let query = ctx.db.selectFrom('refunds').selectAll().where('merchant_id', '=', merchantId);
+  if (q.payment_id) query = query.where('payment_id', '=', q.payment_id);
+  if (q.starting_after) query = query.where('id', '<', q.starting_after);
+  const rows = await query.orderBy('id', 'desc').limit(q.limit + 1).execute();
+  return { object: 'list' as const, data: rows.slice(0, q.limit).map(refundToApi), has_more: rows.length > q.limit };
+}

@@ -1,0 +1,78 @@
+/** Rows → the public API objects of API.md. The one place that shapes what merchants see. */
+import type { AttemptRow, EventRow, PaymentRow, RefundRow, WebhookEndpointRow } from '../infra/db/schema.js';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function attemptToApi(a: AttemptRow) {
+  return {
+    id: a.id,
+    provider: a.provider,
+    provider_account_id: a.provider_account_id,
+    status: a.status,
+    provider_reference: a.provider_reference,
+    provider_transaction_id: a.provider_transaction_id,
+    error: a.error_code ? { code: a.error_code, message: a.error_message } : null,
+    created_at: iso(a.created_at),
+  };
+}
+
+export function paymentToApi(p: PaymentRow, attempts: AttemptRow[], publicUrl: string) {
+  const current = attempts[attempts.length - 1];
+  let nextAction: Record<string, string> | null = null;
+  if (current && (p.status === 'requires_action' || p.status === 'processing')) {
+    if (current.qr_code) {
+      nextAction = { type: 'display_qr_code', qr_code: current.qr_code, checkout_url: `${publicUrl}/pay/${p.id}` };
+    } else if (current.redirect_url) {
+      nextAction = { type: 'redirect', url: current.redirect_url };
+    }
+  }
+  return {
+    id: p.id,
+    object: 'payment' as const,
+    status: p.status,
+    amount: p.amount,
+    currency: p.currency,
+    method: p.method,
+    provider: p.provider,
+    merchant_order_id: p.merchant_order_id,
+    description: p.description,
+    amount_refunded: p.amount_refunded,
+    return_url: p.return_url,
+    next_action: nextAction,
+    attempts: attempts.map(attemptToApi),
+    created_at: iso(p.created_at),
+    updated_at: iso(p.updated_at),
+    expires_at: iso(p.expires_at),
+    metadata: JSON.parse(p.metadata) as Record<string, string>,
+  };
+}
+
+export function refundToApi(r: RefundRow) {
+  return {
+    id: r.id,
+    object: 'refund' as const,
+    payment_id: r.payment_id,
+    amount: r.amount,
+    currency: r.currency,
+    status: r.status,
+    reason: r.reason,
+    failure_reason: r.failure_reason,
+    created_at: iso(r.created_at),
+    updated_at: iso(r.updated_at),
+  };
+}
+
+export function eventToApi(e: EventRow) {
+  return { id: e.id, object: 'event' as const, type: e.type, created_at: iso(e.created_at), data: JSON.parse(e.data) as unknown };
+}
+
+export function endpointToApi(w: WebhookEndpointRow, secret?: string) {
+  return {
+    id: w.id,
+    object: 'webhook_endpoint' as const,
+    url: w.url,
+    events: JSON.parse(w.events) as string[],
+    created_at: iso(w.created_at),
+    ...(secret !== undefined ? { secret } : {}),
+  };
+}

@@ -1,0 +1,12 @@
+/**
+ * Delays for background work. Real values in production; the time scale shrinks them in
+ * tests and demos. Poll: +60 s, then backing off to every 30 min.
+ */
+export const POLL_DELAYS_S = [60, 120, 300, 600, 1200, 1800];
+/** API.md: 1m, 5m, 10m, 30m, 1h, 2h, 6h, 12h, 24h — then the delivery is marked failed. */
+export const WEBHOOK_RETRY_DELAYS_S = [60, 300, 600, 1800, 3600, 7200, 21600, 43200, 86400];
+export const REFUND_SYNC_DELAYS_S = [10, 30, 60, 300, 900, 1800, 3600];
+
+export function delayAt(table: readonly number[], index: number): number {
+  return table[Math.min(index, table.length - 1)] ?? 60;
+}

@@ -1,0 +1,63 @@
+/**
+ * Active settlement: asking the provider (poll, refresh) and closing at the provider
+ * (cancel, expiry). Together with notifications these are the three ways a payment
+ * reaches its final state; all of them end in observePayment.
+ */
+import type { ConnectorFailure } from '../connectors/types.js';
+import type { AttemptRow, PaymentRow } from '../infra/db/schema.js';
+import type { AppContext } from './context.js';
+import { connectorContext, loadAccount } from './accounts.js';
+import { callProvider } from './provider-call.js';
+import { observePayment, type ObservationResult } from './payment-transitions.js';
+
+async function currentAttempt(ctx: AppContext, paymentId: string): Promise<AttemptRow | undefined> {
+  return ctx.db.selectFrom('attempts').selectAll().where('payment_id', '=', paymentId).orderBy('id', 'desc').executeTakeFirst();
+}
+
+export type SettleOutcome = { kind: 'observed'; result: ObservationResult } | { kind: 'failure'; failure: ConnectorFailure };
+
+export async function queryAttempt(ctx: AppContext, payment: PaymentRow, attempt: AttemptRow): Promise<SettleOutcome> {
+  const acc = await loadAccount(ctx, attempt.provider_account_id);
+  if (!acc) return { kind: 'failure', failure: { ok: false, code: 'PROVIDER_ACCOUNT.NOT_FOUND', retryable: false, message: `account ${attempt.provider_account_id} is gone` } };
+  const cctx = connectorContext(ctx, acc);
+  const ref = attempt.provider_reference;
+  const q = await callProvider(ctx, acc.row.provider, 'query', () => acc.connector.query.build(cctx, ref), (res) => acc.connector.query.parse(cctx, ref, payment.currency, res));
+  if (!q.ok) return { kind: 'failure', failure: q };
+  if (q.status === 'succeeded' && q.amount !== undefined && q.amount !== payment.amount) {
+    // A paid amount that differs from the order is never a success; an operator must look.
+    ctx.log.error({ payment_id: payment.id, expected: payment.amount, reported: q.amount }, 'provider reports a different paid amount; not settling');
+    return { kind: 'failure', failure: { ok: false, code: 'NOTIFY.AMOUNT_MISMATCH', retryable: false, message: `provider reports ${q.amount}, payment is ${payment.amount}` } };
+  }
+  const result = await observePayment(ctx, { paymentId: payment.id, attemptId: attempt.id, observed: q.status, source: 'query', ...(q.providerTransactionId ? { providerTransactionId: q.providerTransactionId } : {}) });
+  return { kind: 'observed', result };
+}
+
+export async function queryAtProvider(ctx: AppContext, payment: PaymentRow): Promise<SettleOutcome | undefined> {
+  const attempt = await currentAttempt(ctx, payment.id);
+  return attempt ? queryAttempt(ctx, payment, attempt) : undefined;
+}
+
+/**
+ * Close the trade so the buyer can no longer pay, then record `target`. If the provider
+ * says the trade is no longer open, it may have been paid a moment ago: query and record
+ * what actually happened instead.
+ */
+export async function closeAtProvider(ctx: AppContext, payment: PaymentRow, target: 'canceled' | 'expired'): Promise<SettleOutcome> {
+  const attempt = await currentAttempt(ctx, payment.id);
+  if (!attempt) return { kind: 'observed', result: await observePayment(ctx, { paymentId: payment.id, observed: target, source: target }) };
+  const acc = await loadAccount(ctx, attempt.provider_account_id);
+  if (!acc) return { kind: 'failure', failure: { ok: false, code: 'PROVIDER_ACCOUNT.NOT_FOUND', retryable: false, message: `account ${attempt.provider_account_id} is gone` } };
+  const cctx = connectorContext(ctx, acc);
+  const ref = attempt.provider_reference;
+  const c = await callProvider(ctx, acc.row.provider, 'close', () => acc.connector.close.build(cctx, ref), (res) => acc.connector.close.parse(cctx, ref, res));
+  if (!c.ok) return { kind: 'failure', failure: c };
+  if (c.outcome === 'closed') {
+    return { kind: 'observed', result: await observePayment(ctx, { paymentId: payment.id, attemptId: attempt.id, observed: target, source: target }) };
+  }
+  const q = await queryAttempt(ctx, payment, attempt);
+  if (q.kind === 'observed' && !q.result.changed && (q.result.to === 'requires_action' || q.result.to === 'processing')) {
+    // Not closable yet not paid (e.g. closed by the provider itself): it is over either way.
+    return { kind: 'observed', result: await observePayment(ctx, { paymentId: payment.id, attemptId: attempt.id, observed: target, source: target }) };
+  }
+  return q;
+}

@@ -1,0 +1,124 @@
+/**
+ * Merchant webhooks: endpoints, the event log, and delivery. A delivery POSTs the stored
+ * event body (same id on every retry) signed as Paygate-Signature: t=<unix>,v1=<hex
+ * HMAC-SHA256(secret, "<t>.<body>")>, and is retried on the API.md schedule until a 2xx.
+ */
+import crypto from 'node:crypto';
+import { PaygateError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import type { JobRow } from '../infra/db/schema.js';
+import { TransportError } from '../infra/http/transport.js';
+import type { JobOutcome } from '../infra/jobs/worker.js';
+import type { AppContext } from './context.js';
+import { createDelivery } from './outbox.js';
+import { endpointToApi, eventToApi } from './representations.js';
+import { WEBHOOK_RETRY_DELAYS_S } from './schedule.js';
+
+export function signWebhook(secret: string, timestamp: number, body: string): string {
+  const mac = crypto.createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+  return `t=${timestamp},v1=${mac}`;
+}
+
+const aad = (id: string) => `webhook_endpoint:${id}`;
+
+export async function createEndpoint(ctx: AppContext, merchantId: string, input: { url: string; events: string[] }) {
+  const now = ctx.now();
+  const id = newId('we', now);
+  const secret = `whsec_${crypto.randomBytes(24).toString('base64url')}`;
+  const row = { id, merchant_id: merchantId, url: input.url, secret_enc: ctx.vault.seal(secret, aad(id)), events: JSON.stringify(input.events), created_at: now, deleted_at: null };
+  await ctx.db.insertInto('webhook_endpoints').values(row).execute();
+  return endpointToApi(row, secret);
+}
+
+export async function getEndpoint(ctx: AppContext, merchantId: string, id: string) {
+  const row = await ctx.db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).where('deleted_at', 'is', null).executeTakeFirst();
+  if (!row) throw new PaygateError('WEBHOOK_ENDPOINT.NOT_FOUND', `no webhook endpoint ${id}`);
+  return endpointToApi(row);
+}
+
+export async function listEndpoints(ctx: AppContext, merchantId: string, q: { limit: number; starting_after?: string | undefined }) {
+  let query = ctx.db.selectFrom('webhook_endpoints').selectAll().where('merchant_id', '=', merchantId).where('deleted_at', 'is', null);
+  if (q.starting_after) query = query.where('id', '<', q.starting_after);
+  const rows = await query.orderBy('id', 'desc').limit(q.limit + 1).execute();
+  return { object: 'list' as const, data: rows.slice(0, q.limit).map((r) => endpointToApi(r)), has_more: rows.length > q.limit };
+}
+
+export async function deleteEndpoint(ctx: AppContext, merchantId: string, id: string) {
+  const res = await ctx.db.updateTable('webhook_endpoints').set({ deleted_at: ctx.now() }).where('id', '=', id).where('merchant_id', '=', merchantId).where('deleted_at', 'is', null).executeTakeFirst();
+  if (Number(res.numUpdatedRows) !== 1) throw new PaygateError('WEBHOOK_ENDPOINT.NOT_FOUND', `no webhook endpoint ${id}`);
+  return { id, object: 'webhook_endpoint' as const, deleted: true };
+}
+
+export async function listEvents(ctx: AppContext, merchantId: string, q: { type?: string | undefined; limit: number; starting_after?: string | undefined }) {
+  let query = ctx.db.selectFrom('events').selectAll().where('merchant_id', '=', merchantId);
+  if (q.type) query = query.where('type', '=', q.type);
+  if (q.starting_after) query = query.where('id', '<', q.starting_after);
+  const rows = await query.orderBy('id', 'desc').limit(q.limit + 1).execute();
+  return { object: 'list' as const, data: rows.slice(0, q.limit).map(eventToApi), has_more: rows.length > q.limit };
+}
+
+export async function getEvent(ctx: AppContext, merchantId: string, id: string) {
+  const row = await ctx.db.selectFrom('events').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
+  if (!row) throw new PaygateError('EVENT.NOT_FOUND', `no event ${id}`);
+  return eventToApi(row);
+}
+
+/** Resend: every current endpoint that wants the event gets it again, same event id. */
+export async function resendEvent(ctx: AppContext, merchantId: string, id: string) {
+  const event = await getEvent(ctx, merchantId, id);
+  const now = ctx.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    const endpoints = await trx.selectFrom('webhook_endpoints').select(['id', 'events']).where('merchant_id', '=', merchantId).where('deleted_at', 'is', null).execute();
+    for (const ep of endpoints) {
+      const wanted = JSON.parse(ep.events) as string[];
+      if (!wanted.includes('*') && !wanted.includes(event.type)) continue;
+      const existing = await trx.selectFrom('webhook_deliveries').select('id').where('event_id', '=', id).where('endpoint_id', '=', ep.id).executeTakeFirst();
+      if (existing) {
+        await trx.updateTable('webhook_deliveries').set({ status: 'pending', updated_at: now }).where('id', '=', existing.id).execute();
+        await trx.insertInto('jobs').values({ id: newId('job', now), kind: 'deliver_webhook', ref_id: existing.id, run_at: now, attempts: 0, payload: '{}', locked_by: null, locked_until: null, created_at: now })
+          .onConflict((oc) => oc.columns(['kind', 'ref_id']).doUpdateSet({ run_at: now })).execute();
+      } else {
+        await createDelivery(trx, { eventId: id, endpointId: ep.id, merchantId }, now);
+      }
+    }
+  });
+  ctx.kickJobs();
+  return event;
+}
+
+/** Job handler: one delivery attempt. */
+export async function deliverWebhook(ctx: AppContext, job: JobRow): Promise<JobOutcome> {
+  const d = await ctx.db.selectFrom('webhook_deliveries').selectAll().where('id', '=', job.ref_id).executeTakeFirst();
+  if (!d || d.status === 'succeeded') return { done: true };
+  const ep = await ctx.db.selectFrom('webhook_endpoints').selectAll().where('id', '=', d.endpoint_id).executeTakeFirst();
+  const ev = await ctx.db.selectFrom('events').selectAll().where('id', '=', d.event_id).executeTakeFirst();
+  if (!ep || ep.deleted_at !== null || !ev) {
+    await ctx.db.updateTable('webhook_deliveries').set({ status: 'canceled', updated_at: ctx.now() }).where('id', '=', d.id).execute();
+    return { done: true };
+  }
+  const body = JSON.stringify(eventToApi(ev));
+  const t = Math.floor(ctx.now() / 1000);
+  let status: number | null = null;
+  let error: string | null = null;
+  try {
+    const res = await ctx.transport.send({
+      method: 'POST', url: ep.url, body,
+      headers: { 'content-type': 'application/json', 'user-agent': 'Paygate-Webhooks/1', 'paygate-signature': signWebhook(ctx.vault.open(ep.secret_enc, aad(ep.id)), t, body), 'paygate-event-id': ev.id },
+    }, ctx.config.PAYGATE_WEBHOOK_TIMEOUT_MS);
+    status = res.status;
+    if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
+  } catch (err) {
+    error = err instanceof TransportError ? err.message : String(err);
+  }
+  const now = ctx.now();
+  const attempts = d.attempts + 1;
+  const ok = error === null;
+  const delay = WEBHOOK_RETRY_DELAYS_S[attempts - 1];
+  const finalStatus = ok ? 'succeeded' : delay === undefined ? 'failed' : 'pending';
+  await ctx.db.updateTable('webhook_deliveries')
+    .set({ status: finalStatus, attempts, last_status_code: status, last_error: error, delivered_at: ok ? now : null, updated_at: now })
+    .where('id', '=', d.id).execute();
+  ctx.metrics.webhookAttempts.inc({ outcome: ok ? 'success' : 'failure' });
+  if (ok || delay === undefined) return { done: true };
+  return { done: false, runAt: now + delay * 1000 * ctx.timeScale };
+}

@@ -1,0 +1,174 @@
+/**
+ * Reading a gateway answer: HTTP status, JSON envelope, signature over the raw
+ * `<method>_response` text, and the mapping of Alipay's code/sub_code onto catalog codes.
+ * Operation parsers decide which business answers are results; everything else ends here.
+ */
+import { parseMinor } from '../../domain/money.js';
+import type { ConnectorFailure, WireResponse } from '../types.js';
+import type { AlipayCredentials } from './credentials.js';
+import { topLevelSpans } from './json-span.js';
+import { verifyRsa2 } from './sign.js';
+
+export interface AlipayReply {
+  readonly method: string;
+  /**
+   * True when the node's signature verified. Unsigned answers (error_response and some
+   * gateway-level errors) can only ever become failures, never results: nobody vouches
+   * for them.
+   */
+  readonly signed: boolean;
+  readonly node: Readonly<Record<string, unknown>>;
+  readonly code: string;
+  readonly msg: string;
+  readonly subCode: string | undefined;
+  readonly subMsg: string | undefined;
+}
+
+export type ReplyOutcome = { ok: true; reply: AlipayReply } | ConnectorFailure;
+
+export const SUCCESS_CODE = '10000';
+export const BUSINESS_FAILURE_CODE = '40004';
+
+// ACQ.SYSTEM_ERROR is Alipay's "try again with the same out_trade_no/out_request_no"; the
+// aop.-prefixed form is the same error relayed by the open-platform layer.
+const RETRYABLE_SUB_CODES = new Set(['ACQ.SYSTEM_ERROR', 'aop.ACQ.SYSTEM_ERROR']);
+const AUTH_SUB_CODES = new Set([
+  'isv.invalid-signature',
+  'isv.invalid-signature-type',
+  'isv.missing-signature',
+  'isv.invalid-app-id',
+  'isv.missing-app-id',
+]);
+
+export const SIGNATURE_HINT =
+  'check that alipay_public_key is the ALIPAY public key (支付宝公钥) from the Alipay console, not your app public key (应用公钥)';
+
+export function fail(code: ConnectorFailure['code'], message: string, retryable = false, providerCode?: string): ConnectorFailure {
+  return providerCode === undefined ? { ok: false, code, retryable, message } : { ok: false, code, retryable, providerCode, message };
+}
+
+export function badResponse(method: string, detail: string): ConnectorFailure {
+  return fail('CONNECTOR.BAD_RESPONSE', `Alipay ${method}: ${detail}`);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function optionalString(node: Readonly<Record<string, unknown>>, key: string): string | undefined {
+  const v = node[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function responseKey(method: string): string {
+  return `${method.replaceAll('.', '_')}_response`;
+}
+
+export function readReply(credentials: AlipayCredentials, method: string, res: WireResponse): ReplyOutcome {
+  if (res.status >= 500 || res.status === 429) {
+    return fail('CONNECTOR.UNAVAILABLE', `Alipay ${method}: HTTP ${res.status}`, true, `HTTP ${res.status}`);
+  }
+  if (res.status < 200 || res.status > 299) return badResponse(method, `unexpected HTTP ${res.status}`);
+
+  let body: unknown;
+  let spans: ReturnType<typeof topLevelSpans>;
+  try {
+    body = JSON.parse(res.body);
+    if (!isObject(body)) return badResponse(method, 'body is not a JSON object');
+    spans = topLevelSpans(res.body);
+  } catch {
+    return badResponse(method, 'body is not valid JSON');
+  }
+
+  const own = responseKey(method);
+  const key = own in body ? own : 'error_response' in body ? 'error_response' : undefined;
+  if (key === undefined) return badResponse(method, `body has neither ${own} nor error_response`);
+  const nodeSpans = spans.get(key) ?? [];
+  // JSON.parse keeps the last duplicate while a signature may cover the first: refuse the
+  // ambiguity instead of choosing.
+  if (nodeSpans.length !== 1 || (spans.get('sign')?.length ?? 0) > 1) {
+    return badResponse(method, `duplicate ${key} or sign member`);
+  }
+  const node = body[key];
+  if (!isObject(node)) return badResponse(method, `${key} is not an object`);
+
+  let signed = false;
+  if (body.sign !== undefined) {
+    const span = nodeSpans[0];
+    if (typeof body.sign !== 'string' || span === undefined || !verifyRsa2(res.body.slice(span.start, span.end), body.sign, credentials.alipayPublicKey)) {
+      return fail('CONNECTOR.RESPONSE_SIGNATURE_INVALID', `Alipay ${method}: response signature did not verify; ${SIGNATURE_HINT}`);
+    }
+    signed = true;
+  }
+
+  const code = node.code;
+  if (typeof code !== 'string' || code === '') return badResponse(method, `${key}.code is missing`);
+  if (code === SUCCESS_CODE && !signed) {
+    return fail('CONNECTOR.RESPONSE_SIGNATURE_INVALID', `Alipay ${method}: success answer carries no sign; ${SIGNATURE_HINT}`);
+  }
+  return {
+    ok: true,
+    reply: {
+      method,
+      signed,
+      node,
+      code,
+      msg: optionalString(node, 'msg') ?? '',
+      subCode: optionalString(node, 'sub_code'),
+      subMsg: optionalString(node, 'sub_msg'),
+    },
+  };
+}
+
+export function providerCode(reply: AlipayReply): string {
+  return reply.subCode ? `${reply.code}/${reply.subCode}` : reply.code;
+}
+
+export function isRetryable(reply: AlipayReply): boolean {
+  return reply.code === '20000' || (reply.subCode !== undefined && RETRYABLE_SUB_CODES.has(reply.subCode));
+}
+
+/** A signed 40004 with this sub_code: a business answer an operation may turn into a result. */
+export function isSignedBusiness(reply: AlipayReply, ...subCodes: string[]): boolean {
+  return reply.signed && reply.code === BUSINESS_FAILURE_CODE && reply.subCode !== undefined && subCodes.includes(reply.subCode);
+}
+
+export function describeReply(reply: AlipayReply): string {
+  const text = reply.subMsg ?? reply.msg;
+  return `${providerCode(reply)}${text ? ` ${text}` : ''}${reply.signed ? '' : ' (unsigned answer)'}`;
+}
+
+/** The failure for any answer an operation did not accept as a result. */
+export function failureOf(reply: AlipayReply): ConnectorFailure {
+  const pc = providerCode(reply);
+  const where = `Alipay ${reply.method}: ${describeReply(reply)}`;
+  if (isRetryable(reply)) return fail('CONNECTOR.UNAVAILABLE', where, true, pc);
+  if (reply.code === '20001' || (reply.code === '40002' && reply.subCode !== undefined && AUTH_SUB_CODES.has(reply.subCode))) {
+    return fail('CONNECTOR.AUTH_FAILED', `${where}; check app_id and that the app public key registered at Alipay matches private_key`, false, pc);
+  }
+  if (reply.code === SUCCESS_CODE) return badResponse(reply.method, 'success answer was not understood');
+  return fail('CONNECTOR.REJECTED', where, false, pc);
+}
+
+/** BAD_RESPONSE when the node names a different value for a field we sent. */
+export function echoMismatch(reply: AlipayReply, field: string, expected: string): ConnectorFailure | undefined {
+  const value = reply.node[field];
+  if (value === undefined) return undefined;
+  if (value !== expected) {
+    return badResponse(reply.method, `${field} ${JSON.stringify(value)} does not match the request's ${JSON.stringify(expected)}`);
+  }
+  return undefined;
+}
+
+/** CNY yuan text → minor units; 'bad' for anything malformed, undefined when absent. */
+export function yuanField(reply: AlipayReply, field: string): number | undefined | 'bad' {
+  const value = reply.node[field];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') return 'bad';
+  return parseMinor(value, 'CNY') ?? 'bad';
+}
+
+export function stringField(reply: AlipayReply, field: string): string | undefined {
+  const v = reply.node[field];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}

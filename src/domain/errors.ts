@@ -1,0 +1,65 @@
+/**
+ * The one error catalog. Codes are stable and never reused: clients branch on them.
+ * `status` is the HTTP status the API answers with; `hint` says how to fix the problem
+ * and is the default message. docs/errors.md is checked against this table by a test.
+ */
+export const ERROR_CATALOG = {
+  'VALIDATION.INVALID_BODY': { status: 400, hint: 'The request body failed validation; see `field` and fix that value.' },
+  'VALIDATION.INVALID_JSON': { status: 400, hint: 'The request body is not valid JSON. Send Content-Type: application/json with a JSON object.' },
+  'VALIDATION.INVALID_QUERY': { status: 400, hint: 'A query parameter failed validation; see `field`.' },
+  'VALIDATION.UNSUPPORTED_CURRENCY': { status: 400, hint: 'Use an ISO 4217 currency the method supports (alipay_qr: CNY).' },
+  'VALIDATION.BODY_TOO_LARGE': { status: 413, hint: 'The request body exceeds the size limit (64 KiB by default).' },
+  'AUTH.MISSING': { status: 401, hint: 'Send Authorization: Bearer <secret key>.' },
+  'AUTH.INVALID_KEY': { status: 401, hint: 'The API key is unknown or revoked. Create a new one with POST /admin/merchants/{id}/api_keys.' },
+  'AUTH.INVALID_ADMIN_TOKEN': { status: 401, hint: 'The admin API needs Authorization: Bearer $PAYGATE_ADMIN_TOKEN.' },
+  'RESOURCE.NOT_FOUND': { status: 404, hint: 'No such route.' },
+  'MERCHANT.NOT_FOUND': { status: 404, hint: 'No merchant with that id.' },
+  'API_KEY.NOT_FOUND': { status: 404, hint: 'No API key with that id for this merchant.' },
+  'PAYMENT.NOT_FOUND': { status: 404, hint: 'No payment with that id for this merchant.' },
+  'PAYMENT.DUPLICATE_ORDER': { status: 409, hint: 'merchant_order_id already exists with a different amount or currency; use a new order id.' },
+  'PAYMENT.STATE_FORBIDS_ACTION': { status: 422, hint: 'The payment is in a state that does not allow this action.' },
+  'PAYMENT.NO_PROVIDER_ACCOUNT': { status: 422, hint: 'The merchant has no provider account for this method; add one with POST /admin/merchants/{id}/provider_accounts.' },
+  'PAYMENT.METHOD_UNAVAILABLE': { status: 422, hint: 'This method is not available in this build of Paygate.' },
+  'REFUND.NOT_FOUND': { status: 404, hint: 'No refund with that id for this merchant.' },
+  'REFUND.AMOUNT_EXCEEDS_REFUNDABLE': { status: 422, hint: 'Pending plus succeeded refunds would exceed the paid amount; lower the amount.' },
+  'REFUND.PAYMENT_NOT_REFUNDABLE': { status: 422, hint: 'Only succeeded payments can be refunded.' },
+  'WEBHOOK_ENDPOINT.NOT_FOUND': { status: 404, hint: 'No webhook endpoint with that id for this merchant.' },
+  'EVENT.NOT_FOUND': { status: 404, hint: 'No event with that id for this merchant.' },
+  'PROVIDER_ACCOUNT.NOT_FOUND': { status: 404, hint: 'No provider account with that id.' },
+  'PROVIDER_ACCOUNT.INVALID_CREDENTIALS': { status: 400, hint: 'The credentials do not have the shape this provider needs (see API.md, Credentials).' },
+  'IDEMPOTENCY.KEY_REUSED': { status: 422, hint: 'This Idempotency-Key was used with a different request body; use a new key.' },
+  'IDEMPOTENCY.IN_PROGRESS': { status: 409, hint: 'A request with this Idempotency-Key is still being processed; retry after it finishes.' },
+  'IDEMPOTENCY.KEY_INVALID': { status: 400, hint: 'Idempotency-Key must be 1..255 printable ASCII characters.' },
+  'CONNECTOR.TIMEOUT': { status: 504, hint: 'The provider did not answer in time. The operation is safe to retry with the same Idempotency-Key.' },
+  'CONNECTOR.UNAVAILABLE': { status: 503, hint: 'The provider is unavailable or answered with a server error; retry later.' },
+  'CONNECTOR.BAD_RESPONSE': { status: 502, hint: 'The provider answered with something Paygate cannot parse.' },
+  'CONNECTOR.RESPONSE_SIGNATURE_INVALID': { status: 502, hint: 'The provider response signature did not verify. Check the provider public key in the account credentials (for Alipay: the ALIPAY public key, not your app public key).' },
+  'CONNECTOR.REJECTED': { status: 502, hint: 'The provider rejected the request; the message carries its code.' },
+  'CONNECTOR.AUTH_FAILED': { status: 502, hint: 'The provider rejected our signature or credentials. Check app_id and the private key registered with the provider.' },
+  'NOTIFY.SIGNATURE_INVALID': { status: 400, hint: 'The notification signature does not verify with the configured provider public key.' },
+  'NOTIFY.MALFORMED': { status: 400, hint: 'The notification is missing required fields or is not in the provider format.' },
+  'NOTIFY.ACCOUNT_MISMATCH': { status: 400, hint: 'The notification names another app / merchant id than this provider account.' },
+  'NOTIFY.AMOUNT_MISMATCH': { status: 400, hint: 'The notified amount or currency differs from the payment; nothing was changed.' },
+  'NOTIFY.UNKNOWN_ORDER': { status: 404, hint: 'The notification references an order this account never created.' },
+  'NOTIFY.UNKNOWN_ACCOUNT': { status: 404, hint: 'The provider account in the notification URL does not exist.' },
+  'SERVICE.UNAVAILABLE': { status: 503, hint: 'The database is unreachable; retry shortly.' },
+  'INTERNAL.ERROR': { status: 500, hint: 'Unexpected error; it has been logged with the request_id.' },
+} as const satisfies Record<string, { status: number; hint: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+export class PaygateError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly field: string | undefined;
+  /** Extra machine-readable context merged into the error body (e.g. payment_id). */
+  readonly details: Record<string, unknown> | undefined;
+  constructor(code: ErrorCode, message?: string, opts: { field?: string; cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message ?? ERROR_CATALOG[code].hint, { cause: opts.cause });
+    this.name = 'PaygateError';
+    this.code = code;
+    this.status = ERROR_CATALOG[code].status;
+    this.field = opts.field;
+    this.details = opts.details;
+  }
+}

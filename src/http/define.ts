@@ -1,0 +1,114 @@
+/**
+ * Route definition: one declaration gives the Fastify route, zod validation of params /
+ * query / body, authentication, Idempotency-Key handling for merchant POSTs, and the
+ * route's entry in the OpenAPI document (/openapi.json, /docs).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { PaygateError } from '../domain/errors.js';
+import type { AppContext } from '../app/context.js';
+import { authenticate } from '../app/merchants.js';
+import { beginIdempotent, finishIdempotent, requestHash } from '../app/idempotency.js';
+import { errorResponse } from './errors.js';
+import { checkAdminToken } from './admin-auth.js';
+
+export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  url: string;
+  summary: string;
+  tag: string;
+  auth: 'merchant' | 'admin' | 'none';
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Status of a successful answer, for the OpenAPI document. */
+  success?: number;
+}
+
+export interface Handled { status?: number; body: unknown }
+
+export interface HandlerInput<P, Q, B> { params: P; query: Q; body: B; merchantId: string; req: FastifyRequest }
+
+export interface OpenApiOp { method: string; url: string; summary: string; tag: string; auth: string; params?: z.ZodType; query?: z.ZodType; body?: z.ZodType; success: number }
+
+const registries = new WeakMap<FastifyInstance, OpenApiOp[]>();
+
+/** The operations defined on this Fastify instance, for the OpenAPI document. */
+export function openApiOps(app: FastifyInstance): OpenApiOp[] {
+  let ops = registries.get(app);
+  if (!ops) registries.set(app, (ops = []));
+  return ops;
+}
+
+const idemKey = z.string().regex(/^[\x21-\x7e]{1,255}$/);
+
+export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType>(
+  app: FastifyInstance,
+  ctx: AppContext,
+  def: RouteDef<P, Q, B>,
+  handler: (input: HandlerInput<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<Handled>,
+): void {
+  const op: OpenApiOp = { method: def.method, url: def.url, summary: def.summary, tag: def.tag, auth: def.auth, success: def.success ?? 200 };
+  if (def.params) op.params = def.params;
+  if (def.query) op.query = def.query;
+  if (def.body) op.body = def.body;
+  openApiOps(app).push(op);
+  app.route({
+    method: def.method,
+    url: def.url.replace(/\{(\w+)\}/g, ':$1'),
+    handler: async (req: FastifyRequest, reply: FastifyReply) => {
+      let merchantId = '';
+      if (def.auth === 'merchant') merchantId = await authMerchant(ctx, req);
+      else if (def.auth === 'admin') checkAdminToken(ctx, req);
+      const params = (def.params ? def.params.parse(req.params) : {}) as z.infer<P>;
+      let query: z.infer<Q>;
+      try {
+        query = (def.query ? def.query.parse(req.query ?? {}) : {}) as z.infer<Q>;
+      } catch (err) {
+        if (err instanceof z.ZodError) {
+          const field = err.issues[0]?.path.join('.') ?? 'query';
+          throw new PaygateError('VALIDATION.INVALID_QUERY', `${field}: ${err.issues[0]?.message ?? 'invalid'}`, { field });
+        }
+        throw err;
+      }
+      const run = async (): Promise<Handled> => {
+        const body = (def.body ? def.body.parse(req.body ?? {}) : {}) as z.infer<B>;
+        return handler({ params, query, body, merchantId, req });
+      };
+      const keyHeader = req.headers['idempotency-key'];
+      if (def.method === 'POST' && def.auth === 'merchant' && keyHeader !== undefined) {
+        const key = Array.isArray(keyHeader) ? keyHeader[0] ?? '' : keyHeader;
+        if (!idemKey.safeParse(key).success) throw new PaygateError('IDEMPOTENCY.KEY_INVALID');
+        const hash = requestHash(req.method, req.url, (req as { rawBody?: string }).rawBody ?? '');
+        const begun = await beginIdempotent(ctx, merchantId, key, hash);
+        if (begun.kind === 'replay') {
+          return reply.code(begun.status).header('idempotent-replayed', 'true').type('application/json; charset=utf-8').send(begun.body);
+        }
+        let status: number;
+        let text: string;
+        try {
+          const out = await run();
+          status = out.status ?? def.success ?? 200;
+          text = JSON.stringify(out.body);
+        } catch (err) {
+          const e = errorResponse(err, req.id);
+          if (e.unexpected) req.log.error({ err }, 'request failed');
+          status = e.status;
+          text = JSON.stringify(e.body);
+        }
+        await finishIdempotent(ctx, merchantId, key, status, text);
+        return reply.code(status).type('application/json; charset=utf-8').send(text);
+      }
+      const out = await run();
+      return reply.code(out.status ?? def.success ?? 200).send(out.body);
+    },
+  });
+}
+
+async function authMerchant(ctx: AppContext, req: FastifyRequest): Promise<string> {
+  const h = req.headers.authorization;
+  if (!h) throw new PaygateError('AUTH.MISSING');
+  const m = /^Bearer\s+(\S+)$/i.exec(h);
+  if (!m?.[1]) throw new PaygateError('AUTH.MISSING', 'Authorization must be "Bearer <secret key>"');
+  return authenticate(ctx, m[1]);
+}

@@ -1,0 +1,68 @@
+/** Builds the OpenAPI 3.1 document from the route definitions and their zod schemas. */
+import { z } from 'zod';
+import { ERROR_CATALOG } from '../domain/errors.js';
+import type { OpenApiOp } from './define.js';
+
+function paramsOf(schema: z.ZodType | undefined, where: 'path' | 'query') {
+  if (!schema) return [];
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, unknown>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, s]) => ({ name, in: where, required: where === 'path' || (json.required ?? []).includes(name), schema: s }));
+}
+
+export function buildOpenApi(ops: OpenApiOp[], version: string) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of ops) {
+    const entry: Record<string, unknown> = {
+      summary: op.summary,
+      tags: [op.tag],
+      security: op.auth === 'merchant' ? [{ secretKey: [] }] : op.auth === 'admin' ? [{ adminToken: [] }] : [],
+      parameters: [
+        ...paramsOf(op.params, 'path'),
+        ...paramsOf(op.query, 'query'),
+        ...(op.method === 'POST' && op.auth === 'merchant' ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }] : []),
+      ],
+      responses: {
+        [String(op.success)]: { description: 'Success' },
+        default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+      },
+    };
+    if (op.body) {
+      entry.requestBody = { required: true, content: { 'application/json': { schema: z.toJSONSchema(op.body, { io: 'input', unrepresentable: 'any' }) } } };
+    }
+    (paths[op.url] ??= {})[op.method.toLowerCase()] = entry;
+  }
+  paths['/notify/{provider}/{provider_account_id}'] = {
+    post: {
+      summary: 'Provider notification endpoint (the notify_url Paygate gives the provider); answers in the provider\'s expected form',
+      tags: ['Providers'],
+      parameters: [
+        { name: 'provider', in: 'path', required: true, schema: { type: 'string' } },
+        { name: 'provider_account_id', in: 'path', required: true, schema: { type: 'string' } },
+      ],
+      responses: { '200': { description: 'Accepted (body per provider, e.g. `success`)' }, '400': { description: 'Rejected' } },
+    },
+  };
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Paygate API', version, description: 'One API over Alipay, WeChat Pay, UnionPay, PayPal and Stripe. Amounts are integers in minor units.' },
+    components: {
+      securitySchemes: {
+        secretKey: { type: 'http', scheme: 'bearer', description: 'sk_test_... or sk_live_...' },
+        adminToken: { type: 'http', scheme: 'bearer', description: 'PAYGATE_ADMIN_TOKEN' },
+      },
+      schemas: {
+        Error: {
+          type: 'object',
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message', 'request_id'],
+              properties: { code: { type: 'string', enum: Object.keys(ERROR_CATALOG) }, message: { type: 'string' }, request_id: { type: 'string' }, field: { type: 'string' } },
+            },
+          },
+        },
+      },
+    },
+    paths,
+  };
+}

@@ -1,0 +1,22 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../app/context.js';
+import { pendingMigrations, ping } from '../../infra/db/index.js';
+import { countDue } from '../../infra/jobs/queue.js';
+
+export function opsRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await ping(ctx.db);
+      const pending = await pendingMigrations(ctx.db);
+      if (pending > 0) return reply.code(503).send({ status: 'migrations_pending', pending });
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'database_unreachable' });
+    }
+  });
+  app.get('/metrics', async (_req, reply) => {
+    ctx.metrics.jobQueueDepth.set(await countDue(ctx.db, ctx.now()).catch(() => -1));
+    return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+  });
+}

@@ -1,0 +1,59 @@
+/** Request schemas (zod). They validate input and feed the OpenAPI document. */
+import { z } from 'zod';
+import { METHODS, PROVIDERS } from '../app/connectors.js';
+import { PAYMENT_STATUSES } from '../domain/payment-state.js';
+
+const id = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[0-9a-z]{26}$`), `must be a ${prefix}_ id`);
+
+export const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  starting_after: z.string().max(64).optional(),
+});
+
+export const createPaymentBody = z.strictObject({
+  amount: z.number().int().positive().max(1e13),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code in upper case, e.g. CNY'),
+  method: z.enum(METHODS),
+  merchant_order_id: z.string().min(1).max(64).regex(/^[\w\-.:]+$/, 'letters, digits and _ - . : only'),
+  description: z.string().max(256).optional(),
+  expires_in_seconds: z.number().int().min(5).max(7 * 86400).optional(),
+  return_url: z.url().max(2048).nullable().optional(),
+  metadata: z.record(z.string().max(40), z.string().max(500)).refine((m) => Object.keys(m).length <= 50, 'at most 50 keys').optional(),
+  provider_account_id: id('pa').nullable().optional(),
+});
+
+export const paymentIdParams = z.object({ id: id('pay') });
+export const getPaymentQuery = z.object({ refresh: z.enum(['true', 'false']).optional() });
+export const listPaymentsQuery = listQuery.extend({
+  merchant_order_id: z.string().max(64).optional(),
+  status: z.enum(PAYMENT_STATUSES).optional(),
+});
+
+export const createRefundBody = z.strictObject({
+  payment_id: id('pay'),
+  amount: z.number().int().positive().max(1e13).optional(),
+  reason: z.string().max(256).optional(),
+});
+export const refundIdParams = z.object({ id: id('re') });
+export const listRefundsQuery = listQuery.extend({ payment_id: id('pay').optional() });
+
+export const EVENT_TYPES = ['payment.processing', 'payment.succeeded', 'payment.failed', 'payment.canceled', 'payment.expired', 'payment.conflict', 'refund.succeeded', 'refund.failed'] as const;
+export const createEndpointBody = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }).max(2048),
+  events: z.array(z.enum([...EVENT_TYPES, '*'])).min(1).max(20),
+});
+export const endpointIdParams = z.object({ id: id('we') });
+export const eventIdParams = z.object({ id: id('evt') });
+export const listEventsQuery = listQuery.extend({ type: z.enum(EVENT_TYPES).optional() });
+
+export const createMerchantBody = z.strictObject({ name: z.string().min(1).max(128) });
+export const merchantIdParams = z.object({ id: id('mch') });
+export const apiKeyParams = z.object({ id: id('mch'), key_id: id('key') });
+export const createApiKeyBody = z.strictObject({ mode: z.enum(['test', 'live']).optional() });
+export const createProviderAccountBody = z.strictObject({
+  provider: z.enum(PROVIDERS),
+  mode: z.enum(['sandbox', 'live']),
+  base_url: z.url({ protocol: /^https?$/ }).max(2048),
+  credentials: z.record(z.string(), z.unknown()),
+  daily_limit: z.number().int().positive().nullable().optional(),
+});

@@ -1,0 +1,75 @@
+/** Builds the Fastify app: parsers, the one error handler, routes, OpenAPI, simulators. */
+import crypto from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { PaygateError } from '../domain/errors.js';
+import type { AppContext } from '../app/context.js';
+import { errorResponse } from './errors.js';
+import { openApiOps } from './define.js';
+import { buildOpenApi } from './openapi.js';
+import { paymentRoutes } from './routes/payments.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { adminRoutes } from './routes/admin.js';
+import { notifyRoutes } from './routes/notify.js';
+import { opsRoutes } from './routes/ops.js';
+import { payPageRoutes } from './routes/pay-page.js';
+
+export interface MountedSimulator { provider: string; plugin: FastifyPluginAsync }
+
+export const LOG_REDACT = [
+  'req.headers.authorization', 'req.headers["idempotency-key"]', '*.credentials', '*.private_key', '*.secret_key', '*.apiv3_key', '*.client_secret', '*.webhook_secret', '*.secret',
+];
+
+export async function buildServer(ctx: AppContext, opts: { simulators?: MountedSimulator[]; version?: string } = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.log,
+    bodyLimit: ctx.config.PAYGATE_BODY_LIMIT,
+    genReqId: () => `req_${crypto.randomBytes(9).toString('base64url')}`,
+    logController: { disableRequestLogging: ctx.config.LOG_LEVEL !== 'debug' && ctx.config.LOG_LEVEL !== 'trace' },
+    // Stop accepting work but let in-flight requests finish on close().
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    (req as { rawBody?: string }).rawBody = text;
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new PaygateError('VALIDATION.INVALID_JSON'), undefined);
+    }
+  });
+
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('request-id', req.id);
+  });
+  app.setErrorHandler((err, req, reply) => {
+    const e = errorResponse(err, req.id);
+    if (e.unexpected) req.log.error({ err }, 'request failed');
+    return reply.code(e.status).send(e.body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send({ error: { code: 'RESOURCE.NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}`, request_id: req.id } });
+  });
+
+  paymentRoutes(app, ctx);
+  webhookRoutes(app, ctx);
+  adminRoutes(app, ctx);
+  opsRoutes(app, ctx);
+  payPageRoutes(app, ctx);
+  await app.register(async (scope) => notifyRoutes(scope, ctx));
+
+  const document = buildOpenApi(openApiOps(app), opts.version ?? '0.1.0');
+  app.get('/openapi.json', async () => document);
+  await app.register(swagger, { mode: 'static', specification: { document: document as never } });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  for (const sim of opts.simulators ?? []) {
+    await app.register(sim.plugin, { prefix: `/sandbox/${sim.provider}` });
+  }
+  return app;
+}

@@ -1,0 +1,187 @@
+/**
+ * One set of migrations for both dialects, written with Kysely's schema builder so the
+ * same definitions run on SQLite and PostgreSQL. Never edit a shipped migration; add one.
+ */
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+
+// Kysely<any> is the documented type for migrations: they run against past schemas.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyDb = Kysely<any>;
+
+const m0001: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.createTable('merchants')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+
+    await db.schema.createTable('api_keys')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('merchant_id', 'text', (c) => c.notNull().references('merchants.id'))
+      .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('prefix', 'text', (c) => c.notNull())
+      .addColumn('mode', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('revoked_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('api_keys_merchant').on('api_keys').column('merchant_id').execute();
+
+    await db.schema.createTable('provider_accounts')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('merchant_id', 'text', (c) => c.notNull().references('merchants.id'))
+      .addColumn('provider', 'text', (c) => c.notNull())
+      .addColumn('mode', 'text', (c) => c.notNull())
+      .addColumn('base_url', 'text', (c) => c.notNull())
+      .addColumn('credentials_enc', 'text', (c) => c.notNull())
+      .addColumn('daily_limit', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('provider_accounts_merchant').on('provider_accounts').columns(['merchant_id', 'provider']).execute();
+
+    await db.schema.createTable('payments')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('merchant_id', 'text', (c) => c.notNull().references('merchants.id'))
+      .addColumn('merchant_order_id', 'text', (c) => c.notNull())
+      .addColumn('amount', 'bigint', (c) => c.notNull())
+      .addColumn('currency', 'text', (c) => c.notNull())
+      .addColumn('method', 'text', (c) => c.notNull())
+      .addColumn('provider', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('description', 'text', (c) => c.notNull())
+      .addColumn('return_url', 'text')
+      .addColumn('metadata', 'text', (c) => c.notNull())
+      .addColumn('amount_refunded', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addUniqueConstraint('payments_merchant_order', ['merchant_id', 'merchant_order_id'])
+      .execute();
+    await db.schema.createIndex('payments_merchant_id').on('payments').columns(['merchant_id', 'id']).execute();
+
+    await db.schema.createTable('attempts')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('payment_id', 'text', (c) => c.notNull().references('payments.id'))
+      .addColumn('merchant_id', 'text', (c) => c.notNull())
+      .addColumn('provider', 'text', (c) => c.notNull())
+      .addColumn('provider_account_id', 'text', (c) => c.notNull().references('provider_accounts.id'))
+      .addColumn('provider_reference', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('qr_code', 'text')
+      .addColumn('redirect_url', 'text')
+      .addColumn('provider_transaction_id', 'text')
+      .addColumn('error_code', 'text')
+      .addColumn('error_message', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addUniqueConstraint('attempts_account_reference', ['provider_account_id', 'provider_reference'])
+      .execute();
+    await db.schema.createIndex('attempts_payment').on('attempts').column('payment_id').execute();
+
+    await db.schema.createTable('refunds')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('merchant_id', 'text', (c) => c.notNull())
+      .addColumn('payment_id', 'text', (c) => c.notNull().references('payments.id'))
+      .addColumn('attempt_id', 'text', (c) => c.notNull().references('attempts.id'))
+      .addColumn('amount', 'bigint', (c) => c.notNull())
+      .addColumn('currency', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text')
+      .addColumn('provider_reference', 'text', (c) => c.notNull().unique())
+      .addColumn('provider_refund_id', 'text')
+      .addColumn('failure_reason', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('refunds_payment').on('refunds').column('payment_id').execute();
+    await db.schema.createIndex('refunds_merchant_id').on('refunds').columns(['merchant_id', 'id']).execute();
+
+    await db.schema.createTable('events')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('merchant_id', 'text', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('object_id', 'text', (c) => c.notNull())
+      .addColumn('data', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('events_merchant_id').on('events').columns(['merchant_id', 'id']).execute();
+    // One event per (object, type): a transition can only happen once, so a second
+    // insert means a race slipped through and must fail loudly.
+    await db.schema.createIndex('events_object_type').on('events').columns(['object_id', 'type']).unique().execute();
+
+    await db.schema.createTable('webhook_endpoints')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('merchant_id', 'text', (c) => c.notNull().references('merchants.id'))
+      .addColumn('url', 'text', (c) => c.notNull())
+      .addColumn('secret_enc', 'text', (c) => c.notNull())
+      .addColumn('events', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('deleted_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('webhook_endpoints_merchant').on('webhook_endpoints').column('merchant_id').execute();
+
+    await db.schema.createTable('webhook_deliveries')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('event_id', 'text', (c) => c.notNull().references('events.id'))
+      .addColumn('endpoint_id', 'text', (c) => c.notNull().references('webhook_endpoints.id'))
+      .addColumn('merchant_id', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull())
+      .addColumn('last_status_code', 'integer')
+      .addColumn('last_error', 'text')
+      .addColumn('delivered_at', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addUniqueConstraint('webhook_deliveries_event_endpoint', ['event_id', 'endpoint_id'])
+      .execute();
+
+    await db.schema.createTable('notifications')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('provider', 'text', (c) => c.notNull())
+      .addColumn('provider_account_id', 'text', (c) => c.notNull())
+      .addColumn('notification_id', 'text')
+      .addColumn('payment_id', 'text')
+      .addColumn('verdict', 'text', (c) => c.notNull())
+      .addColumn('error_code', 'text')
+      .addColumn('raw', 'text', (c) => c.notNull())
+      .addColumn('received_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('notifications_payment').on('notifications').column('payment_id').execute();
+
+    await db.schema.createTable('jobs')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('ref_id', 'text', (c) => c.notNull())
+      .addColumn('run_at', 'bigint', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull())
+      .addColumn('payload', 'text', (c) => c.notNull())
+      .addColumn('locked_by', 'text')
+      .addColumn('locked_until', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addUniqueConstraint('jobs_kind_ref', ['kind', 'ref_id'])
+      .execute();
+    await db.schema.createIndex('jobs_due').on('jobs').column('run_at').execute();
+
+    await db.schema.createTable('idempotency_keys')
+      .addColumn('merchant_id', 'text', (c) => c.notNull())
+      .addColumn('idem_key', 'text', (c) => c.notNull())
+      .addColumn('request_hash', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('response_status', 'integer')
+      .addColumn('response_body', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('idempotency_keys_pk', ['merchant_id', 'idem_key'])
+      .execute();
+    await db.schema.createIndex('idempotency_keys_expiry').on('idempotency_keys').column('expires_at').execute();
+
+    await db.schema.createTable('paygate_meta')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
+export const migrations: MigrationProvider = {
+  getMigrations: async () => ({ '0001_core': m0001 }),
+};

@@ -1,0 +1,70 @@
+/**
+ * Row types for Kysely. Times are epoch milliseconds (bigint in PostgreSQL, integer in
+ * SQLite) so both dialects compare and index them the same way; amounts are integer minor
+ * units. JSON columns are text, parsed at the edge.
+ */
+import type { Generated } from 'kysely';
+
+export interface MerchantRow { id: string; name: string; created_at: number }
+export interface ApiKeyRow {
+  id: string; merchant_id: string; key_hash: string; prefix: string; mode: string;
+  created_at: number; revoked_at: number | null;
+}
+export interface ProviderAccountRow {
+  id: string; merchant_id: string; provider: string; mode: string; base_url: string;
+  credentials_enc: string; daily_limit: number | null; created_at: number;
+}
+export interface PaymentRow {
+  id: string; merchant_id: string; merchant_order_id: string; amount: number; currency: string;
+  method: string; provider: string; status: string; description: string; return_url: string | null;
+  metadata: string; amount_refunded: number; expires_at: number; created_at: number; updated_at: number;
+}
+export interface AttemptRow {
+  id: string; payment_id: string; merchant_id: string; provider: string; provider_account_id: string;
+  provider_reference: string; status: string; qr_code: string | null; redirect_url: string | null;
+  provider_transaction_id: string | null; error_code: string | null; error_message: string | null;
+  created_at: number; updated_at: number;
+}
+export interface RefundRow {
+  id: string; merchant_id: string; payment_id: string; attempt_id: string; amount: number; currency: string;
+  status: string; reason: string | null; provider_reference: string; provider_refund_id: string | null;
+  failure_reason: string | null; created_at: number; updated_at: number;
+}
+export interface EventRow { id: string; merchant_id: string; type: string; object_id: string; data: string; created_at: number }
+export interface WebhookEndpointRow {
+  id: string; merchant_id: string; url: string; secret_enc: string; events: string; created_at: number; deleted_at: number | null;
+}
+export interface WebhookDeliveryRow {
+  id: string; event_id: string; endpoint_id: string; merchant_id: string; status: string; attempts: number;
+  last_status_code: number | null; last_error: string | null; delivered_at: number | null; created_at: number; updated_at: number;
+}
+export interface NotificationRow {
+  id: string; provider: string; provider_account_id: string; notification_id: string | null; payment_id: string | null;
+  verdict: string; error_code: string | null; raw: string; received_at: number;
+}
+export interface JobRow {
+  id: string; kind: string; ref_id: string; run_at: number; attempts: number; payload: string;
+  locked_by: string | null; locked_until: number | null; created_at: number;
+}
+export interface IdempotencyKeyRow {
+  merchant_id: string; idem_key: string; request_hash: string; status: string; response_status: number | null;
+  response_body: string | null; created_at: number; expires_at: number;
+}
+export interface MetaRow { key: string; value: string }
+
+export interface Database {
+  merchants: MerchantRow;
+  api_keys: ApiKeyRow;
+  provider_accounts: ProviderAccountRow;
+  payments: PaymentRow;
+  attempts: AttemptRow;
+  refunds: RefundRow;
+  events: EventRow;
+  webhook_endpoints: WebhookEndpointRow;
+  webhook_deliveries: WebhookDeliveryRow;
+  notifications: NotificationRow;
+  jobs: JobRow;
+  idempotency_keys: IdempotencyKeyRow;
+  paygate_meta: MetaRow;
+  _unused?: Generated<never>;
+}

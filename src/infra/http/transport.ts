@@ -1,0 +1,68 @@
+/**
+ * Outbound HTTP for provider calls and merchant webhooks, over undici's pooled agent.
+ * The transport knows nothing about providers: it sends a WireRequest and returns the raw
+ * answer, or a TransportError saying whether the request may have reached the other side.
+ */
+import { Agent, request, errors } from 'undici';
+import type { WireRequest, WireResponse } from '../../connectors/types.js';
+
+export class TransportError extends Error {
+  constructor(readonly kind: 'timeout' | 'network', message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransportError';
+  }
+}
+
+export interface Transport {
+  send(req: WireRequest, timeoutMs: number): Promise<WireResponse>;
+  close(): Promise<void>;
+}
+
+const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+export function createTransport(): Transport {
+  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64, pipelining: 1 });
+  return {
+    async send(req, timeoutMs) {
+      try {
+        const res = await request(req.url, {
+          method: req.method,
+          headers: req.headers,
+          body: req.body,
+          dispatcher: agent,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        const chunks: Buffer[] = [];
+        let size = 0;
+        for await (const chunk of res.body) {
+          const buf = chunk as Buffer;
+          size += buf.length;
+          if (size > MAX_RESPONSE_BYTES) {
+            res.body.destroy();
+            throw new TransportError('network', `response larger than ${MAX_RESPONSE_BYTES} bytes`);
+          }
+          chunks.push(buf);
+        }
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(res.headers)) {
+          if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+        }
+        return { status: res.statusCode, headers, body: Buffer.concat(chunks).toString('utf8') };
+      } catch (err) {
+        if (err instanceof TransportError) throw err;
+        if (
+          err instanceof errors.HeadersTimeoutError ||
+          err instanceof errors.BodyTimeoutError ||
+          err instanceof errors.ConnectTimeoutError ||
+          (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))
+        ) {
+          throw new TransportError('timeout', `no answer within ${timeoutMs} ms from ${new URL(req.url).origin}`, { cause: err });
+        }
+        throw new TransportError('network', `request to ${new URL(req.url).origin} failed: ${(err as Error).message}`, { cause: err });
+      }
+    },
+    close: () => agent.close(),
+  };
+}

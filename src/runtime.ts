@@ -1,0 +1,109 @@
+/**
+ * Composition root: config → vault → database (migrated) → context → HTTP app, job worker
+ * and, in the embedded default, the in-process provider simulators. The CLI and the tests
+ * both start Paygate through createRuntime.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { pino } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type Config } from './infra/config.js';
+import { Vault, loadMasterKey } from './infra/crypto/vault.js';
+import { migrate, openDb } from './infra/db/index.js';
+import { createTransport } from './infra/http/transport.js';
+import { createMetrics } from './infra/metrics.js';
+import { Worker } from './infra/jobs/worker.js';
+import { enqueue } from './infra/jobs/queue.js';
+import type { AppContext } from './app/context.js';
+import { jobHandlers } from './app/jobs.js';
+import { buildServer, LOG_REDACT, type MountedSimulator } from './http/server.js';
+import { AlipaySimulator } from './simulators/alipay/index.js';
+
+export interface Simulators {
+  alipay?: AlipaySimulator;
+}
+
+export interface Runtime {
+  config: Readonly<Config>;
+  ctx: AppContext;
+  app: FastifyInstance;
+  simulators: Simulators;
+  notes: string[];
+  listen(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function createRuntime(env: Record<string, string | undefined> = process.env): Promise<Runtime> {
+  let config = loadConfig(env);
+  const notes: string[] = [];
+  const master = loadMasterKey({ ...(config.PAYGATE_MASTER_KEY ? { masterKey: config.PAYGATE_MASTER_KEY } : {}), dataDir: config.PAYGATE_DATA_DIR });
+  if (master.source === 'generated') notes.push(`generated a master key at ${master.file} (keep it: it decrypts stored credentials; set PAYGATE_MASTER_KEY in production)`);
+  if (!config.PAYGATE_ADMIN_TOKEN) {
+    // Embedded default: an admin token kept next to the data, so the admin API works out of the box.
+    const file = path.join(config.PAYGATE_DATA_DIR, 'admin.token');
+    let token = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : '';
+    if (!token) {
+      token = `adm_${crypto.randomBytes(24).toString('base64url')}`;
+      fs.mkdirSync(config.PAYGATE_DATA_DIR, { recursive: true });
+      fs.writeFileSync(file, token + '\n', { mode: 0o600 });
+      notes.push(`generated an admin token at ${file}`);
+    }
+    config = Object.freeze({ ...config, PAYGATE_ADMIN_TOKEN: token });
+  }
+
+  const log = pino({ level: config.LOG_LEVEL, redact: { paths: LOG_REDACT, censor: '[redacted]' } });
+  const dbh = openDb({ ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}), dataDir: config.PAYGATE_DATA_DIR });
+  await migrate(dbh.db);
+
+  let publicUrl = config.publicUrl;
+  let worker: Worker | undefined;
+  const ctx: AppContext = {
+    config, dbh, db: dbh.db, vault: new Vault(master.key), transport: createTransport(), metrics: createMetrics({ defaultMetrics: true }), log,
+    publicUrl: () => publicUrl,
+    now: () => Date.now(),
+    timeScale: config.PAYGATE_TIME_SCALE,
+    kickJobs: () => worker?.kick(),
+  };
+
+  const simulators: Simulators = {};
+  const mounted: MountedSimulator[] = [];
+  if (config.PAYGATE_SIMULATORS) {
+    const sandboxDir = path.join(config.PAYGATE_DATA_DIR, 'sandbox');
+    simulators.alipay = new AlipaySimulator({ dataDir: sandboxDir, timeScale: config.sandboxTimeScale, publicBaseUrl: () => `${publicUrl}/sandbox/alipay` });
+    mounted.push({ provider: 'alipay', plugin: simulators.alipay.plugin });
+  }
+  const app = await buildServer(ctx, { simulators: mounted });
+
+  if (config.PAYGATE_WORKER) {
+    worker = new Worker({
+      db: dbh, workerId: `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`,
+      concurrency: config.PAYGATE_JOB_CONCURRENCY, pollMs: config.PAYGATE_JOB_POLL_MS, leaseMs: 120_000, timeScale: ctx.timeScale,
+      handlers: jobHandlers(ctx),
+      onError: (job, err) => log.error({ err, job_id: job.id, kind: job.kind, ref: job.ref_id }, 'job failed; will retry'),
+      onRun: (job, outcome) => ctx.metrics.jobRuns.inc({ kind: job.kind, outcome }),
+    });
+    await enqueue(dbh.db, { kind: 'purge_idempotency', refId: 'global', runAt: Date.now() + 60_000 }, Date.now());
+  }
+
+  return {
+    config, ctx, app, simulators, notes,
+    async listen() {
+      const address = await app.listen({ port: config.PORT, host: config.HOST });
+      if (!config.PAYGATE_PUBLIC_URL) {
+        const port = (app.server.address() as { port: number }).port;
+        publicUrl = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+      }
+      worker?.start();
+      return address;
+    },
+    async stop() {
+      await app.close();
+      await worker?.stop();
+      await simulators.alipay?.close();
+      await ctx.transport.close();
+      await dbh.destroy();
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import type { KeyObject } from 'node:crypto';
+import type { BillTokens } from './bills.js';
+import type { Faults } from './faults.js';
+import type { AlipayKeyPair } from './keys.js';
+import type { Store } from './store.js';
+import type { Trades } from './trades.js';
+
+/** What the route modules need from the simulator instance. */
+export interface SimContext {
+  store: Store;
+  trades: Trades;
+  keys: AlipayKeyPair;
+  bills: BillTokens;
+  faults(): Faults;
+  publicBaseUrl(): string;
+  now(): number;
+  /** The registered app's public key, parsed once. */
+  appPublicKey(appId: string): KeyObject | undefined;
+  /** A delay that close() cuts short, so injected latency/hangs never block shutdown. */
+  sleep(ms: number): Promise<void>;
+  random(): number;
+  log(message: string): void;
+}

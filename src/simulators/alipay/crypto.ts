@@ -1,0 +1,57 @@
+// The simulator's own implementation of Alipay's OpenAPI v2 signing rules. It is deliberately
+// independent of the gateway's connector: if both shared one helper, a bug in it would pass
+// both sides. Tests cross-check it against the official alipay-sdk instead.
+import { createSign, createVerify, type KeyObject } from 'node:crypto';
+
+/**
+ * The string Alipay signs: every parameter except the excluded ones, empty values dropped,
+ * keys sorted by code unit (ASCII for Alipay's keys), joined as k=v with '&', values raw.
+ */
+export function canonicalString(params: Readonly<Record<string, string>>, exclude: readonly string[]): string {
+  return Object.keys(params)
+    .filter((k) => !exclude.includes(k) && params[k] !== '')
+    .sort()
+    .map((k) => `${k}=${params[k]}`)
+    .join('&');
+}
+
+/** Requests: everything but `sign` is signed (sign_type included). */
+export const REQUEST_SIGN_EXCLUDES = ['sign'] as const;
+/** Notifications: both `sign` and `sign_type` are left out. */
+export const NOTIFY_SIGN_EXCLUDES = ['sign', 'sign_type'] as const;
+
+export function rsa2Sign(content: string, privateKey: KeyObject): string {
+  return createSign('RSA-SHA256').update(content, 'utf8').sign(privateKey, 'base64');
+}
+
+export function rsa2Verify(content: string, signature: string, publicKey: KeyObject): boolean {
+  // A malformed base64 / wrong-length signature must read as "invalid", not crash the request.
+  try {
+    return createVerify('RSA-SHA256').update(content, 'utf8').verify(publicKey, signature, 'base64');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Alipay's Java serializer escapes '/' as '\/' (qr_code comes back as "https:\/\/qr...").
+ * Reproducing it matters: a client that re-serialises the parsed node before verifying
+ * would compute different bytes and must fail here just as it would in production.
+ */
+export function alipayJson(node: Readonly<Record<string, string>>): string {
+  return JSON.stringify(node).replace(/\//g, '\\/');
+}
+
+/**
+ * Serialises the response node once, signs exactly that text, and splices the same text
+ * into the body, so the signed bytes are a byte-exact substring of what is sent.
+ */
+export function signedResponseBody(
+  responseKey: string,
+  node: Readonly<Record<string, string>>,
+  alipayPrivateKey: KeyObject,
+): string {
+  const nodeText = alipayJson(node);
+  const sign = rsa2Sign(nodeText, alipayPrivateKey);
+  return `{${JSON.stringify(responseKey)}:${nodeText},"sign":${JSON.stringify(sign)}}`;
+}

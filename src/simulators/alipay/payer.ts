@@ -1,0 +1,148 @@
+// The buyer's side of the sandbox: what scanning the QR code and tapping Pay / Fail in the
+// Alipay app would do, as an HTML wallet page and as a JSON API for tests and the CLI.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { SimContext } from './context.js';
+import { formatCst, formatYuan } from './format.js';
+import type { TradeRow } from './store.js';
+import { renderWalletPage } from './wallet-page.js';
+
+export type PayOutcome = 'success' | 'fail';
+
+export interface PayerTrade {
+  app_id: string;
+  out_trade_no: string;
+  trade_no: string | null;
+  /** NOT_SCANNED: precreated, the buyer has not scanned yet (Alipay itself reports TRADE_NOT_EXIST). */
+  trade_status: 'NOT_SCANNED' | 'WAIT_BUYER_PAY' | 'TRADE_SUCCESS' | 'TRADE_CLOSED';
+  subject: string;
+  total_amount: string;
+  buyer_logon_id: string | null;
+  send_pay_date: string | null;
+  time_expire: string;
+  qr_code: string;
+}
+
+export class PayerError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const JSON_BODY_LIMIT = 16 * 1024;
+
+export function payerView(sim: SimContext, t: TradeRow): PayerTrade {
+  return {
+    app_id: t.app_id,
+    out_trade_no: t.out_trade_no,
+    trade_no: t.trade_no,
+    trade_status: t.status === 'UNSCANNED' ? 'NOT_SCANNED' : t.status === 'CLOSED_UNSCANNED' ? 'TRADE_CLOSED' : t.status,
+    subject: t.subject,
+    total_amount: formatYuan(t.total_fen),
+    buyer_logon_id: t.buyer_logon_id,
+    send_pay_date: t.paid_at !== null ? formatCst(t.paid_at) : null,
+    time_expire: formatCst(t.expires_at),
+    qr_code: `${sim.publicBaseUrl()}/qr/${t.qr_token}`,
+  };
+}
+
+/** Accepts the qr_code URL, its token, an out_trade_no or a trade_no. */
+export function resolveReference(sim: SimContext, reference: string): TradeRow {
+  const ref = reference.trim();
+  const fromUrl = /\/qr\/([A-Za-z0-9]+)\/?(?:[?#].*)?$/.exec(ref)?.[1];
+  const byToken = sim.store.getTradeByToken(fromUrl ?? ref);
+  if (byToken) return byToken;
+  if (fromUrl !== undefined) throw new PayerError(404, 'TRADE_NOT_FOUND', `no trade has the QR code ${ref}`);
+  const matches = sim.store.findTradesByReference(ref);
+  if (matches.length > 1) {
+    throw new PayerError(409, 'REFERENCE_AMBIGUOUS', `several apps have a trade "${ref}"; use the qr_code instead`);
+  }
+  const [only] = matches;
+  if (!only) throw new PayerError(404, 'TRADE_NOT_FOUND', `no trade matches "${ref}" (qr_code, token, out_trade_no or trade_no)`);
+  return only;
+}
+
+/** Brings the trade to WAIT_BUYER_PAY, refusing what a real wallet would refuse. */
+export function scanTrade(sim: SimContext, trade: TradeRow): TradeRow {
+  const expired = () =>
+    new PayerError(410, 'TRADE_EXPIRED', `trade ${trade.out_trade_no} expired at ${formatCst(trade.expires_at)} (GMT+8)`);
+  switch (trade.status) {
+    case 'UNSCANNED':
+      if (sim.trades.isExpired(trade)) throw expired();
+      return sim.trades.scan(trade);
+    case 'WAIT_BUYER_PAY': {
+      const t = sim.trades.expireIfDue(trade);
+      if (t.status !== 'WAIT_BUYER_PAY') throw expired();
+      return t;
+    }
+    case 'TRADE_SUCCESS':
+      throw new PayerError(409, 'TRADE_ALREADY_PAID', `trade ${trade.out_trade_no} is already paid`);
+    case 'TRADE_CLOSED':
+    case 'CLOSED_UNSCANNED':
+      throw new PayerError(409, 'TRADE_CLOSED', `trade ${trade.out_trade_no} is closed`);
+  }
+}
+
+export function payTrade(sim: SimContext, reference: string, outcome: PayOutcome): PayerTrade {
+  const scanned = scanTrade(sim, resolveReference(sim, reference));
+  const done = outcome === 'success' ? sim.trades.pay(scanned) : sim.trades.closeWaiting(scanned);
+  return payerView(sim, done);
+}
+
+export function scanReference(sim: SimContext, reference: string): PayerTrade {
+  return payerView(sim, scanTrade(sim, resolveReference(sim, reference)));
+}
+
+function parsePayerBody(body: unknown, allowOutcome: boolean): { reference: string; outcome: PayOutcome } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new PayerError(400, 'INVALID_REQUEST', 'body must be a JSON object like {"reference":"<qr_code>","outcome":"success"}');
+  }
+  const allowed = allowOutcome ? ['reference', 'outcome'] : ['reference'];
+  for (const k of Object.keys(body)) {
+    if (!allowed.includes(k)) throw new PayerError(400, 'INVALID_REQUEST', `unknown field "${k}"; allowed: ${allowed.join(', ')}`);
+  }
+  const { reference, outcome = 'success' } = body as Record<string, unknown>;
+  if (typeof reference !== 'string' || reference.trim() === '' || reference.length > 1024) {
+    throw new PayerError(400, 'INVALID_REQUEST', 'reference must be a non-empty string: the qr_code URL, its token, out_trade_no or trade_no');
+  }
+  if (outcome !== 'success' && outcome !== 'fail') {
+    throw new PayerError(400, 'INVALID_REQUEST', 'outcome must be "success" or "fail"');
+  }
+  return { reference, outcome };
+}
+
+function sendPayerError(reply: FastifyReply, err: unknown): FastifyReply {
+  if (err instanceof PayerError) return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message } });
+  throw err;
+}
+
+export function registerPayerRoutes(app: FastifyInstance, sim: SimContext): void {
+  app.get<{ Params: { token: string } }>('/qr/:token', async (req, reply) => {
+    const trade = sim.store.getTradeByToken(req.params.token);
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
+    if (!trade) return reply.code(404).send(renderWalletPage(undefined, false));
+    const t = sim.trades.expireIfDue(trade);
+    return reply.send(renderWalletPage(payerView(sim, t), sim.trades.isExpired(t)));
+  });
+
+  app.post('/_payer/pay', { bodyLimit: JSON_BODY_LIMIT }, async (req, reply) => {
+    try {
+      const { reference, outcome } = parsePayerBody(req.body, true);
+      return reply.send(payTrade(sim, reference, outcome));
+    } catch (err) {
+      return sendPayerError(reply, err);
+    }
+  });
+
+  app.post('/_payer/scan', { bodyLimit: JSON_BODY_LIMIT }, async (req, reply) => {
+    try {
+      const { reference } = parsePayerBody(req.body, false);
+      return reply.send(scanReference(sim, reference));
+    } catch (err) {
+      return sendPayerError(reply, err);
+    }
+  });
+}
