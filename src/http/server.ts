@@ -1,6 +1,6 @@
 /** Builds the Fastify app: parsers, the one error handler, routes, OpenAPI, simulators. */
 import crypto from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { PaygateError } from '../domain/errors.js';
@@ -26,7 +26,7 @@ export async function buildServer(ctx: AppContext, opts: { simulators?: MountedS
     loggerInstance: ctx.log,
     bodyLimit: ctx.config.PAYGATE_BODY_LIMIT,
     genReqId: () => `req_${crypto.randomBytes(9).toString('base64url')}`,
-    logController: { disableRequestLogging: ctx.config.LOG_LEVEL !== 'debug' && ctx.config.LOG_LEVEL !== 'trace' },
+    logController: new LogController({ disableRequestLogging: ctx.config.LOG_LEVEL !== 'debug' && ctx.config.LOG_LEVEL !== 'trace' }),
     // Stop accepting work but let in-flight requests finish on close().
     forceCloseConnections: 'idle',
     return503OnClosing: true,

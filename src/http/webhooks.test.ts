@@ -39,6 +39,13 @@ describe('merchant webhook delivery', () => {
       await receiver.close();
     }
   });
+});
+
+describe('merchant webhook delivery schedule', () => {
+  let gw: Gateway;
+  // The full schedule is 45.8 h; at this scale it takes ~8 s.
+  beforeAll(async () => { gw = await startGateway({ db: 'sqlite', env: { PAYGATE_TIME_SCALE: '0.00005' } }); });
+  afterAll(async () => { await gw?.stop(); });
 
   it('marks a delivery failed after the whole schedule', async () => {
     const receiver = await startReceiver(() => 503);
