@@ -60,7 +60,7 @@ export function registerAdminRoutes(app: FastifyInstance, ops: AdminOps): void {
 
   app.post('/_apps', { bodyLimit: JSON_BODY_LIMIT }, async (req, reply) => {
     try {
-      return reply.code(201).send(ops.registerApp(parseAppBody(req.body)));
+      return reply.send(ops.registerApp(parseAppBody(req.body)));
     } catch (err) {
       if (err instanceof AppInputError) return reply.code(400).send(badRequest(err.message));
       throw err;

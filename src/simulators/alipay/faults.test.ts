@@ -51,12 +51,12 @@ describe('alipay simulator fault injection', () => {
     });
     const set = await postFaults({ duplicate_count: 7 });
     expect(set.status).toBe(200);
-    expect((await set.json()).duplicate_count).toBe(7);
+    expect(((await set.json()) as { duplicate_count: number }).duplicate_count).toBe(7);
     expect(sim.faults.duplicate_count).toBe(7);
     for (const junk of [{ error_rate: 2 }, { latency_ms: -1 }, { drop_notifications: 'yes' }, { nonsense: 1 }, [1], 'x']) {
       const res = await postFaults(junk);
       expect(res.status, JSON.stringify(junk)).toBe(400);
-      expect((await res.json()).error.message).toBeTruthy();
+      expect(((await res.json()) as { error: { message: string } }).error.message).toBeTruthy();
     }
     expect(() => sim.setFaults({ error_rate: -0.5 })).toThrow(/error_rate/);
     await postFaults({ duplicate_count: 2 });

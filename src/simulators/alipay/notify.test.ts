@@ -96,6 +96,7 @@ describe('alipay simulator notifications', () => {
   it('retries on anything but "success" with the same notify_id (fail, fail, success = 3 deliveries)', async () => {
     const outTradeNo = await newTrade();
     receiver.respond = (n, count) => (n.fields.out_trade_no === outTradeNo && count <= 2 ? 'fail' : 'success');
+    const payStarted = Date.now();
     await sim.pay(outTradeNo, 'success');
     const success = () => receiver.forTrade(outTradeNo).filter((n) => n.fields.trade_status === 'TRADE_SUCCESS');
     await waitFor(() => success().length >= 3, 10_000, 'three deliveries');
@@ -103,11 +104,12 @@ describe('alipay simulator notifications', () => {
     const deliveries = success();
     expect(deliveries).toHaveLength(3);
     expect(new Set(deliveries.map((n) => n.fields.notify_id)).size).toBe(1);
-    // Gaps follow 4m, 10m × timeScale 0.001 = 240 ms, 600 ms (the loop may add a few ticks).
-    const [a, b, c] = deliveries.map((n) => n.at) as [number, number, number];
-    expect(b - a).toBeGreaterThanOrEqual(230);
-    expect(c - b).toBeGreaterThanOrEqual(590);
-    expect(c - b).toBeLessThan(2000);
+    // Retries are due 4m, then 10m later × timeScale 0.001 = 240 ms, 600 ms after the previous
+    // attempt started, and no attempt can start before pay() was called.
+    const [, b, c] = deliveries.map((n) => n.at) as [number, number, number];
+    expect(b - payStarted).toBeGreaterThanOrEqual(240);
+    expect(c - payStarted).toBeGreaterThanOrEqual(840);
+    expect(c - payStarted).toBeLessThan(4000);
     for (const d of deliveries) expect(sdk.checkNotifySignV2(d.fields)).toBe(true);
   });
 
