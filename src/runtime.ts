@@ -35,6 +35,14 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
+/**
+ * A job's lease must outlast the job (a few provider calls or one webhook POST, each bounded
+ * by its timeout) yet be short, because a crashed node's jobs wait for it to expire.
+ */
+function jobLeaseMs(config: Readonly<Config>): number {
+  return 3 * Math.max(config.PAYGATE_PROVIDER_TIMEOUT_MS, config.PAYGATE_WEBHOOK_TIMEOUT_MS) + 5_000;
+}
+
 export async function createRuntime(env: Record<string, string | undefined> = process.env): Promise<Runtime> {
   let config = loadConfig(env);
   const notes: string[] = [];
@@ -74,12 +82,13 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
     simulators.alipay = new AlipaySimulator({ dataDir: sandboxDir, timeScale: config.sandboxTimeScale, publicBaseUrl: () => `${publicUrl}/sandbox/alipay` });
     mounted.push({ provider: 'alipay', plugin: simulators.alipay.plugin });
   }
-  const app = await buildServer(ctx, { simulators: mounted });
+  const server = await buildServer(ctx, { simulators: mounted });
+  const app = server.app;
 
   if (config.PAYGATE_WORKER) {
     worker = new Worker({
       db: dbh, workerId: `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`,
-      concurrency: config.PAYGATE_JOB_CONCURRENCY, pollMs: config.PAYGATE_JOB_POLL_MS, leaseMs: 120_000, timeScale: ctx.timeScale,
+      concurrency: config.PAYGATE_JOB_CONCURRENCY, pollMs: config.PAYGATE_JOB_POLL_MS, leaseMs: jobLeaseMs(config), timeScale: ctx.timeScale,
       handlers: jobHandlers(ctx),
       onError: (job, err) => log.error({ err, job_id: job.id, kind: job.kind, ref: job.ref_id }, 'job failed; will retry'),
       onRun: (job, outcome) => ctx.metrics.jobRuns.inc({ kind: job.kind, outcome }),
@@ -99,8 +108,10 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
       return address;
     },
     async stop() {
-      await app.close();
+      // In-flight requests first (they may need the worker-free DB and the simulators), then jobs.
+      await server.drain(30_000);
       await worker?.stop();
+      await app.close();
       await simulators.alipay?.close();
       await ctx.transport.close();
       await dbh.destroy();

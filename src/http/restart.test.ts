@@ -1,10 +1,11 @@
 /**
+ * (dist/ is built by the vitest global setup.)
  * Restart safety: the gateway runs as a separate process (the real `paygate start`), the
  * Alipay simulator stands apart like the real provider. Mid-load the gateway is SIGKILLed
  * and started again on the same data. Every payment paid at the provider must end
  * `succeeded`, and every event must reach the merchant endpoint.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -26,11 +27,6 @@ async function freePort(): Promise<number> {
     s.on('error', reject);
   });
 }
-
-beforeAll(() => {
-  // The child runs the built CLI; build so it is the code under test, not a stale dist/.
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
-}, 120_000);
 
 describe.each(DB_KINDS)('restart safety on %s', (db) => {
   let sim: Awaited<ReturnType<typeof startAlipaySimulator>>;
@@ -78,7 +74,7 @@ describe.each(DB_KINDS)('restart safety on %s', (db) => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('settles every paid payment and delivers every event after a SIGKILL mid-load', async () => {
+  it('settles every paid payment and delivers every event after a SIGKILL mid-load', { timeout: 180_000 }, async () => {
     const admin = (p: string, body: unknown) => fetch(base + p, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<Record<string, string>>);
     const merchant = await admin('/admin/merchants', { name: 'Restart Shop' });
     const creds = sim.sim.registerApp();

@@ -21,7 +21,17 @@ export const LOG_REDACT = [
   'req.headers.authorization', 'req.headers["idempotency-key"]', '*.credentials', '*.private_key', '*.secret_key', '*.apiv3_key', '*.client_secret', '*.webhook_secret', '*.secret',
 ];
 
-export async function buildServer(ctx: AppContext, opts: { simulators?: MountedSimulator[]; version?: string } = {}): Promise<FastifyInstance> {
+export interface Server {
+  app: FastifyInstance;
+  /**
+   * Graceful shutdown, step one: refuse new gateway requests (503) and wait for the ones in
+   * flight. Simulator routes stay open meanwhile, because an in-flight create may be calling
+   * the in-process simulator over loopback.
+   */
+  drain(timeoutMs: number): Promise<void>;
+}
+
+export async function buildServer(ctx: AppContext, opts: { simulators?: MountedSimulator[]; version?: string } = {}): Promise<Server> {
   const app = Fastify({
     loggerInstance: ctx.log,
     bodyLimit: ctx.config.PAYGATE_BODY_LIMIT,
@@ -42,6 +52,21 @@ export async function buildServer(ctx: AppContext, opts: { simulators?: MountedS
     } catch {
       done(new PaygateError('VALIDATION.INVALID_JSON'), undefined);
     }
+  });
+
+  let draining = false;
+  let inflight = 0;
+  let drained: (() => void) | undefined;
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.url.startsWith('/sandbox/')) return;
+    if (draining) {
+      return reply.code(503).header('connection', 'close').send({ error: { code: 'SERVICE.UNAVAILABLE', message: 'Paygate is shutting down; retry on another node or in a moment', request_id: req.id } });
+    }
+    inflight++;
+    reply.raw.once('close', () => {
+      inflight--;
+      if (draining && inflight === 0) drained?.();
+    });
   });
 
   app.addHook('onSend', async (req, reply) => {
@@ -71,5 +96,18 @@ export async function buildServer(ctx: AppContext, opts: { simulators?: MountedS
   for (const sim of opts.simulators ?? []) {
     await app.register(sim.plugin, { prefix: `/sandbox/${sim.provider}` });
   }
-  return app;
+  return {
+    app,
+    async drain(timeoutMs) {
+      draining = true;
+      if (inflight === 0) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    },
+  };
 }
