@@ -20,6 +20,7 @@ import type { AppContext } from './app/context.js';
 import { jobHandlers } from './app/jobs.js';
 import { buildServer, LOG_REDACT, type MountedSimulator } from './http/server.js';
 import { AlipaySimulator } from './simulators/alipay/index.js';
+import { webhookInboxPlugin } from './simulators/webhook-inbox/index.js';
 
 export interface Simulators {
   alipay?: AlipaySimulator;
@@ -81,6 +82,7 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
     const sandboxDir = path.join(config.PAYGATE_DATA_DIR, 'sandbox');
     simulators.alipay = new AlipaySimulator({ dataDir: sandboxDir, timeScale: config.sandboxTimeScale, publicBaseUrl: () => `${publicUrl}/sandbox/alipay` });
     mounted.push({ provider: 'alipay', plugin: simulators.alipay.plugin });
+    mounted.push({ provider: 'webhooks', plugin: webhookInboxPlugin() });
   }
   const server = await buildServer(ctx, { simulators: mounted });
   const app = server.app;

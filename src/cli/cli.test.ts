@@ -68,6 +68,15 @@ describe('paygate CLI', () => {
       const r = await fetch(`${base}/v1/payments/${created.id}`, { headers: { authorization: `Bearer ${key}` } });
       return ((await r.json()) as { status: string }).status === 'succeeded' || undefined;
     }, { what: 'demo payment succeeded' });
+
+    // The demo endpoint received the signed webhook, verifiable with the printed secret.
+    const secret = /webhook secret:\s+(whsec_\S+)/.exec(out)![1]!;
+    const inbox = await waitFor(async () => {
+      const r = (await (await fetch(`${base}/sandbox/webhooks/inbox`)).json()) as { data: Array<{ signature: string; body: { type: string; data: { object: { id: string } } } }> };
+      return r.data.find((d) => d.body.type === 'payment.succeeded' && d.body.data.object.id === created.id);
+    }, { what: 'webhook in the demo inbox' });
+    expect(inbox.signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+    expect(secret).toMatch(/^whsec_/);
   });
 
   it('merchant create --sandbox --json prints id and secret key, with sandbox accounts', async () => {

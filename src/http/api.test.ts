@@ -10,7 +10,8 @@ describe('API edges', () => {
   let gw: Gateway;
   let key: string;
   beforeAll(async () => {
-    gw = await startGateway({ db: 'sqlite', env: { PAYGATE_BODY_LIMIT: '4096' } });
+    // Real-time polls (+60 s) so that only ?refresh=true can settle a payment during a test.
+    gw = await startGateway({ db: 'sqlite', env: { PAYGATE_BODY_LIMIT: '4096', PAYGATE_TIME_SCALE: '1' } });
     key = (await sandboxMerchant(gw)).key;
   });
   afterAll(async () => { await gw?.stop(); });
@@ -110,6 +111,21 @@ describe('API edges', () => {
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger');
     expect(ADMIN_TOKEN.length).toBeGreaterThan(15);
+  });
+
+  it('GET ?refresh=true asks the provider when the notification never came', async () => {
+    const sim = (p: string, body: unknown) => fetch(`${gw.url}/sandbox/alipay${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    await sim('/_faults', { drop_notifications: true });
+    try {
+      const p = (await gw.api<{ id: string; next_action: { qr_code: string } }>(key, 'POST', '/v1/payments', { amount: 300, currency: 'CNY', method: 'alipay_qr', merchant_order_id: 'REFRESH-1' })).body;
+      expect((await sim('/_payer/pay', { reference: p.next_action.qr_code, outcome: 'success' })).status).toBe(200);
+      expect((await gw.api<{ status: string }>(key, 'GET', `/v1/payments/${p.id}`)).body.status).toBe('requires_action');
+      const fresh = await gw.api<{ status: string; attempts: Array<{ provider_transaction_id: string | null }> }>(key, 'GET', `/v1/payments/${p.id}?refresh=true`);
+      expect(fresh.body.status).toBe('succeeded');
+      expect(fresh.body.attempts[0]!.provider_transaction_id).toBeTruthy();
+    } finally {
+      await sim('/_faults', { drop_notifications: false });
+    }
   });
 
   it('documents every error code in docs/errors.md', () => {
