@@ -8,11 +8,12 @@
  */
 import { newId } from '../domain/ids.js';
 import type { ErrorCode } from '../domain/errors.js';
-import type { InboundNotification, NotificationAck } from '../connectors/types.js';
+import type { InboundNotification, NotificationAck, VerifiedNotification } from '../connectors/types.js';
 import type { AppContext } from './context.js';
 import { connectorContext, loadAccount } from './accounts.js';
 import { observePayment } from './payment-transitions.js';
 import { connectorFor } from './connectors.js';
+import { observeRefund } from './refunds.js';
 import { maskRaw } from './mask.js';
 
 export interface NotificationOutcome {
@@ -37,6 +38,8 @@ export async function handleNotification(ctx: AppContext, provider: string, acco
   const v = acc.connector.verifyNotification(connectorContext(ctx, acc), inbound);
   if (!v.ok) return reject(v.code, v.message);
 
+  if (v.kind === 'refund') return handleRefundNotification(ctx, provider, accountId, inbound, v, acc.connector.notificationAck(true), reject);
+
   const attempt = await ctx.db.selectFrom('attempts').selectAll().where('provider_account_id', '=', accountId).where('provider_reference', '=', v.reference).executeTakeFirst();
   if (!attempt) return reject('NOTIFY.UNKNOWN_ORDER', `order ${v.reference} was not created by account ${accountId}`, { notificationId: v.notificationId });
   const payment = await ctx.db.selectFrom('payments').selectAll().where('id', '=', attempt.payment_id).executeTakeFirstOrThrow();
@@ -52,10 +55,36 @@ export async function handleNotification(ctx: AppContext, provider: string, acco
     await record(ctx, { provider, accountId, verdict: r.changed ? 'accepted' : 'duplicate', raw: inbound.rawBody, notificationId: v.notificationId, paymentId: payment.id }, trx);
     return r.changed;
   });
+  return accepted(ctx, provider, changed, acc.connector.notificationAck(true));
+}
+
+function accepted(ctx: AppContext, provider: string, changed: boolean, ack: NotificationAck): NotificationOutcome {
   if (changed) ctx.kickJobs();
   const verdict = changed ? 'accepted' : 'duplicate';
   ctx.metrics.notifications.inc({ provider, verdict });
-  return { ack: acc.connector.notificationAck(true), verdict };
+  return { ack, verdict };
+}
+
+type RefundNotice = Extract<VerifiedNotification, { kind: 'refund' }>;
+type Reject = (code: ErrorCode, message: string, extra?: { notificationId?: string; paymentId?: string }) => Promise<NotificationOutcome>;
+
+/** A refund result pushed by the provider: the refund must be ours, on this account, for this amount. */
+async function handleRefundNotification(ctx: AppContext, provider: string, accountId: string, inbound: InboundNotification, v: RefundNotice, ack: NotificationAck, reject: Reject): Promise<NotificationOutcome> {
+  const refund = await ctx.db.selectFrom('refunds').innerJoin('attempts', 'attempts.id', 'refunds.attempt_id')
+    .select(['refunds.id', 'refunds.amount', 'refunds.currency', 'refunds.payment_id', 'attempts.provider_account_id', 'attempts.provider_reference'])
+    .where('refunds.provider_reference', '=', v.refundReference).executeTakeFirst();
+  if (!refund || refund.provider_account_id !== accountId || refund.provider_reference !== v.reference) {
+    return reject('NOTIFY.UNKNOWN_ORDER', `refund ${v.refundReference} of order ${v.reference} was not requested through account ${accountId}`, { notificationId: v.notificationId });
+  }
+  if (v.amount !== refund.amount || v.currency !== refund.currency) {
+    return reject('NOTIFY.AMOUNT_MISMATCH', `notified refund of ${v.amount} ${v.currency}, refund ${refund.id} is ${refund.amount} ${refund.currency}`, { notificationId: v.notificationId, paymentId: refund.payment_id });
+  }
+  const changed = await ctx.db.transaction().execute(async (trx) => {
+    const c = v.status === 'pending' ? false : await observeRefund(ctx, trx, refund.id, { status: v.status, ...(v.providerRefundId ? { providerRefundId: v.providerRefundId } : {}), failureReason: v.providerStatus });
+    await record(ctx, { provider, accountId, verdict: c ? 'accepted' : 'duplicate', raw: inbound.rawBody, notificationId: v.notificationId, paymentId: refund.payment_id }, trx);
+    return c;
+  });
+  return accepted(ctx, provider, changed, ack);
 }
 
 interface RecordInput {

@@ -8,6 +8,7 @@ import { PaygateError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { nextRefundStatus, refundableAmount, type RefundStatus } from '../domain/refund-state.js';
 import type { RefundRow } from '../infra/db/schema.js';
+import type { Tx } from '../infra/db/index.js';
 import { enqueue } from '../infra/jobs/queue.js';
 import type { RefundInput, RefundResult } from '../connectors/types.js';
 import type { AppContext } from './context.js';
@@ -68,29 +69,41 @@ export async function submitRefund(ctx: AppContext, refundId: string, phase: 'su
 }
 
 async function applyRefundResult(ctx: AppContext, refundId: string, result: RefundResult): Promise<RefundStatus> {
-  if (!result.ok) return 'pending';
-  if (result.status === 'pending') return 'pending';
-  const now = ctx.now();
-  const changed = await ctx.db.transaction().execute(async (trx) => {
-    const refund = await trx.selectFrom('refunds').selectAll().where('id', '=', refundId).executeTakeFirstOrThrow();
-    const payment = await lockPayment(ctx, trx, refund.payment_id);
-    if (!payment) return false;
-    const next = nextRefundStatus(refund.status as RefundStatus, result.status);
-    if (next === null) return false;
-    const upd = await trx.updateTable('refunds')
-      .set({ status: next, updated_at: now, provider_refund_id: result.providerRefundId ?? refund.provider_refund_id, failure_reason: next === 'failed' ? (result.failureReason ?? 'refused by provider') : null })
-      .where('id', '=', refund.id).where('status', '=', 'pending').executeTakeFirst();
-    if (Number(upd.numUpdatedRows) !== 1) return false;
-    if (next === 'succeeded') {
-      await trx.updateTable('payments').set({ amount_refunded: payment.amount_refunded + refund.amount, updated_at: now }).where('id', '=', payment.id).execute();
-    }
-    const after = await trx.selectFrom('refunds').selectAll().where('id', '=', refund.id).executeTakeFirstOrThrow();
-    await recordEvent(trx, { merchantId: refund.merchant_id, type: `refund.${next}`, objectId: refund.id, data: refundToApi(after) }, now);
-    await trx.deleteFrom('jobs').where('kind', '=', 'sync_refund').where('ref_id', '=', refund.id).where('locked_by', 'is', null).execute();
-    return true;
-  });
+  if (!result.ok || result.status === 'pending') return 'pending';
+  const observed = { status: result.status, ...(result.providerRefundId ? { providerRefundId: result.providerRefundId } : {}), ...(result.failureReason ? { failureReason: result.failureReason } : {}) };
+  const changed = await ctx.db.transaction().execute((trx) => observeRefund(ctx, trx, refundId, observed));
   if (changed) ctx.kickJobs();
   return result.status;
+}
+
+export interface RefundObservation { status: RefundStatus; providerRefundId?: string; failureReason?: string }
+
+/**
+ * The refund counterpart of observePayment: under the payment row lock, ask the refund state
+ * table, write the refund, the payment's refunded total and the event in the caller's
+ * transaction. Returns whether anything changed (false for duplicates and stale news).
+ */
+export async function observeRefund(ctx: AppContext, trx: Tx, refundId: string, obs: RefundObservation): Promise<boolean> {
+  const now = ctx.now();
+  const found = await trx.selectFrom('refunds').select('payment_id').where('id', '=', refundId).executeTakeFirst();
+  if (!found) return false;
+  const payment = await lockPayment(ctx, trx, found.payment_id);
+  if (!payment) return false;
+  // Read after the lock: a concurrent observer may have just finished this refund.
+  const refund = await trx.selectFrom('refunds').selectAll().where('id', '=', refundId).executeTakeFirstOrThrow();
+  const next = nextRefundStatus(refund.status as RefundStatus, obs.status);
+  if (next === null) return false;
+  const upd = await trx.updateTable('refunds')
+    .set({ status: next, updated_at: now, provider_refund_id: obs.providerRefundId ?? refund.provider_refund_id, failure_reason: next === 'failed' ? (obs.failureReason ?? 'refused by provider') : null })
+    .where('id', '=', refund.id).where('status', '=', 'pending').executeTakeFirst();
+  if (Number(upd.numUpdatedRows) !== 1) return false;
+  if (next === 'succeeded') {
+    await trx.updateTable('payments').set({ amount_refunded: payment.amount_refunded + refund.amount, updated_at: now }).where('id', '=', payment.id).execute();
+  }
+  const after = await trx.selectFrom('refunds').selectAll().where('id', '=', refund.id).executeTakeFirstOrThrow();
+  await recordEvent(trx, { merchantId: refund.merchant_id, type: `refund.${next}`, objectId: refund.id, data: refundToApi(after) }, now);
+  await trx.deleteFrom('jobs').where('kind', '=', 'sync_refund').where('ref_id', '=', refund.id).where('locked_by', 'is', null).execute();
+  return true;
 }
 
 export async function getRefund(ctx: AppContext, merchantId: string, id: string): Promise<RefundApi> {

@@ -117,6 +117,21 @@ export type VerifiedNotification =
       currency: string;
       providerTransactionId?: string;
     }
+  | {
+      ok: true;
+      kind: 'refund';
+      notificationId: string;
+      /** The payment's provider-side order id (out_trade_no / orderId). */
+      reference: string;
+      /** Paygate's per-refund idempotency key sent to the provider (out_refund_no / out_request_no). */
+      refundReference: string;
+      status: RefundStatus;
+      providerStatus: string;
+      /** Refunded amount in minor units, checked against the refund by the caller. */
+      amount: number;
+      currency: string;
+      providerRefundId?: string;
+    }
   | { ok: false; code: ErrorCode; message: string };
 
 export interface NotificationAck {
