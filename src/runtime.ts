@@ -18,13 +18,8 @@ import { Worker } from './infra/jobs/worker.js';
 import { enqueue } from './infra/jobs/queue.js';
 import type { AppContext } from './app/context.js';
 import { jobHandlers } from './app/jobs.js';
-import { buildServer, LOG_REDACT, type MountedSimulator } from './http/server.js';
-import { AlipaySimulator } from './simulators/alipay/index.js';
-import { webhookInboxPlugin } from './simulators/webhook-inbox/index.js';
-
-export interface Simulators {
-  alipay?: AlipaySimulator;
-}
+import { buildServer, LOG_REDACT } from './http/server.js';
+import { createSimulators, type Simulators } from './sandbox/index.js';
 
 export interface Runtime {
   config: Readonly<Config>;
@@ -77,14 +72,12 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
   };
 
   const simulators: Simulators = {};
-  const mounted: MountedSimulator[] = [];
   if (config.PAYGATE_SIMULATORS) {
-    const sandboxDir = path.join(config.PAYGATE_DATA_DIR, 'sandbox');
-    simulators.alipay = new AlipaySimulator({ dataDir: sandboxDir, timeScale: config.sandboxTimeScale, publicBaseUrl: () => `${publicUrl}/sandbox/alipay` });
-    mounted.push({ provider: 'alipay', plugin: simulators.alipay.plugin });
-    mounted.push({ provider: 'webhooks', plugin: webhookInboxPlugin() });
+    for (const sim of createSimulators({ dataDir: path.join(config.PAYGATE_DATA_DIR, 'sandbox'), timeScale: config.sandboxTimeScale, publicUrl: () => publicUrl })) {
+      simulators[sim.provider] = sim;
+    }
   }
-  const server = await buildServer(ctx, { simulators: mounted });
+  const server = await buildServer(ctx, { simulators: Object.values(simulators) });
   const app = server.app;
 
   if (config.PAYGATE_WORKER) {
@@ -114,7 +107,7 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
       await server.drain(30_000);
       await worker?.stop();
       await app.close();
-      await simulators.alipay?.close();
+      for (const sim of Object.values(simulators)) await sim.close();
       await ctx.transport.close();
       await dbh.destroy();
     },

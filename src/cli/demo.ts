@@ -1,6 +1,6 @@
 /** On an empty database, `paygate start` creates a demo merchant wired to the simulators and says how to use it. */
 import type { Runtime } from '../runtime.js';
-import { createSandboxMerchant } from '../sandbox.js';
+import { createSandboxMerchant } from '../sandbox/index.js';
 import { createPayment } from '../app/payments.js';
 import { createEndpoint } from '../app/webhooks.js';
 

@@ -7,7 +7,7 @@ import { createRuntime } from '../runtime.js';
 import { migrate, openDb } from '../infra/db/index.js';
 import { loadConfig, ConfigError } from '../infra/config.js';
 import { createMerchant } from '../app/merchants.js';
-import { createSandboxMerchant } from '../sandbox.js';
+import { createSandboxMerchant } from '../sandbox/index.js';
 import { bootstrapDemo } from './demo.js';
 
 const USAGE = `usage: paygate <command>

@@ -80,7 +80,7 @@ describe('API edges', () => {
     expect((await gw.api(k2.body.secret_key, 'GET', '/v1/payments')).status).toBe(401);
     expect((await gw.api(m.body.secret_key, 'GET', '/v1/payments')).status).toBe(200);
 
-    const creds = gw.rt.simulators.alipay!.registerApp();
+    const creds = (await gw.rt.simulators.alipay!.newAccountCredentials()) as { app_id: string };
     const pa = await gw.admin<Record<string, unknown>>('POST', `/admin/merchants/${m.body.id}/provider_accounts`, {
       provider: 'alipay', mode: 'sandbox', base_url: `${gw.url}/sandbox/alipay`, credentials: creds,
     });

@@ -147,12 +147,12 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | 
 
 /** A sandbox merchant with an Alipay account on the in-process simulator, plus a webhook endpoint if a URL is given. */
 export async function sandboxMerchant(gw: Gateway, webhookUrl?: string, events: string[] = ['*']) {
-  const { createSandboxMerchant } = await import('../sandbox.js');
+  const { createSandboxMerchant } = await import('../sandbox/index.js');
   const m = await createSandboxMerchant(gw.rt.ctx, gw.rt.simulators, `Shop ${crypto.randomBytes(3).toString('hex')}`);
   let webhookSecret: string | undefined;
   if (webhookUrl) {
     const ep = await gw.api<{ secret: string }>(m.secret_key, 'POST', '/v1/webhook_endpoints', { url: webhookUrl, events });
     webhookSecret = ep.body.secret;
   }
-  return { id: m.id, key: m.secret_key, accountId: m.provider_accounts[0]?.id ?? '', webhookSecret };
+  return { id: m.id, key: m.secret_key, accountId: m.provider_accounts.find((a) => a.provider === 'alipay')?.id ?? '', webhookSecret };
 }
