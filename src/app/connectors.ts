@@ -1,6 +1,10 @@
 /** Which connector serves which provider, and which provider serves which method. */
 import type { Connector, ProviderName } from '../connectors/types.js';
 import { alipayConnector } from '../connectors/alipay/index.js';
+import { stripeConnector } from '../connectors/stripe/index.js';
+import { unionpayConnector } from '../connectors/unionpay/index.js';
+import { wechatpayConnector } from '../connectors/wechatpay/index.js';
+import { paypalConnector } from '../connectors/paypal/index.js';
 
 export const METHODS = ['alipay_qr', 'wechat_native', 'unionpay_qr', 'paypal', 'stripe'] as const;
 export type PaymentMethod = (typeof METHODS)[number];
@@ -19,6 +23,10 @@ const METHOD_PROVIDER: Record<PaymentMethod, ProviderName> = {
 // credentials are parsed by the same connector that consumes them.
 const CONNECTORS: Partial<Record<ProviderName, Connector<unknown>>> = {
   alipay: alipayConnector as Connector<unknown>,
+  stripe: stripeConnector as Connector<unknown>,
+  unionpay: unionpayConnector as Connector<unknown>,
+  wechatpay: wechatpayConnector as Connector<unknown>,
+  paypal: paypalConnector as Connector<unknown>,
 };
 
 export function providerForMethod(method: PaymentMethod): ProviderName {

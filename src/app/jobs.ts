@@ -6,7 +6,8 @@ import type { AppContext } from './context.js';
 import { closeAtProvider, queryAttempt } from './settle.js';
 import { submitRefund } from './refunds.js';
 import { deliverWebhook } from './webhooks.js';
-import { POLL_DELAYS_S, REFUND_SYNC_DELAYS_S, delayAt } from './schedule.js';
+import { POLL_DELAYS_S, REFUND_SYNC_DELAYS_S, delayAt, pollDelayS } from './schedule.js';
+import { connectorFor } from './connectors.js';
 
 function payloadOf(job: JobRow): { n?: number; phase?: 'submit' | 'query' } {
   try {
@@ -24,7 +25,7 @@ async function pollAttempt(ctx: AppContext, job: JobRow): Promise<JobOutcome> {
   const outcome = await queryAttempt(ctx, payment, attempt);
   if (outcome.kind === 'observed' && isTerminal(outcome.result.to)) return { done: true };
   const n = (payloadOf(job).n ?? 0) + 1;
-  return { done: false, runAt: ctx.now() + delayAt(POLL_DELAYS_S, n) * 1000 * ctx.timeScale, payload: { n } };
+  return { done: false, runAt: ctx.now() + pollDelayS(connectorFor(attempt.provider)?.pollDelaysS, n) * 1000 * ctx.timeScale, payload: { n } };
 }
 
 async function expirePayment(ctx: AppContext, job: JobRow): Promise<JobOutcome> {

@@ -15,6 +15,8 @@ import { observePayment } from './payment-transitions.js';
 import { connectorFor } from './connectors.js';
 import { observeRefund } from './refunds.js';
 import { maskRaw } from './mask.js';
+import { notificationMaterial } from './notification-material.js';
+import { captureApproved } from './capture.js';
 
 export interface NotificationOutcome {
   ack: NotificationAck;
@@ -35,7 +37,10 @@ export async function handleNotification(ctx: AppContext, provider: string, acco
   const acc = await loadAccount(ctx, accountId);
   if (!acc || acc.row.provider !== provider) return reject('NOTIFY.UNKNOWN_ACCOUNT', `no ${provider} account ${accountId}`);
 
-  const v = acc.connector.verifyNotification(connectorContext(ctx, acc), inbound);
+  const cctx = connectorContext(ctx, acc);
+  const material = await notificationMaterial(ctx, acc, cctx, inbound);
+  if (!material.ok) return reject(material.code, material.message);
+  const v = acc.connector.verifyNotification(cctx, inbound, material.response);
   if (!v.ok) return reject(v.code, v.message);
 
   if (v.kind === 'refund') return handleRefundNotification(ctx, provider, accountId, inbound, v, acc.connector.notificationAck(true), reject);
@@ -55,6 +60,8 @@ export async function handleNotification(ctx: AppContext, provider: string, acco
     await record(ctx, { provider, accountId, verdict: r.changed ? 'accepted' : 'duplicate', raw: inbound.rawBody, notificationId: v.notificationId, paymentId: payment.id }, trx);
     return r.changed;
   });
+  // Approved, not yet paid (PayPal): capture now. A failure is logged there and the poll retries, so the webhook is still acknowledged.
+  if (v.requiresCapture) await captureApproved(ctx, payment.id).catch((err: unknown) => ctx.log.error({ err, payment_id: payment.id }, 'capture after approval failed'));
   return accepted(ctx, provider, changed, acc.connector.notificationAck(true));
 }
 

@@ -7,11 +7,11 @@ import type { AttemptRow, PaymentRow } from '../infra/db/schema.js';
 import { enqueue } from '../infra/jobs/queue.js';
 import type { AppContext } from './context.js';
 import { connectorFor, providerForMethod, type PaymentMethod } from './connectors.js';
-import { connectorContext, loadAccount, type LoadedAccount } from './accounts.js';
-import { callProvider } from './provider-call.js';
+import { loadAccount, type LoadedAccount } from './accounts.js';
+import { callAccount } from './provider-auth.js';
 import { observePayment } from './payment-transitions.js';
 import { paymentToApi } from './representations.js';
-import { POLL_DELAYS_S } from './schedule.js';
+import { pollDelayS } from './schedule.js';
 import { closeAtProvider, queryAtProvider } from './settle.js';
 
 export interface CreatePaymentInput {
@@ -59,6 +59,8 @@ export async function createPayment(ctx: AppContext, merchantId: string, input: 
   if (!connector.currencies.includes(input.currency)) {
     throw new PaygateError('VALIDATION.UNSUPPORTED_CURRENCY', `${input.method} accepts ${connector.currencies.join(', ')}; got ${input.currency}`, { field: 'currency' });
   }
+  const amountProblem = connector.amountProblem?.(input.amount, input.currency);
+  if (amountProblem) throw new PaygateError('VALIDATION.AMOUNT_NOT_REPRESENTABLE', `${input.method}: ${amountProblem}`, { field: 'amount' });
 
   const existing = await findExisting(ctx, merchantId, input);
   if (existing) return { status: 200, payment: await resumeIfUnconfirmed(ctx, existing) };
@@ -105,7 +107,7 @@ async function findExisting(ctx: AppContext, merchantId: string, input: CreatePa
 }
 
 export async function schedulePaymentJobs(ctx: AppContext, trx: Tx, payment: PaymentRow, attempt: AttemptRow, now: number): Promise<void> {
-  await enqueue(trx, { kind: 'poll_attempt', refId: attempt.id, runAt: now + POLL_DELAYS_S[0]! * 1000 * ctx.timeScale, payload: { n: 0 } }, now);
+  await enqueue(trx, { kind: 'poll_attempt', refId: attempt.id, runAt: now + pollDelayS(connectorFor(attempt.provider)?.pollDelaysS, 0) * 1000 * ctx.timeScale, payload: { n: 0 } }, now);
   await enqueue(trx, { kind: 'expire_payment', refId: payment.id, runAt: payment.expires_at }, now);
 }
 
@@ -122,13 +124,13 @@ async function resumeIfUnconfirmed(ctx: AppContext, p: PaymentRow): Promise<Paym
 }
 
 async function createAtProvider(ctx: AppContext, payment: PaymentRow, attempt: AttemptRow, acc: LoadedAccount): Promise<PaymentApi> {
-  const cctx = connectorContext(ctx, acc);
-  const input = { reference: attempt.provider_reference, amount: payment.amount, currency: payment.currency, description: payment.description || payment.merchant_order_id, expiresAt: new Date(payment.expires_at) };
-  const result = await callProvider(ctx, acc.row.provider, 'create', () => acc.connector.create.build(cctx, input), (res) => acc.connector.create.parse(cctx, input, res));
+  // returnUrl: redirect providers (PayPal) send the buyer back through Paygate, which captures before handing over to payments.return_url.
+  const input = { reference: attempt.provider_reference, amount: payment.amount, currency: payment.currency, description: payment.description || payment.merchant_order_id, expiresAt: new Date(payment.expires_at), returnUrl: `${ctx.publicUrl()}/pay/${payment.id}/return` };
+  const result = await callAccount(ctx, acc, 'create', (cctx) => acc.connector.create.build(cctx, input), (cctx, res) => acc.connector.create.parse(cctx, input, res));
   const now = ctx.now();
   if (result.ok) {
     await ctx.db.updateTable('attempts')
-      .set({ qr_code: result.qrCode ?? null, redirect_url: result.redirectUrl ?? null, error_code: null, error_message: null, updated_at: now, ...(result.providerOrderId ? { provider_transaction_id: result.providerOrderId } : {}) })
+      .set({ qr_code: result.qrCode ?? null, redirect_url: result.redirectUrl ?? null, error_code: null, error_message: null, updated_at: now, ...(result.providerOrderId ? { provider_transaction_id: result.providerOrderId, provider_order_id: result.providerOrderId } : {}) })
       .where('id', '=', attempt.id).execute();
     return loadPaymentApi(ctx, payment.merchant_id, payment.id);
   }

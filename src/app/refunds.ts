@@ -12,8 +12,8 @@ import type { Tx } from '../infra/db/index.js';
 import { enqueue } from '../infra/jobs/queue.js';
 import type { RefundInput, RefundResult } from '../connectors/types.js';
 import type { AppContext } from './context.js';
-import { connectorContext, loadAccount } from './accounts.js';
-import { callProvider } from './provider-call.js';
+import { loadAccount } from './accounts.js';
+import { callAccount } from './provider-auth.js';
 import { lockPayment } from './payment-transitions.js';
 import { recordEvent } from './outbox.js';
 import { refundToApi } from './representations.js';
@@ -61,10 +61,10 @@ export async function submitRefund(ctx: AppContext, refundId: string, phase: 'su
   const attempt = await ctx.db.selectFrom('attempts').selectAll().where('id', '=', refund.attempt_id).executeTakeFirstOrThrow();
   const acc = await loadAccount(ctx, attempt.provider_account_id);
   if (!acc) return 'pending';
-  const cctx = connectorContext(ctx, acc);
-  const input: RefundInput = { reference: attempt.provider_reference, refundReference: refund.provider_reference, amount: refund.amount, currency: refund.currency, ...(refund.reason ? { reason: refund.reason } : {}) };
+  const payment = await ctx.db.selectFrom('payments').select('amount').where('id', '=', refund.payment_id).executeTakeFirstOrThrow();
+  const input: RefundInput = { reference: attempt.provider_reference, refundReference: refund.provider_reference, amount: refund.amount, currency: refund.currency, paymentAmount: payment.amount, ...(attempt.provider_transaction_id ? { providerTransactionId: attempt.provider_transaction_id } : {}), ...(refund.reason ? { reason: refund.reason } : {}) };
   const op = phase === 'submit' ? acc.connector.refund : acc.connector.refundQuery;
-  const result = await callProvider(ctx, acc.row.provider, phase === 'submit' ? 'refund' : 'refund_query', () => op.build(cctx, input), (res) => op.parse(cctx, input, res));
+  const result = await callAccount(ctx, acc, phase === 'submit' ? 'refund' : 'refund_query', (cctx) => op.build(cctx, input), (cctx, res) => op.parse(cctx, input, res));
   return applyRefundResult(ctx, refund.id, result);
 }
 

@@ -10,3 +10,14 @@ export const REFUND_SYNC_DELAYS_S = [10, 30, 60, 300, 900, 1800, 3600];
 export function delayAt(table: readonly number[], index: number): number {
   return table[Math.min(index, table.length - 1)] ?? 60;
 }
+
+/**
+ * Seconds until poll number n (0-based) of an attempt: the provider's own schedule first
+ * when its connector has one, then the shared back-off, so every open attempt is polled
+ * until it settles or expires.
+ */
+export function pollDelayS(providerDelays: readonly number[] | undefined, n: number): number {
+  const own = providerDelays ?? [];
+  if (n < own.length) return own[n]!;
+  return delayAt(POLL_DELAYS_S, n - own.length);
+}

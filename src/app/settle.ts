@@ -6,8 +6,9 @@
 import type { ConnectorFailure } from '../connectors/types.js';
 import type { AttemptRow, PaymentRow } from '../infra/db/schema.js';
 import type { AppContext } from './context.js';
-import { connectorContext, loadAccount } from './accounts.js';
-import { callProvider } from './provider-call.js';
+import { loadAccount } from './accounts.js';
+import { callAccount } from './provider-auth.js';
+import { captureApproved } from './capture.js';
 import { observePayment, type ObservationResult } from './payment-transitions.js';
 
 async function currentAttempt(ctx: AppContext, paymentId: string): Promise<AttemptRow | undefined> {
@@ -19,9 +20,9 @@ export type SettleOutcome = { kind: 'observed'; result: ObservationResult } | { 
 export async function queryAttempt(ctx: AppContext, payment: PaymentRow, attempt: AttemptRow): Promise<SettleOutcome> {
   const acc = await loadAccount(ctx, attempt.provider_account_id);
   if (!acc) return { kind: 'failure', failure: { ok: false, code: 'PROVIDER_ACCOUNT.NOT_FOUND', retryable: false, message: `account ${attempt.provider_account_id} is gone` } };
-  const cctx = connectorContext(ctx, acc);
   const ref = attempt.provider_reference;
-  const q = await callProvider(ctx, acc.row.provider, 'query', () => acc.connector.query.build(cctx, ref), (res) => acc.connector.query.parse(cctx, ref, payment.currency, res));
+  const order = orderOf(payment, attempt);
+  const q = await callAccount(ctx, acc, 'query', (cctx) => acc.connector.query.build(cctx, ref, order), (cctx, res) => acc.connector.query.parse(cctx, ref, payment.currency, res, order));
   if (!q.ok) return { kind: 'failure', failure: q };
   if (q.status === 'succeeded' && q.amount !== undefined && q.amount !== payment.amount) {
     // A paid amount that differs from the order is never a success; an operator must look.
@@ -29,7 +30,19 @@ export async function queryAttempt(ctx: AppContext, payment: PaymentRow, attempt
     return { kind: 'failure', failure: { ok: false, code: 'NOTIFY.AMOUNT_MISMATCH', retryable: false, message: `provider reports ${q.amount}, payment is ${payment.amount}` } };
   }
   const result = await observePayment(ctx, { paymentId: payment.id, attemptId: attempt.id, observed: q.status, source: 'query', ...(q.providerTransactionId ? { providerTransactionId: q.providerTransactionId } : {}) });
+  if (q.requiresCapture) {
+    const captured = await captureApproved(ctx, payment.id);
+    if (captured) return { kind: 'observed', result: captured.changed || !result.changed ? captured : result };
+  }
   return { kind: 'observed', result };
+}
+
+function orderOf(payment: PaymentRow, attempt: AttemptRow) {
+  return {
+    amount: payment.amount, currency: payment.currency,
+    ...(attempt.provider_transaction_id ? { providerTransactionId: attempt.provider_transaction_id } : {}),
+    ...(attempt.provider_order_id ? { providerOrderId: attempt.provider_order_id } : {}),
+  };
 }
 
 export async function queryAtProvider(ctx: AppContext, payment: PaymentRow): Promise<SettleOutcome | undefined> {
@@ -47,9 +60,9 @@ export async function closeAtProvider(ctx: AppContext, payment: PaymentRow, targ
   if (!attempt) return { kind: 'observed', result: await observePayment(ctx, { paymentId: payment.id, observed: target, source: target }) };
   const acc = await loadAccount(ctx, attempt.provider_account_id);
   if (!acc) return { kind: 'failure', failure: { ok: false, code: 'PROVIDER_ACCOUNT.NOT_FOUND', retryable: false, message: `account ${attempt.provider_account_id} is gone` } };
-  const cctx = connectorContext(ctx, acc);
   const ref = attempt.provider_reference;
-  const c = await callProvider(ctx, acc.row.provider, 'close', () => acc.connector.close.build(cctx, ref), (res) => acc.connector.close.parse(cctx, ref, res));
+  const order = orderOf(payment, attempt);
+  const c = await callAccount(ctx, acc, 'close', (cctx) => acc.connector.close.build(cctx, ref, order), (cctx, res) => acc.connector.close.parse(cctx, ref, res, order));
   if (!c.ok) return { kind: 'failure', failure: c };
   if (c.outcome === 'closed') {
     return { kind: 'observed', result: await observePayment(ctx, { paymentId: payment.id, attemptId: attempt.id, observed: target, source: target }) };

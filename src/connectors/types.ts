@@ -41,6 +41,8 @@ export interface ConnectorContext<C> {
   /** URL the provider should notify; exactly as given, no extra query parameters. */
   notifyUrl: string;
   now: Date;
+  /** OAuth2 bearer token for connectors with `auth` (PayPal); the app fetches and caches it. */
+  accessToken?: string;
 }
 
 export interface CreateInput {
@@ -50,6 +52,8 @@ export interface CreateInput {
   currency: string;
   description: string;
   expiresAt: Date;
+  /** Where redirect providers send the buyer back (Paygate's /pay/{payment_id}/return); filled by the app. */
+  returnUrl?: string;
 }
 
 export type CreateResult =
@@ -75,12 +79,24 @@ export type QueryResult =
       providerTransactionId?: string;
       /** Raw provider status for logs and events. */
       providerStatus: string;
+      /** The buyer approved but the money is taken only by a capture call (PayPal order APPROVED). */
+      requiresCapture?: true;
     }
   | ConnectorFailure;
 
 export type CloseResult =
   | { ok: true; outcome: 'closed' | 'not_closable' } // not_closable: not waiting for payment (paid or closed); query to learn which
   | ConnectorFailure;
+
+/** The order being closed, for providers whose close names more than the reference. */
+export interface CloseOrder {
+  amount: number;
+  currency: string;
+  /** attempts.provider_transaction_id when known (UnionPay queryId of the consume). */
+  providerTransactionId?: string;
+  /** attempts.provider_order_id: the id the provider gave the order at create (PayPal order id). */
+  providerOrderId?: string;
+}
 
 export interface RefundInput {
   reference: string;
@@ -89,6 +105,10 @@ export interface RefundInput {
   amount: number;
   currency: string;
   reason?: string;
+  /** The paid trade's provider id (attempts.provider_transaction_id; UnionPay origQryId), when known. */
+  providerTransactionId?: string;
+  /** The refunded payment's amount in minor units (WeChat Pay requires the order total, amount.total, with every refund). */
+  paymentAmount?: number;
 }
 
 export type RefundStatus = 'pending' | 'succeeded' | 'failed';
@@ -116,6 +136,8 @@ export type VerifiedNotification =
       amount: number;
       currency: string;
       providerTransactionId?: string;
+      /** The buyer approved but the money is taken only by a capture call (PayPal CHECKOUT.ORDER.APPROVED). */
+      requiresCapture?: true;
     }
   | {
       ok: true;
@@ -140,19 +162,50 @@ export interface NotificationAck {
   body: string;
 }
 
+/** OAuth2 client-credentials token (PayPal). */
+export type AuthResult = { ok: true; token: string; expiresAt: Date } | ConnectorFailure;
+
+export interface CaptureInput {
+  reference: string;
+  providerOrderId: string;
+  amount: number;
+  currency: string;
+}
+
+/** providerTransactionId is the capture id (what refunds name). */
+export type CaptureResult = { ok: true; status: ProviderPaymentStatus; providerStatus: string; providerTransactionId?: string } | ConnectorFailure;
+
+/** What verification needs fetched first (PayPal: the signing certificate), checked against pinned hosts before any request. */
+export type NotificationMaterialRequest = { ok: true; cacheKey: string; request: WireRequest } | { ok: false; code: ErrorCode; message: string };
+
 export interface Connector<C> {
   readonly provider: ProviderName;
   /** Validate and narrow decrypted credentials; throws PaygateError PROVIDER_ACCOUNT.INVALID_CREDENTIALS. */
   parseCredentials(raw: unknown): C;
   /** Currencies the provider settles for this method. */
   readonly currencies: readonly string[];
+  /**
+   * Delays (seconds) of the first status polls for an open attempt, when the provider
+   * prescribes its own (UnionPay: 1, 2, 4, 8, 16, 32 s); afterwards the shared back-off applies.
+   */
+  readonly pollDelaysS?: readonly number[];
+  /** Why `amount` cannot be sent in `currency` (Stripe: KWD needs a multiple of 10), checked before anything is stored; undefined when fine. */
+  amountProblem?(amount: number, currency: string): string | undefined;
   create: { build(ctx: ConnectorContext<C>, input: CreateInput): WireRequest; parse(ctx: ConnectorContext<C>, input: CreateInput, res: WireResponse): CreateResult };
-  query: { build(ctx: ConnectorContext<C>, reference: string): WireRequest; parse(ctx: ConnectorContext<C>, reference: string, currency: string, res: WireResponse): QueryResult };
-  close: { build(ctx: ConnectorContext<C>, reference: string): WireRequest; parse(ctx: ConnectorContext<C>, reference: string, res: WireResponse): CloseResult };
+  /** `order` carries the provider's own order id for providers that query by it (PayPal); callers pass it when they have it. */
+  query: { build(ctx: ConnectorContext<C>, reference: string, order?: CloseOrder): WireRequest; parse(ctx: ConnectorContext<C>, reference: string, currency: string, res: WireResponse, order?: CloseOrder): QueryResult };
+  /** `order` carries what some providers need to close (UnionPay consume undo: txnAmt, origQryId); callers pass it when they have it. */
+  close: { build(ctx: ConnectorContext<C>, reference: string, order?: CloseOrder): WireRequest; parse(ctx: ConnectorContext<C>, reference: string, res: WireResponse, order?: CloseOrder): CloseResult };
   refund: { build(ctx: ConnectorContext<C>, input: RefundInput): WireRequest; parse(ctx: ConnectorContext<C>, input: RefundInput, res: WireResponse): RefundResult };
   refundQuery: { build(ctx: ConnectorContext<C>, input: RefundInput): WireRequest; parse(ctx: ConnectorContext<C>, input: RefundInput, res: WireResponse): RefundResult };
   /** Verify signature and account id over the raw body; amount is checked by the caller against the attempt. */
-  verifyNotification(ctx: ConnectorContext<C>, inbound: InboundNotification): VerifiedNotification;
+  verifyNotification(ctx: ConnectorContext<C>, inbound: InboundNotification, material?: WireResponse): VerifiedNotification;
+  /** Providers needing an OAuth2 token on every call: the app caches it per account, refreshes before expiry and once on a 401. */
+  auth?: { build(ctx: ConnectorContext<C>): WireRequest; parse(ctx: ConnectorContext<C>, res: WireResponse): AuthResult };
+  /** Providers whose approval does not take the money (PayPal intent CAPTURE). */
+  capture?: { build(ctx: ConnectorContext<C>, input: CaptureInput): WireRequest; parse(ctx: ConnectorContext<C>, input: CaptureInput, res: WireResponse): CaptureResult };
+  /** The request for what verifyNotification needs (a certificate), or a rejection without any request. */
+  notificationMaterial?(ctx: ConnectorContext<C>, inbound: InboundNotification): NotificationMaterialRequest;
   /** The answer the provider expects: success tells it to stop retrying. */
   notificationAck(accepted: boolean): NotificationAck;
 }

@@ -14,6 +14,7 @@ import { adminRoutes } from './routes/admin.js';
 import { notifyRoutes } from './routes/notify.js';
 import { opsRoutes } from './routes/ops.js';
 import { payPageRoutes } from './routes/pay-page.js';
+import { payReturnRoutes } from './routes/pay-return.js';
 
 export interface MountedSimulator { provider: string; plugin: FastifyPluginAsync }
 
@@ -86,6 +87,7 @@ export async function buildServer(ctx: AppContext, opts: { simulators?: MountedS
   adminRoutes(app, ctx);
   opsRoutes(app, ctx);
   payPageRoutes(app, ctx);
+  payReturnRoutes(app, ctx);
   await app.register(async (scope) => notifyRoutes(scope, ctx));
 
   const document = buildOpenApi(openApiOps(app), opts.version ?? '0.1.0');

@@ -8,11 +8,15 @@ import { createProviderAccount, providerAccountToApi } from '../app/accounts.js'
 import { createMerchant } from '../app/merchants.js';
 import { webhookInboxPlugin } from '../simulators/webhook-inbox/index.js';
 import { alipaySandbox } from './alipay.js';
+import { stripeSandbox } from './stripe.js';
+import { unionpaySandbox } from './unionpay.js';
+import { wechatpaySandbox } from './wechatpay.js';
+import { paypalSandbox } from './paypal.js';
 import type { SandboxSimulator, SimulatorOptions } from './types.js';
 
 export type { SandboxSimulator, SimulatorOptions } from './types.js';
 
-const SIMULATORS: Array<(o: SimulatorOptions) => SandboxSimulator> = [alipaySandbox];
+const SIMULATORS: Array<(o: SimulatorOptions) => SandboxSimulator> = [alipaySandbox, wechatpaySandbox, unionpaySandbox, paypalSandbox, stripeSandbox];
 
 export function createSimulators(o: SimulatorOptions): SandboxSimulator[] {
   const sims = SIMULATORS.map((make) => make(o));
@@ -27,9 +31,11 @@ export async function provisionSandboxAccounts(ctx: AppContext, simulators: Simu
   const created = [];
   for (const sim of Object.values(simulators)) {
     if (sim.provider === 'webhooks') continue;
+    const credentials = await sim.newAccountCredentials();
     const row = await createProviderAccount(ctx, merchantId, {
-      provider: sim.provider, mode: 'sandbox', base_url: `${ctx.publicUrl()}/sandbox/${sim.provider}`, credentials: await sim.newAccountCredentials(),
+      provider: sim.provider, mode: 'sandbox', base_url: `${ctx.publicUrl()}/sandbox/${sim.provider}`, credentials,
     });
+    await sim.afterAccountCreated?.(row.id, `${ctx.publicUrl()}/notify/${sim.provider}/${row.id}`, credentials);
     created.push(providerAccountToApi(row));
   }
   return created;

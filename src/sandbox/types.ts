@@ -15,5 +15,7 @@ export interface SandboxSimulator {
   plugin: FastifyPluginAsync;
   /** Credentials for a new sandbox provider account (the shape the provider's connector parses). */
   newAccountCredentials(): Record<string, unknown> | Promise<Record<string, unknown>>;
+  /** Called once the account exists, with the gateway's notify URL for it (PayPal/Stripe: register the webhook URL at the simulator). */
+  afterAccountCreated?(accountId: string, notifyUrl: string, credentials: Record<string, unknown>): void | Promise<void>;
   close(): Promise<void>;
 }

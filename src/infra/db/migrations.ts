@@ -182,6 +182,14 @@ const m0001: Migration = {
   },
 };
 
+// The provider's own order id, kept apart from provider_transaction_id because PayPal
+// addresses the order (get, capture) by one id and the money (refund) by another: the capture.
+const m0002: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('attempts').addColumn('provider_order_id', 'text').execute();
+  },
+};
+
 export const migrations: MigrationProvider = {
-  getMigrations: async () => ({ '0001_core': m0001 }),
+  getMigrations: async () => ({ '0001_core': m0001, '0002_attempt_provider_order_id': m0002 }),
 };

@@ -24,6 +24,8 @@ export interface AttemptRow {
   provider_reference: string; status: string; qr_code: string | null; redirect_url: string | null;
   provider_transaction_id: string | null; error_code: string | null; error_message: string | null;
   created_at: number; updated_at: number;
+  /** The provider's order id from create (PayPal order id); provider_transaction_id is the paid transaction (PayPal capture id). */
+  provider_order_id?: string | null;
 }
 export interface RefundRow {
   id: string; merchant_id: string; payment_id: string; attempt_id: string; amount: number; currency: string;

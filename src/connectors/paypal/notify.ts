@@ -1,0 +1,152 @@
+/**
+ * Webhooks, verified offline as PayPal's own SDK samples do:
+ *   message = transmission_id | transmission_time | webhook_id | crc32(raw body) (unsigned decimal)
+ *   SHA256withRSA over the message with the public key of the certificate at PAYPAL-CERT-URL.
+ * The certificate URL is attacker-controlled input: it is checked against pinned hosts
+ * BEFORE anything is fetched (notificationMaterial), and the app fetches and caches it.
+ */
+import { X509Certificate, verify } from 'node:crypto';
+import type { ErrorCode } from '../../domain/errors.js';
+import type { InboundNotification, NotificationAck, NotificationMaterialRequest, VerifiedNotification, WireResponse } from '../types.js';
+import { crc32 } from './crc32.js';
+import type { PaypalContext } from './request.js';
+import { amountOf, first, isObject, obj, str, type Json } from './response.js';
+import { mapRefundStatus } from './refund.js';
+
+/** PayPal's certificate hosts (production and sandbox); the API hosts are listed too. */
+export const PINNED_CERT_HOSTS: readonly string[] = ['api.paypal.com', 'api.sandbox.paypal.com', 'api-m.paypal.com', 'api-m.sandbox.paypal.com'];
+/** Older than this (or this far in the future) is a replay, not a delivery. */
+export const TOLERANCE_MS = 300_000;
+
+function header(inbound: InboundNotification, name: string): string | undefined {
+  const v = inbound.headers[name] ?? inbound.headers[name.toLowerCase()];
+  const s = Array.isArray(v) ? v[0] : v;
+  return s === undefined || s === '' ? undefined : s;
+}
+
+function reject(code: ErrorCode, message: string): { ok: false; code: ErrorCode; message: string } {
+  return { ok: false, code, message };
+}
+
+/**
+ * Pinned: https on a PayPal host, or anything under the account's own base URL (same origin
+ * and path prefix) — the sandbox simulator serves its certificate there, and that origin is
+ * already trusted with the account's credentials.
+ */
+export function certUrlAllowed(ctx: PaypalContext, certUrl: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(certUrl);
+  } catch {
+    return false;
+  }
+  if (u.username || u.password) return false;
+  if (u.protocol === 'https:' && PINNED_CERT_HOSTS.includes(u.hostname.toLowerCase()) && (u.port === '' || u.port === '443')) return true;
+  const base = new URL(ctx.baseUrl);
+  return u.origin === base.origin && u.pathname.startsWith(`${base.pathname.replace(/\/$/, '')}/`) && !u.pathname.includes('/../');
+}
+
+export function paypalNotificationMaterial(ctx: PaypalContext, inbound: InboundNotification): NotificationMaterialRequest {
+  const certUrl = header(inbound, 'paypal-cert-url');
+  if (certUrl === undefined) return reject('NOTIFY.MALFORMED', 'webhook has no PAYPAL-CERT-URL header');
+  if (!certUrlAllowed(ctx, certUrl)) return reject('NOTIFY.CERT_URL_UNTRUSTED', `PAYPAL-CERT-URL ${certUrl.slice(0, 200)} is not on a pinned PayPal host; not fetched`);
+  return { ok: true, cacheKey: certUrl, request: { method: 'GET', url: certUrl, headers: { accept: 'application/x-pem-file, */*' } } };
+}
+
+function checkSignature(ctx: PaypalContext, inbound: InboundNotification, material: WireResponse | undefined): { ok: false; code: ErrorCode; message: string } | undefined {
+  const id = header(inbound, 'paypal-transmission-id');
+  const time = header(inbound, 'paypal-transmission-time');
+  const sig = header(inbound, 'paypal-transmission-sig');
+  const algo = header(inbound, 'paypal-auth-algo');
+  if (!id || !time || !sig || !algo) return reject('NOTIFY.MALFORMED', 'webhook lacks PAYPAL-TRANSMISSION-ID / -TIME / -SIG or PAYPAL-AUTH-ALGO');
+  if (algo !== 'SHA256withRSA') return reject('NOTIFY.SIGNATURE_INVALID', `PAYPAL-AUTH-ALGO ${algo} is not accepted; only SHA256withRSA`);
+  const sent = Date.parse(time);
+  if (!Number.isFinite(sent)) return reject('NOTIFY.MALFORMED', `PAYPAL-TRANSMISSION-TIME ${time} is not a timestamp`);
+  if (Math.abs(ctx.now.getTime() - sent) > TOLERANCE_MS) return reject('NOTIFY.TIMESTAMP_OUT_OF_TOLERANCE', `transmitted at ${time}, more than ${TOLERANCE_MS / 1000} s from now`);
+  if (!material || material.status !== 200) return reject('NOTIFY.CERT_UNAVAILABLE', 'the signing certificate could not be fetched');
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(material.body);
+  } catch {
+    return reject('NOTIFY.CERT_UNAVAILABLE', 'PAYPAL-CERT-URL did not serve a PEM certificate');
+  }
+  if (ctx.now.getTime() < Date.parse(cert.validFrom) || ctx.now.getTime() > Date.parse(cert.validTo)) {
+    return reject('NOTIFY.CERT_EXPIRED', `the webhook certificate is valid ${cert.validFrom} – ${cert.validTo}`);
+  }
+  const crc = crc32(Buffer.from(inbound.rawBody, 'utf8'));
+  const message = `${id}|${time}|${ctx.credentials.webhookId}|${crc}`;
+  // RSA verification is itself constant-time in what it reveals: valid or not.
+  if (!verify('sha256', Buffer.from(message, 'utf8'), cert.publicKey, Buffer.from(sig, 'base64'))) {
+    return reject('NOTIFY.SIGNATURE_INVALID', 'webhook signature does not verify (check webhook_id of the provider account)');
+  }
+  return undefined;
+}
+
+/** Paygate's reference: custom_id, else invoice_id (both set at create). */
+function referenceOf(o: Json | undefined): string | undefined {
+  return str(o, 'custom_id') ?? str(o, 'invoice_id');
+}
+
+export function verifyPaypalNotification(ctx: PaypalContext, inbound: InboundNotification, material?: WireResponse): VerifiedNotification {
+  const bad = checkSignature(ctx, inbound, material);
+  if (bad) return bad;
+  let event: unknown;
+  try {
+    event = JSON.parse(inbound.rawBody);
+  } catch {
+    return reject('NOTIFY.MALFORMED', 'webhook body is not JSON');
+  }
+  if (!isObject(event)) return reject('NOTIFY.MALFORMED', 'webhook body is not a JSON object');
+  const eventId = str(event, 'id');
+  const type = str(event, 'event_type');
+  const resource = obj(event, 'resource');
+  if (!eventId || !type || !resource) return reject('NOTIFY.MALFORMED', 'webhook lacks id, event_type or resource');
+  const resourceId = str(resource, 'id');
+  if (!resourceId) return reject('NOTIFY.MALFORMED', 'webhook resource has no id');
+
+  if (type === 'CHECKOUT.ORDER.APPROVED') {
+    const unit = first(resource, 'purchase_units');
+    const money = obj(unit, 'amount');
+    return payment(eventId, referenceOf(unit), money, 'processing', `${type}/${str(resource, 'status') ?? ''}`, undefined, true);
+  }
+  if (type === 'PAYMENT.CAPTURE.COMPLETED' || type === 'PAYMENT.CAPTURE.DENIED') {
+    return payment(eventId, referenceOf(resource), obj(resource, 'amount'), type === 'PAYMENT.CAPTURE.COMPLETED' ? 'succeeded' : 'failed', type, resourceId, false);
+  }
+  if (type === 'PAYMENT.CAPTURE.REFUNDED') {
+    const [reference, refundReference] = (str(resource, 'custom_id') ?? '').split(':');
+    const money = obj(resource, 'amount');
+    const currency = str(money, 'currency_code');
+    if (!reference || !refundReference || !currency) return reject('NOTIFY.MALFORMED', 'refund webhook lacks custom_id "<reference>:<refund reference>" or amount');
+    const amount = safeAmount(money, currency);
+    if (amount === undefined) return reject('NOTIFY.MALFORMED', `refund amount is not a ${currency} amount`);
+    const status = str(resource, 'status');
+    return { ok: true, kind: 'refund', notificationId: eventId, reference, refundReference, status: mapRefundStatus(status), providerStatus: status ?? type, amount, currency, providerRefundId: resourceId };
+  }
+  return reject('NOTIFY.MALFORMED', `event_type ${type} is not one Paygate subscribes to`);
+}
+
+function safeAmount(money: Json | undefined, currency: string): number | undefined {
+  try {
+    const a = amountOf(money, currency);
+    return typeof a === 'number' ? a : undefined;
+  } catch {
+    return undefined; // a currency Paygate does not know
+  }
+}
+
+function payment(eventId: string, reference: string | undefined, money: Json | undefined, status: 'processing' | 'succeeded' | 'failed', providerStatus: string, captureId: string | undefined, requiresCapture: boolean): VerifiedNotification {
+  const currency = str(money, 'currency_code');
+  if (!reference || !currency) return reject('NOTIFY.MALFORMED', 'webhook resource lacks custom_id/invoice_id or amount');
+  const amount = safeAmount(money, currency);
+  if (amount === undefined) return reject('NOTIFY.MALFORMED', `webhook amount is not a ${currency} amount`);
+  return {
+    ok: true, kind: 'payment', notificationId: eventId, reference, status, providerStatus, amount, currency,
+    ...(captureId ? { providerTransactionId: captureId } : {}),
+    ...(requiresCapture ? { requiresCapture: true as const } : {}),
+  };
+}
+
+/** Any 2xx stops PayPal's retries; anything else is retried (up to 25 times over 3 days). */
+export function paypalNotificationAck(accepted: boolean): NotificationAck {
+  return accepted ? { status: 200, contentType: 'application/json', body: '{}' } : { status: 400, contentType: 'application/json', body: '{"error":"rejected"}' };
+}

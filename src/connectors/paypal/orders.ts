@@ -1,0 +1,150 @@
+/**
+ * Orders v2 with intent CAPTURE: create (the buyer approves on PayPal), get, capture.
+ * Approval alone moves no money; only Paygate's capture does, which is why an approved
+ * order of a canceled payment is simply never captured.
+ */
+import { formatMinor } from '../../domain/money.js';
+import type { CaptureInput, CaptureResult, CloseOrder, CloseResult, CreateInput, CreateResult, ProviderPaymentStatus, QueryResult, WireRequest, WireResponse } from '../types.js';
+import { enc, getRequest, postRequest, requestId, type PaypalContext } from './request.js';
+import { amountOf, bad, failureOf, first, isObject, obj, parseJson, readReply, str, type Json } from './response.js';
+
+const DESCRIPTION_MAX = 127;
+
+export function buildCreateOrder(ctx: PaypalContext, input: CreateInput): WireRequest {
+  // The app fills returnUrl with /pay/{payment_id}/return; without it the buyer would be stranded at PayPal.
+  if (!input.returnUrl) throw new Error('paypal create: CreateInput.returnUrl is required');
+  const cancel = new URL(input.returnUrl);
+  cancel.searchParams.set('canceled', 'true');
+  return postRequest(ctx, '/v2/checkout/orders', {
+    intent: 'CAPTURE',
+    purchase_units: [{
+      // All three carry Paygate's reference: webhooks name it in custom_id / invoice_id.
+      reference_id: input.reference,
+      custom_id: input.reference,
+      invoice_id: input.reference,
+      description: input.description.slice(0, DESCRIPTION_MAX),
+      amount: { currency_code: input.currency, value: formatMinor(input.amount, input.currency) },
+    }],
+    payment_source: {
+      paypal: {
+        experience_context: { return_url: input.returnUrl, cancel_url: cancel.toString(), user_action: 'PAY_NOW', shipping_preference: 'NO_SHIPPING' },
+      },
+    },
+  }, requestId('create', input.reference));
+}
+
+function approveLink(order: Json): string | undefined {
+  const links = order.links;
+  if (!Array.isArray(links)) return undefined;
+  for (const rel of ['payer-action', 'approve']) {
+    const l: unknown = links.find((x: unknown) => isObject(x) && x.rel === rel);
+    if (isObject(l) && typeof l.href === 'string' && /^https?:\/\//.test(l.href)) return l.href;
+  }
+  return undefined;
+}
+
+export function parseCreateOrder(_ctx: PaypalContext, input: CreateInput, res: WireResponse): CreateResult {
+  const r = readReply('create order', res);
+  if (!r.ok) return r;
+  const id = str(r.body, 'id');
+  const href = approveLink(r.body);
+  if (id === undefined) return bad('create order', 'no order id');
+  if (href === undefined) return bad('create order', `order ${id} has no approve / payer-action link`);
+  return { ok: true, reference: input.reference, redirectUrl: href, providerOrderId: id };
+}
+
+/** Orders are addressed by PayPal's id; before create answered we only have our reference, which PayPal answers 404. */
+function orderPath(reference: string, order?: CloseOrder): string {
+  return `/v2/checkout/orders/${enc(order?.providerOrderId ?? reference)}`;
+}
+
+export function buildGetOrder(ctx: PaypalContext, reference: string, order?: CloseOrder): WireRequest {
+  return getRequest(ctx, orderPath(reference, order));
+}
+
+function captureStatus(status: string | undefined): ProviderPaymentStatus {
+  switch (status) {
+    case 'COMPLETED':
+    case 'PARTIALLY_REFUNDED':
+    case 'REFUNDED': return 'succeeded';
+    case 'DECLINED':
+    case 'FAILED': return 'failed';
+    default: return 'processing'; // PENDING and anything new: money not confirmed, never success
+  }
+}
+
+interface OrderView { status: ProviderPaymentStatus; providerStatus: string; requiresCapture?: true; captureId?: string; amount?: number }
+
+/** Order status → payment status; a COMPLETED order is as good as its capture. */
+export function viewOrder(order: Json, currency: string): OrderView | string {
+  const status = str(order, 'status');
+  if (status === undefined) return 'order has no status';
+  const unit = first(order, 'purchase_units');
+  const amount = amountOf(obj(unit, 'amount'), currency);
+  if (amount === 'bad') return `purchase_units[0].amount is not a ${currency} amount`;
+  const withAmount = amount === undefined ? {} : { amount };
+  const capture = first(obj(unit, 'payments'), 'captures');
+  switch (status) {
+    case 'APPROVED': return { status: 'processing', providerStatus: status, requiresCapture: true, ...withAmount };
+    case 'COMPLETED': {
+      const capStatus = str(capture, 'status');
+      const id = str(capture, 'id');
+      const capAmount = amountOf(obj(capture, 'amount'), currency);
+      if (capAmount === 'bad') return `capture amount is not a ${currency} amount`;
+      return { status: captureStatus(capStatus), providerStatus: `${status}/${capStatus ?? 'NO_CAPTURE'}`, ...(id ? { captureId: id } : {}), ...(capAmount === undefined ? withAmount : { amount: capAmount }) };
+    }
+    case 'VOIDED': return { status: 'failed', providerStatus: status, ...withAmount };
+    default: return { status: 'pending', providerStatus: status, ...withAmount }; // CREATED, SAVED, PAYER_ACTION_REQUIRED
+  }
+}
+
+export function parseGetOrder(_ctx: PaypalContext, _reference: string, currency: string, res: WireResponse): QueryResult {
+  // Unknown to PayPal (never created, or created but never answered): nothing to pay yet.
+  if (res.status === 404) return { ok: true, status: 'pending', providerStatus: 'RESOURCE_NOT_FOUND' };
+  const r = readReply('get order', res);
+  if (!r.ok) return r;
+  const v = viewOrder(r.body, currency);
+  if (typeof v === 'string') return bad('get order', v);
+  return {
+    ok: true, status: v.status, providerStatus: v.providerStatus,
+    ...(v.amount === undefined ? {} : { amount: v.amount }),
+    ...(v.captureId ? { providerTransactionId: v.captureId } : {}),
+    ...(v.requiresCapture ? { requiresCapture: true as const } : {}),
+  };
+}
+
+export function buildCapture(ctx: PaypalContext, input: CaptureInput): WireRequest {
+  // One request id per order: whoever captures first (webhook, return, poll), every later
+  // attempt gets the same capture back instead of a second one.
+  return postRequest(ctx, `/v2/checkout/orders/${enc(input.providerOrderId)}/capture`, {}, requestId('capture', input.reference));
+}
+
+export function parseCapture(_ctx: PaypalContext, input: CaptureInput, res: WireResponse): CaptureResult {
+  if (res.status === 422) {
+    const f = failureOf('capture', res.status, parseJson(res));
+    // A decline is a result: the payment failed, nothing to retry with this approval.
+    if (f.providerCode === 'INSTRUMENT_DECLINED') return { ok: true, status: 'failed', providerStatus: 'INSTRUMENT_DECLINED' };
+    return f;
+  }
+  const r = readReply('capture', res);
+  if (!r.ok) return r;
+  const v = viewOrder(r.body, input.currency);
+  if (typeof v === 'string') return bad('capture', v);
+  if (v.amount !== undefined && v.status === 'succeeded' && v.amount !== input.amount) {
+    return bad('capture', `captured ${v.amount}, order is ${input.amount} ${input.currency}`);
+  }
+  return { ok: true, status: v.status, providerStatus: v.providerStatus, ...(v.captureId ? { providerTransactionId: v.captureId } : {}) };
+}
+
+/**
+ * Orders have no cancel: an order that is not captured never takes money and expires at
+ * PayPal. "Close" asks PayPal and only refuses when the order is already COMPLETED.
+ */
+export function parseClose(_ctx: PaypalContext, _reference: string, res: WireResponse): CloseResult {
+  if (res.status === 404) return { ok: true, outcome: 'closed' };
+  const r = readReply('get order', res);
+  if (!r.ok) return r;
+  const status = str(r.body, 'status');
+  if (status === undefined) return bad('get order', 'order has no status');
+  return { ok: true, outcome: status === 'COMPLETED' ? 'not_closable' : 'closed' };
+}

@@ -1,0 +1,60 @@
+/**
+ * POST /v2/payments/captures/{capture_id}/refund and GET /v2/payments/refunds/{id}.
+ * The capture id is attempts.provider_transaction_id (set when the capture was observed).
+ */
+import { formatMinor } from '../../domain/money.js';
+import type { RefundInput, RefundResult, RefundStatus, WireRequest, WireResponse } from '../types.js';
+import { enc, postRequest, getRequest, requestId, type PaypalContext } from './request.js';
+import { amountOf, bad, obj, readReply, str } from './response.js';
+
+/** custom_id of a refund: both Paygate references, so a PAYMENT.CAPTURE.REFUNDED webhook names its refund. */
+export function refundCustomId(reference: string, refundReference: string): string {
+  return `${reference}:${refundReference}`;
+}
+
+export function buildRefund(ctx: PaypalContext, input: RefundInput): WireRequest {
+  if (!input.providerTransactionId) throw new Error('paypal refund: the capture id (RefundInput.providerTransactionId) is required');
+  return postRequest(ctx, `/v2/payments/captures/${enc(input.providerTransactionId)}/refund`, {
+    amount: { currency_code: input.currency, value: formatMinor(input.amount, input.currency) },
+    custom_id: refundCustomId(input.reference, input.refundReference),
+    invoice_id: input.refundReference,
+    ...(input.reason ? { note_to_payer: input.reason.slice(0, 255) } : {}),
+  }, requestId('refund', input.refundReference));
+}
+
+/**
+ * The refund id is not stored while a refund is pending, so "query" repeats the POST with the
+ * same PayPal-Request-Id: PayPal answers with the refund it already made instead of a new one.
+ */
+export function buildRefundQuery(ctx: PaypalContext, input: RefundInput): WireRequest {
+  return buildRefund(ctx, input);
+}
+
+export function buildGetRefund(ctx: PaypalContext, refundId: string): WireRequest {
+  return getRequest(ctx, `/v2/payments/refunds/${enc(refundId)}`);
+}
+
+export function mapRefundStatus(status: string | undefined): RefundStatus {
+  switch (status) {
+    case 'COMPLETED': return 'succeeded';
+    case 'FAILED':
+    case 'CANCELLED': return 'failed';
+    default: return 'pending';
+  }
+}
+
+export function parseRefund(_ctx: PaypalContext, input: RefundInput, res: WireResponse): RefundResult {
+  const r = readReply('refund', res);
+  if (!r.ok) {
+    // The capture cannot be refunded this way (already fully refunded, too old …): a final answer.
+    if (r.code === 'CONNECTOR.REJECTED' && res.status === 422) return { ok: true, status: 'failed', failureReason: r.message };
+    return r;
+  }
+  const id = str(r.body, 'id');
+  const status = str(r.body, 'status');
+  if (id === undefined || status === undefined) return bad('refund', 'refund has no id or status');
+  const amount = amountOf(obj(r.body, 'amount'), input.currency);
+  if (amount === 'bad' || (amount !== undefined && amount !== input.amount)) return bad('refund', `refund ${id} amount differs from ${input.amount} ${input.currency}`);
+  const mapped = mapRefundStatus(status);
+  return { ok: true, status: mapped, providerRefundId: id, ...(mapped === 'failed' ? { failureReason: status } : {}) };
+}

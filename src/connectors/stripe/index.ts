@@ -1,0 +1,30 @@
+/**
+ * Stripe connector: Checkout Session (hosted redirect) over PaymentIntents, refunds and
+ * signed webhooks. Wire protocol: shared/providers/stripe.md; form-encoded requests,
+ * JSON answers, Idempotency-Key on every POST.
+ */
+import type { Connector } from '../types.js';
+import { amountProblem, STRIPE_CURRENCIES } from './amount.js';
+import { buildCheckout, parseCheckout } from './checkout.js';
+import { parseStripeCredentials, type StripeCredentials } from './credentials.js';
+import { stripeNotificationAck, verifyStripeNotification } from './notify.js';
+import { buildClose, buildQuery, parseClose, parseQuery } from './query.js';
+import { buildRefund, buildRefundQuery, parseRefund, parseRefundQuery } from './refund.js';
+
+export type { StripeCredentials } from './credentials.js';
+export { STRIPE_EVENTS } from './notify.js';
+export { STRIPE_API_VERSION } from './http.js';
+
+export const stripeConnector: Connector<StripeCredentials> = {
+  provider: 'stripe',
+  currencies: STRIPE_CURRENCIES,
+  amountProblem,
+  parseCredentials: parseStripeCredentials,
+  create: { build: buildCheckout, parse: parseCheckout },
+  query: { build: buildQuery, parse: parseQuery },
+  close: { build: buildClose, parse: parseClose },
+  refund: { build: buildRefund, parse: parseRefund },
+  refundQuery: { build: buildRefundQuery, parse: parseRefundQuery },
+  verifyNotification: verifyStripeNotification,
+  notificationAck: stripeNotificationAck,
+};

@@ -1,0 +1,105 @@
+/**
+ * Webhook events at /notify/stripe/{account}. Trust order: Stripe-Signature over the raw
+ * body with this account's endpoint secret (and its timestamp window), then the event's
+ * shape; amount and order existence are the caller's checks.
+ */
+import type { ErrorCode } from '../../domain/errors.js';
+import type { InboundNotification, NotificationAck, VerifiedNotification } from '../types.js';
+import { fromStripeCurrency } from './amount.js';
+import { REFERENCE_KEY } from './checkout.js';
+import { dataOf, int, obj, str, type JsonObject, type StripeContext } from './http.js';
+import { REFUND_KEY } from './refund.js';
+import { verifyStripeSignature } from './signature.js';
+import { mapPaymentIntent, mapRefund, mapSession } from './status.js';
+
+/** What Paygate's endpoint subscribes to (enabled_events); anything else is refused as unexpected. */
+export const STRIPE_EVENTS = [
+  'payment_intent.succeeded', 'payment_intent.payment_failed', 'payment_intent.canceled', 'payment_intent.processing',
+  'checkout.session.completed', 'charge.refunded', 'refund.created', 'refund.updated', 'refund.failed',
+] as const;
+
+const reject = (code: ErrorCode, message: string): VerifiedNotification => ({ ok: false, code, message });
+
+function headerValue(headers: InboundNotification['headers'], name: string): string | undefined {
+  const v = headers[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function payment(eventId: string, o: JsonObject, status: ReturnType<typeof mapPaymentIntent>, amount: number | undefined, providerStatus: string, transactionId?: string): VerifiedNotification {
+  const reference = obj(o, 'metadata')?.[REFERENCE_KEY];
+  const currency = fromStripeCurrency(o.currency);
+  if (typeof reference !== 'string') return reject('NOTIFY.UNKNOWN_ORDER', `${String(o.id)} carries no metadata.${REFERENCE_KEY}: not created by Paygate`);
+  if (!currency || amount === undefined) return reject('NOTIFY.MALFORMED', `${String(o.id)} has no usable amount/currency`);
+  return {
+    ok: true, kind: 'payment', notificationId: eventId, reference, status, providerStatus, amount, currency,
+    ...(status === 'succeeded' && transactionId ? { providerTransactionId: transactionId } : {}),
+  };
+}
+
+function refund(eventId: string, r: JsonObject): VerifiedNotification {
+  const md = obj(r, 'metadata');
+  const refundReference = md?.[REFUND_KEY];
+  const reference = md?.[REFERENCE_KEY];
+  const currency = fromStripeCurrency(r.currency);
+  const amount = int(r, 'amount');
+  if (typeof refundReference !== 'string' || typeof reference !== 'string') return reject('NOTIFY.UNKNOWN_ORDER', `refund ${String(r.id)} was not created by Paygate`);
+  if (!currency || amount === undefined) return reject('NOTIFY.MALFORMED', `refund ${String(r.id)} has no usable amount/currency`);
+  const status = str(r, 'status') ?? 'unknown';
+  const id = str(r, 'id');
+  return { ok: true, kind: 'refund', notificationId: eventId, reference, refundReference, status: mapRefund(status), providerStatus: status, amount, currency, ...(id ? { providerRefundId: id } : {}) };
+}
+
+function mapEvent(eventId: string, type: string, o: JsonObject): VerifiedNotification {
+  switch (type) {
+    case 'payment_intent.succeeded':
+    case 'payment_intent.payment_failed':
+    case 'payment_intent.canceled':
+    case 'payment_intent.processing': {
+      const status = mapPaymentIntent(o);
+      return payment(eventId, o, status, int(o, status === 'succeeded' ? 'amount_received' : 'amount'), str(o, 'status') ?? type, str(o, 'id'));
+    }
+    case 'checkout.session.completed':
+      return payment(eventId, o, mapSession(o), int(o, 'amount_total'), `session_${str(o, 'payment_status') ?? 'unknown'}`, str(o, 'payment_intent'));
+    case 'charge.refunded': {
+      // One event may follow several refunds; report the newest of ours that is final. The
+      // others are settled by their own events or the refund sync job.
+      const refunds = (dataOf(obj(o, 'refunds')) ?? []).filter((r) => typeof obj(r, 'metadata')?.[REFUND_KEY] === 'string');
+      const newest = refunds.sort((a, b) => (int(b, 'created') ?? 0) - (int(a, 'created') ?? 0))[0];
+      return newest ? refund(eventId, newest) : reject('NOTIFY.UNKNOWN_ORDER', `charge ${String(o.id)} lists no refund created by Paygate`);
+    }
+    case 'refund.created':
+    case 'refund.updated':
+    case 'refund.failed':
+      return refund(eventId, o);
+    default:
+      return reject('NOTIFY.MALFORMED', `event type ${type} is not handled; subscribe the endpoint to ${STRIPE_EVENTS.join(', ')} only`);
+  }
+}
+
+export function verifyStripeNotification(ctx: StripeContext, inbound: InboundNotification): VerifiedNotification {
+  const header = headerValue(inbound.headers, 'stripe-signature');
+  if (header === undefined) return reject('NOTIFY.SIGNATURE_INVALID', 'missing Stripe-Signature header');
+  const check = verifyStripeSignature(inbound.rawBody, header, ctx.credentials.webhookSecret, ctx.now);
+  if (!check.ok) return reject(check.reason === 'malformed' ? 'NOTIFY.MALFORMED' : check.reason === 'stale' ? 'NOTIFY.TIMESTAMP_OUT_OF_TOLERANCE' : 'NOTIFY.SIGNATURE_INVALID', `Stripe-Signature: ${check.message}`);
+
+  let event: unknown;
+  try {
+    event = JSON.parse(inbound.rawBody);
+  } catch {
+    return reject('NOTIFY.MALFORMED', 'body is not JSON');
+  }
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return reject('NOTIFY.MALFORMED', 'body is not a JSON object');
+  const e = event as JsonObject;
+  const id = str(e, 'id');
+  const type = str(e, 'type');
+  const object = obj(obj(e, 'data') ?? {}, 'object');
+  if (str(e, 'object') !== 'event' || !id || !type || !object) return reject('NOTIFY.MALFORMED', 'not a Stripe event {id, type, data.object}');
+  return mapEvent(id, type, object);
+}
+
+/** Stripe treats any 2xx as delivered; anything else is retried for up to 3 days. */
+export function stripeNotificationAck(accepted: boolean): NotificationAck {
+  return accepted
+    ? { status: 200, contentType: 'application/json', body: '{"received":true}' }
+    : { status: 400, contentType: 'application/json', body: '{"received":false}' };
+}

@@ -1,0 +1,69 @@
+/**
+ * Refunds: POST /v1/refunds against the paid PaymentIntent, tagged with Paygate's refund id
+ * in metadata (so webhooks and lookups find it) and keyed by it (so a retry never refunds
+ * twice). Lookup lists the intent's refunds and picks ours by that metadata.
+ */
+import type { RefundInput, RefundResult, WireRequest, WireResponse } from '../types.js';
+import { fromStripeCurrency } from './amount.js';
+import { REFERENCE_KEY } from './checkout.js';
+import { badResponse, dataOf, int, obj, readReply, stripeGet, stripePost, str, type JsonObject, type StripeContext } from './http.js';
+import { idempotencyKey, isPaymentIntentId } from './ids.js';
+import { mapRefund } from './status.js';
+
+export const REFUND_KEY = 'paygate_refund';
+
+function paymentIntentOf(input: RefundInput): string {
+  const id = input.providerTransactionId;
+  // The attempt records the intent id when it is seen paid (query or webhook); a refund is
+  // only created for a paid attempt, so its absence is a bug upstream, not a Stripe state.
+  if (!id || !isPaymentIntentId(id)) throw new Error(`stripe refund ${input.refundReference}: the paid attempt has no PaymentIntent id (got ${id ?? 'none'})`);
+  return id;
+}
+
+export function buildRefund(ctx: StripeContext, input: RefundInput): WireRequest {
+  return stripePost(ctx, '/v1/refunds', {
+    payment_intent: paymentIntentOf(input),
+    amount: input.amount,
+    // Stripe's reason is an enum; the merchant's free text goes to metadata.
+    reason: 'requested_by_customer',
+    metadata: { [REFUND_KEY]: input.refundReference, [REFERENCE_KEY]: input.reference, ...(input.reason ? { paygate_reason: input.reason.slice(0, 500) } : {}) },
+  }, idempotencyKey('refund', input.refundReference));
+}
+
+function fromRefund(r: JsonObject, input: RefundInput): RefundResult {
+  if (obj(r, 'metadata')?.[REFUND_KEY] !== input.refundReference) return badResponse('refund', `refund ${String(r.id)} is not ${input.refundReference}`);
+  if (int(r, 'amount') !== input.amount || fromStripeCurrency(r.currency) !== input.currency) {
+    return badResponse('refund', `refund ${String(r.id)} is ${String(r.amount)} ${String(r.currency)}, expected ${input.amount} ${input.currency}`);
+  }
+  const status = mapRefund(str(r, 'status') ?? '');
+  const id = str(r, 'id');
+  const reason = str(r, 'failure_reason');
+  return { ok: true, status, ...(id ? { providerRefundId: id } : {}), ...(status === 'failed' ? { failureReason: reason ?? str(r, 'status') ?? 'failed' } : {}) };
+}
+
+export function parseRefund(_ctx: StripeContext, input: RefundInput, res: WireResponse): RefundResult {
+  const reply = readReply('refund', res);
+  if (!reply.ok) {
+    // Refused outright (already fully refunded, amount too large, disputed): this refund fails.
+    if (reply.status === 400 && reply.error?.type === 'invalid_request_error' && reply.error.code !== 'idempotency_key_in_use') {
+      return { ok: true, status: 'failed', failureReason: `${reply.error.code ?? 'invalid_request'}: ${reply.error.message}` };
+    }
+    return reply.failure;
+  }
+  if (str(reply.object, 'object') !== 'refund') return badResponse('refund', 'answer is not a refund');
+  return fromRefund(reply.object, input);
+}
+
+export function buildRefundQuery(ctx: StripeContext, input: RefundInput): WireRequest {
+  return stripeGet(ctx, '/v1/refunds', { payment_intent: paymentIntentOf(input), limit: 100 });
+}
+
+export function parseRefundQuery(_ctx: StripeContext, input: RefundInput, res: WireResponse): RefundResult {
+  const reply = readReply('refund query', res);
+  if (!reply.ok) return reply.failure;
+  const refunds = dataOf(reply.object);
+  if (!refunds) return badResponse('refund query', 'answer is not a list');
+  const mine = refunds.find((r) => obj(r, 'metadata')?.[REFUND_KEY] === input.refundReference);
+  // Not there: the submit never arrived. Stay pending; the sync job submits again (same key).
+  return mine ? fromRefund(mine, input) : { ok: true, status: 'pending' };
+}

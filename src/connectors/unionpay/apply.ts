@@ -1,0 +1,48 @@
+/**
+ * QR apply (consume, customer scans): txnType 01, txnSubType 07. UnionPay answers with the
+ * qrCode; the consume itself happens when the buyer pays, and is then notified to backUrl.
+ */
+import { PaygateError } from '../../domain/errors.js';
+import type { ConnectorFailure, CreateInput, CreateResult, WireRequest, WireResponse } from '../types.js';
+import { amountProblem, beijingTime, CURRENCY_CODE, orderIdOf, txnTimeOf } from './order.js';
+import { BACK_TRANS_PATH, unionpayRequest, type UnionpayContext } from './request.js';
+import { badResponse, failureOf, field, readReply } from './response.js';
+
+const OP = 'QR apply (01/07)';
+/** Mobile: the QR code is scanned by a phone wallet. */
+export const CHANNEL_TYPE = '08';
+
+export function checkCreateInput(input: CreateInput): ConnectorFailure | undefined {
+  return amountProblem(input.amount, input.currency, 'txnAmt');
+}
+
+export function buildApply(ctx: UnionpayContext, input: CreateInput): WireRequest {
+  const problem = checkCreateInput(input);
+  if (problem) throw new PaygateError(problem.code, problem.message);
+  return unionpayRequest(ctx, BACK_TRANS_PATH, {
+    txnType: '01',
+    txnSubType: '07',
+    bizType: '000000',
+    channelType: CHANNEL_TYPE,
+    orderId: orderIdOf(input.reference),
+    txnTime: txnTimeOf(input.reference),
+    txnAmt: String(input.amount),
+    currencyCode: CURRENCY_CODE,
+    backUrl: ctx.notifyUrl,
+    payTimeout: beijingTime(input.expiresAt),
+    // Echoed in the notification; lets it name Paygate's reference without guessing a prefix.
+    reqReserved: input.reference,
+  });
+}
+
+export function parseApply(ctx: UnionpayContext, input: CreateInput, res: WireResponse): CreateResult {
+  const problem = checkCreateInput(input);
+  if (problem) return problem;
+  const read = readReply(ctx, OP, res, { orderId: orderIdOf(input.reference) });
+  if (!read.ok) return read;
+  const { reply } = read;
+  if (reply.respCode !== '00') return failureOf(reply);
+  const qrCode = field(reply, 'qrCode');
+  if (qrCode === undefined) return badResponse(OP, 'success answer has no qrCode');
+  return { ok: true, reference: input.reference, qrCode };
+}

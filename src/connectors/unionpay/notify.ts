@@ -1,0 +1,86 @@
+/**
+ * Back-end notifications (form POST to backUrl). Trust order: signer certificate chain and
+ * validity, signature, merId, then field shapes; amount and order existence are the
+ * caller's checks. txnType 01 is a consume result, 04 a refund result.
+ */
+import type { ErrorCode } from '../../domain/errors.js';
+import type { ConnectorContext, InboundNotification, NotificationAck, VerifiedNotification } from '../types.js';
+import { checkSignerCert } from './cert.js';
+import type { UnionpayCredentials } from './credentials.js';
+import { parseUrlEncoded } from './form.js';
+import { CURRENCY, CURRENCY_CODE, ORDER_ID, orderIdOf, parseFen } from './order.js';
+import { origState } from './query.js';
+import { verifyFields } from './sign.js';
+
+function reject(code: ErrorCode, message: string): VerifiedNotification {
+  return { ok: false, code, message };
+}
+
+const REFERENCE = /^[a-z]+_[0-9a-z]{26}$/;
+
+export function verifyUnionpayNotification(ctx: ConnectorContext<UnionpayCredentials>, inbound: InboundNotification): VerifiedNotification {
+  const contentType = inbound.contentType.trim().toLowerCase();
+  if (contentType !== '' && !contentType.startsWith('application/x-www-form-urlencoded')) {
+    return reject('NOTIFY.MALFORMED', `expected an application/x-www-form-urlencoded body, got ${inbound.contentType}`);
+  }
+  const fields = parseUrlEncoded(inbound.rawBody);
+  if (typeof fields === 'string') return reject('NOTIFY.MALFORMED', fields);
+  const get = (key: string): string | undefined => {
+    const v = fields.get(key);
+    return v === undefined || v === '' ? undefined : v;
+  };
+
+  const signature = get('signature');
+  const certPem = get('signPubKeyCert');
+  if (signature === undefined || certPem === undefined) return reject('NOTIFY.MALFORMED', 'notification has no signature or signPubKeyCert');
+  if (get('signMethod') !== '01') return reject('NOTIFY.SIGNATURE_INVALID', `signMethod ${get('signMethod') ?? '(none)'} is not accepted; only 01 (RSA)`);
+  const cert = checkSignerCert(certPem, ctx.credentials, ctx.now);
+  if (!cert.ok) return reject(cert.problem === 'expired' ? 'NOTIFY.CERT_EXPIRED' : 'NOTIFY.CERT_UNTRUSTED', cert.message);
+  if (!verifyFields(Object.fromEntries(fields), signature, cert.key)) {
+    return reject('NOTIFY.SIGNATURE_INVALID', 'notification signature does not verify with its signPubKeyCert');
+  }
+
+  const merId = get('merId');
+  if (merId === undefined) return reject('NOTIFY.MALFORMED', 'notification has no merId');
+  if (merId !== ctx.credentials.merId) return reject('NOTIFY.ACCOUNT_MISMATCH', `notification is for merId ${merId}, this account is ${ctx.credentials.merId}`);
+
+  const missing = ['txnType', 'orderId', 'txnAmt', 'respCode', 'queryId', 'reqReserved'].filter((k) => get(k) === undefined);
+  if (missing.length > 0) return reject('NOTIFY.MALFORMED', `notification lacks ${missing.join(', ')}`);
+  const orderId = get('orderId') ?? '';
+  if (!ORDER_ID.test(orderId)) return reject('NOTIFY.MALFORMED', `orderId ${JSON.stringify(orderId)} is not 8..32 letters or digits`);
+  const amount = parseFen(get('txnAmt'));
+  if (amount === undefined) return reject('NOTIFY.MALFORMED', `txnAmt ${JSON.stringify(get('txnAmt'))} is not an amount in fen`);
+  const currencyCode = get('currencyCode');
+  if (currencyCode !== undefined && currencyCode !== CURRENCY_CODE) return reject('NOTIFY.MALFORMED', `currencyCode ${currencyCode} is not 156 (CNY)`);
+  const respCode = get('respCode') ?? '';
+  const queryId = get('queryId') ?? '';
+  const reserved = get('reqReserved') ?? '';
+  const status = origState(respCode);
+
+  const txnType = get('txnType');
+  if (txnType === '01') {
+    if (!REFERENCE.test(reserved) || orderIdOf(reserved) !== orderId) return reject('NOTIFY.MALFORMED', `reqReserved ${JSON.stringify(reserved)} does not name orderId ${orderId}`);
+    return {
+      ok: true, kind: 'payment', notificationId: `01:${queryId}`, reference: reserved, status, providerStatus: `respCode ${respCode}`,
+      amount, currency: CURRENCY, providerTransactionId: queryId,
+    };
+  }
+  if (txnType === '04') {
+    const [reference = '', refundReference = '', extra] = reserved.split('|');
+    if (extra !== undefined || !REFERENCE.test(reference) || !REFERENCE.test(refundReference) || orderIdOf(refundReference) !== orderId) {
+      return reject('NOTIFY.MALFORMED', `reqReserved ${JSON.stringify(reserved)} does not name refund orderId ${orderId}`);
+    }
+    return {
+      ok: true, kind: 'refund', notificationId: `04:${queryId}`, reference, refundReference, status, providerStatus: `respCode ${respCode}`,
+      amount, currency: CURRENCY, providerRefundId: queryId,
+    };
+  }
+  return reject('NOTIFY.MALFORMED', `txnType ${txnType ?? '(none)'} is not a consume (01) or refund (04) result`);
+}
+
+/** UnionPay stops retrying on HTTP 200; any other status means "send again". */
+export function unionpayNotificationAck(accepted: boolean): NotificationAck {
+  return accepted
+    ? { status: 200, contentType: 'text/plain', body: 'ok' }
+    : { status: 400, contentType: 'text/plain', body: 'fail' };
+}

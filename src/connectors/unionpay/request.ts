@@ -1,0 +1,39 @@
+/**
+ * Common ACP 5.1.0 request fields and the signed form sent to UnionPay's back-end paths.
+ */
+import type { ConnectorContext, WireRequest } from '../types.js';
+import type { UnionpayCredentials } from './credentials.js';
+import { encodeForm } from './form.js';
+import { signFields } from './sign.js';
+
+export type UnionpayContext = ConnectorContext<UnionpayCredentials>;
+
+export const BACK_TRANS_PATH = '/gateway/api/backTransReq.do';
+export const QUERY_PATH = '/gateway/api/queryTrans.do';
+export const FILE_TRANS_PATH = '/gateway/api/fileTransRequest.do';
+export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded;charset=utf-8';
+
+/** Transaction fields of one request; undefined and '' are left out of body and signature alike. */
+export type TxnFields = Record<string, string | undefined>;
+
+export function signedFields(ctx: UnionpayContext, txn: TxnFields): Record<string, string> {
+  const fields: Record<string, string> = {
+    version: '5.1.0',
+    encoding: 'utf-8',
+    signMethod: '01',
+    certId: ctx.credentials.certId,
+    accessType: '0',
+    merId: ctx.credentials.merId,
+  };
+  for (const [key, value] of Object.entries(txn)) if (value !== undefined && value !== '') fields[key] = value;
+  return { ...fields, signature: signFields(fields, ctx.credentials.signKey) };
+}
+
+export function unionpayRequest(ctx: UnionpayContext, path: string, txn: TxnFields): WireRequest {
+  return {
+    method: 'POST',
+    url: `${ctx.baseUrl.replace(/\/+$/, '')}${path}`,
+    headers: { 'Content-Type': FORM_CONTENT_TYPE },
+    body: encodeForm(signedFields(ctx, txn)),
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * Consume undo (txnType 31), used as the port's `close`. UnionPay has no "close" for a QR
+ * order: an undo of the consume both stops an unpaid order from being paid and, on the day
+ * of payment, reverses a paid one in full. The undo is its own transaction: orderId is the
+ * consume's orderId plus "U" (27 chars), txnTime is now.
+ */
+import { PaygateError } from '../../domain/errors.js';
+import type { CloseOrder, CloseResult, WireRequest, WireResponse } from '../types.js';
+import { CHANNEL_TYPE } from './apply.js';
+import { amountProblem, beijingTime, orderIdOf, txnTimeOf } from './order.js';
+import { BACK_TRANS_PATH, unionpayRequest, type UnionpayContext } from './request.js';
+import { failureOf, readReply } from './response.js';
+
+const OP = 'consume undo (31/00)';
+/** 35: the original transaction does not exist or its state forbids the undo (refunded, settled). */
+const ORIG_STATE = '35';
+
+export function undoOrderId(reference: string): string {
+  return `${orderIdOf(reference)}U`;
+}
+
+/** origQryId when the consume's queryId is known; otherwise origOrderId + origTxnTime (5.1.0). */
+export function originOf(reference: string, providerTransactionId: string | undefined): Record<string, string> {
+  return providerTransactionId !== undefined
+    ? { origQryId: providerTransactionId }
+    : { origOrderId: orderIdOf(reference), origTxnTime: txnTimeOf(reference) };
+}
+
+export function buildUndo(ctx: UnionpayContext, reference: string, order?: CloseOrder): WireRequest {
+  // txnAmt must equal the consume's amount; without it UnionPay refuses the undo.
+  if (order === undefined) throw new PaygateError('VALIDATION.INVALID_BODY', 'UnionPay consume undo needs the order amount; pass CloseOrder to close.build');
+  const problem = amountProblem(order.amount, order.currency, 'txnAmt');
+  if (problem) throw new PaygateError(problem.code, problem.message);
+  return unionpayRequest(ctx, BACK_TRANS_PATH, {
+    txnType: '31',
+    txnSubType: '00',
+    bizType: '000000',
+    channelType: CHANNEL_TYPE,
+    orderId: undoOrderId(reference),
+    txnTime: beijingTime(ctx.now),
+    txnAmt: String(order.amount),
+    ...originOf(reference, order.providerTransactionId),
+    reqReserved: reference,
+  });
+}
+
+export function parseUndo(ctx: UnionpayContext, reference: string, res: WireResponse): CloseResult {
+  const read = readReply(ctx, OP, res, { orderId: undoOrderId(reference) });
+  if (!read.ok) return read;
+  const { reply } = read;
+  if (reply.respCode === '00') return { ok: true, outcome: 'closed' };
+  // Refunded, already settled, or never reached UnionPay: the caller queries to learn which.
+  if (reply.respCode === ORIG_STATE) return { ok: true, outcome: 'not_closable' };
+  // 03/04/05 included: an undo whose outcome is unknown is retried, never assumed done.
+  return failureOf(reply);
+}

@@ -1,0 +1,41 @@
+/**
+ * WeChat Pay trade_state / refund status → the domain's statuses. Records over the unions
+ * make a newly documented status a compile error until it is mapped.
+ */
+import type { ProviderPaymentStatus, RefundStatus } from '../types.js';
+
+export const TRADE_STATES = ['SUCCESS', 'REFUND', 'NOTPAY', 'CLOSED', 'REVOKED', 'USERPAYING', 'PAYERROR'] as const;
+export type TradeState = (typeof TRADE_STATES)[number];
+
+const TRADE_MAPPING: Readonly<Record<TradeState, ProviderPaymentStatus>> = {
+  SUCCESS: 'succeeded',
+  // "转入退款": paid, then (partly) refunded. The money was received; refunds are tracked apart.
+  REFUND: 'succeeded',
+  // A Native order exists from creation on; the buyer has not paid (or not scanned) yet.
+  NOTPAY: 'pending',
+  USERPAYING: 'processing',
+  CLOSED: 'failed',
+  REVOKED: 'failed',
+  PAYERROR: 'failed',
+};
+
+/** Unknown states are 'pending' (keep polling); never 'succeeded' on a guess. */
+export function mapTradeState(value: string): ProviderPaymentStatus {
+  return (TRADE_STATES as readonly string[]).includes(value) ? TRADE_MAPPING[value as TradeState] : 'pending';
+}
+
+export const REFUND_STATUSES = ['SUCCESS', 'PROCESSING', 'ABNORMAL', 'CLOSED'] as const;
+export type WechatRefundStatus = (typeof REFUND_STATUSES)[number];
+
+const REFUND_MAPPING: Readonly<Record<WechatRefundStatus, RefundStatus>> = {
+  SUCCESS: 'succeeded',
+  PROCESSING: 'pending',
+  // The bank refused the original route (card closed or frozen): WeChat stops and the
+  // merchant has to settle it by hand in the merchant platform, so this refund failed.
+  ABNORMAL: 'failed',
+  CLOSED: 'failed',
+};
+
+export function mapRefundStatus(value: string): RefundStatus {
+  return (REFUND_STATUSES as readonly string[]).includes(value) ? REFUND_MAPPING[value as WechatRefundStatus] : 'pending';
+}

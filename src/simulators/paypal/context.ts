@@ -1,0 +1,28 @@
+import type { Faults } from './faults.js';
+import type { SigningKeys } from './keys.js';
+import type { Notifier } from './notifier.js';
+import type { Store } from './store.js';
+
+/** Counters tests read to prove exactly-once behaviour. */
+export interface SimStats {
+  /** Capture POSTs that reached the handler, per order id (replays included). */
+  captureRequests: Map<string, number>;
+  /** 422 ORDER_ALREADY_CAPTURED answers, per order id: a second, non-idempotent capture attempt. */
+  alreadyCaptured: Map<string, number>;
+}
+
+export interface SimContext {
+  store: Store;
+  notifier: Notifier;
+  keys: SigningKeys;
+  stats: SimStats;
+  faults(): Faults;
+  /** e.g. http://127.0.0.1:8080/sandbox/paypal */
+  publicBaseUrl(): string;
+  now(): number;
+  /** Access-token lifetime in seconds (PayPal: 32400). */
+  tokenTtlSeconds: number;
+  sleep(ms: number): Promise<void>;
+  random(): number;
+  log(message: string): void;
+}

@@ -1,0 +1,97 @@
+// The buyer's side: PayPal's approval page (/checkoutnow?token=ORDER) with Approve, Decline
+// and Cancel, redirecting to the order's return_url / cancel_url as PayPal does, and the
+// JSON twin POST /_payer/pay for tests and the CLI.
+import type { FastifyInstance } from 'fastify';
+import type { SimContext } from './context.js';
+import { fromMinor } from './format.js';
+import { approve } from './resources.js';
+import type { OrderRow } from './store.js';
+
+export type PayOutcome = 'success' | 'fail' | 'cancel';
+
+export class PayerError extends Error {
+  constructor(readonly statusCode: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+const esc = (t: string): string => t.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** Accepts the approve URL or the order id. */
+export function resolveOrder(sim: SimContext, reference: string): OrderRow {
+  const ref = reference.trim();
+  let id = ref;
+  if (/^https?:\/\//.test(ref)) id = new URL(ref).searchParams.get('token') ?? '';
+  const o = sim.store.getOrder(id);
+  if (!o) throw new PayerError(404, 'ORDER_NOT_FOUND', `no order matches "${ref.slice(0, 100)}" (approve URL or order id)`);
+  return o;
+}
+
+function withParams(url: string, params: Record<string, string>): string {
+  const u = new URL(url);
+  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+  return u.toString();
+}
+
+/** Applies the buyer's choice; returns where PayPal would send the browser. */
+export function decide(sim: SimContext, reference: string, outcome: PayOutcome): { order_id: string; status: string; redirect_url: string | null } {
+  const o = resolveOrder(sim, reference);
+  if (o.status !== 'CREATED' && o.status !== 'PAYER_ACTION_REQUIRED') throw new PayerError(409, 'ORDER_NOT_OPEN', `order ${o.id} is ${o.status}`);
+  if (outcome === 'cancel') {
+    return { order_id: o.id, status: o.status, redirect_url: o.cancel_url ? withParams(o.cancel_url, { token: o.id }) : null };
+  }
+  const after = approve(sim, o, outcome === 'fail');
+  return { order_id: after.id, status: after.status, redirect_url: after.return_url ? withParams(after.return_url, { token: after.id, PayerID: after.payer_id ?? '' }) : null };
+}
+
+function page(sim: SimContext, o: OrderRow | undefined): string {
+  const body = !o
+    ? '<p class="err">Unknown or expired checkout link.</p>'
+    : `<p class="amount">${esc(fromMinor(o.amount_minor, o.currency))} ${esc(o.currency)}</p>
+  <p>${esc(o.description ?? '')}</p><p>Order <code>${esc(o.id)}</code> — ${esc(o.status)}</p>
+  ${o.status === 'CREATED' || o.status === 'PAYER_ACTION_REQUIRED' ? `<form method="post" action="checkoutnow/decide">
+    <input type="hidden" name="token" value="${esc(o.id)}">
+    <button id="approve" name="outcome" value="success">Approve</button>
+    <button id="decline" name="outcome" value="fail">Decline (card declined at capture)</button>
+    <button id="cancel" name="outcome" value="cancel">Cancel and return to merchant</button>
+  </form>` : ''}`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">
+<title>SANDBOX PayPal checkout</title><style>body{font-family:system-ui,sans-serif;max-width:26rem;margin:0 auto;padding:1rem}
+.banner{background:#c62828;color:#fff;font-weight:700;text-align:center;padding:.5rem;border-radius:.25rem}.amount{font-size:2rem;font-weight:700}
+button{display:block;width:100%;margin:.5rem 0;padding:.75rem;font-size:1rem;border-radius:.3rem;border:1px solid #bbb}#approve{background:#ffc439;border:0}.err{color:#c62828}</style></head>
+<body><div class="banner">SANDBOX — no real money moves</div><h1>PayPal (simulated)</h1>${body}</body></html>`;
+}
+
+export function registerPayerRoutes(app: FastifyInstance, sim: SimContext): void {
+  app.get<{ Querystring: { token?: string } }>('/checkoutnow', async (req, reply) => {
+    const o = req.query.token ? sim.store.getOrder(req.query.token) : undefined;
+    return reply.code(o ? 200 : 404).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page(sim, o));
+  });
+
+  app.post('/checkoutnow/decide', async (req, reply) => {
+    const form = new URLSearchParams(typeof req.body === 'string' ? req.body : '');
+    const outcome = form.get('outcome');
+    try {
+      if (outcome !== 'success' && outcome !== 'fail' && outcome !== 'cancel') throw new PayerError(400, 'INVALID_REQUEST', 'outcome must be success, fail or cancel');
+      const r = decide(sim, form.get('token') ?? '', outcome);
+      if (r.redirect_url) return reply.redirect(r.redirect_url, 303);
+      return reply.type('text/html; charset=utf-8').send(page(sim, sim.store.getOrder(r.order_id)));
+    } catch (err) {
+      if (!(err instanceof PayerError)) throw err;
+      return reply.code(err.statusCode).type('text/plain').send(err.message);
+    }
+  });
+
+  app.post('/_payer/pay', { bodyLimit: 16 * 1024 }, async (req, reply) => {
+    const b = req.body as { reference?: unknown; outcome?: unknown } | undefined;
+    const outcome = b?.outcome ?? 'success';
+    try {
+      if (typeof b?.reference !== 'string' || b.reference === '') throw new PayerError(400, 'INVALID_REQUEST', 'body must be {"reference": "<approve URL or order id>", "outcome": "success|fail|cancel"}');
+      if (outcome !== 'success' && outcome !== 'fail' && outcome !== 'cancel') throw new PayerError(400, 'INVALID_REQUEST', 'outcome must be success, fail or cancel');
+      return reply.send(decide(sim, b.reference, outcome));
+    } catch (err) {
+      if (!(err instanceof PayerError)) throw err;
+      return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message } });
+    }
+  });
+}

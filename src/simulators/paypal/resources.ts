@@ -1,0 +1,89 @@
+// Orders, captures and refunds as PayPal renders them, and the state changes on them.
+import type { SimContext } from './context.js';
+import { fromMinor, newPayerId, newResourceId } from './format.js';
+import type { CaptureRow, OrderRow, RefundRow } from './store.js';
+
+export function money(currency: string, minor: number) {
+  return { currency_code: currency, value: fromMinor(minor, currency) };
+}
+
+export function captureView(sim: SimContext, c: CaptureRow) {
+  return {
+    id: c.id, status: c.status, amount: money(c.currency, c.amount_minor), final_capture: true,
+    ...(c.custom_id ? { custom_id: c.custom_id } : {}), ...(c.invoice_id ? { invoice_id: c.invoice_id } : {}),
+    ...(c.status === 'DECLINED' ? { status_details: { reason: 'DECLINED_BY_RISK_FRAUD_FILTERS' } } : {}),
+    supplementary_data: { related_ids: { order_id: c.order_id } },
+    create_time: new Date(c.created_at).toISOString(), update_time: new Date(c.created_at).toISOString(),
+    links: [
+      { href: `${sim.publicBaseUrl()}/v2/payments/captures/${c.id}`, rel: 'self', method: 'GET' },
+      { href: `${sim.publicBaseUrl()}/v2/payments/captures/${c.id}/refund`, rel: 'refund', method: 'POST' },
+      { href: `${sim.publicBaseUrl()}/v2/checkout/orders/${c.order_id}`, rel: 'up', method: 'GET' },
+    ],
+  };
+}
+
+export function refundView(sim: SimContext, r: RefundRow) {
+  return {
+    id: r.id, status: r.status, amount: money(r.currency, r.amount_minor),
+    ...(r.custom_id ? { custom_id: r.custom_id } : {}), ...(r.invoice_id ? { invoice_id: r.invoice_id } : {}), ...(r.note_to_payer ? { note_to_payer: r.note_to_payer } : {}),
+    create_time: new Date(r.created_at).toISOString(), update_time: new Date(r.created_at).toISOString(),
+    links: [
+      { href: `${sim.publicBaseUrl()}/v2/payments/refunds/${r.id}`, rel: 'self', method: 'GET' },
+      { href: `${sim.publicBaseUrl()}/v2/payments/captures/${r.capture_id}`, rel: 'up', method: 'GET' },
+    ],
+  };
+}
+
+export function approveUrl(sim: SimContext, o: OrderRow): string {
+  return `${sim.publicBaseUrl()}/checkoutnow?token=${o.id}`;
+}
+
+export function orderView(sim: SimContext, o: OrderRow) {
+  const captures = sim.store.capturesOf(o.id);
+  const unit = {
+    reference_id: o.reference_id ?? 'default', amount: money(o.currency, o.amount_minor),
+    ...(o.custom_id ? { custom_id: o.custom_id } : {}), ...(o.invoice_id ? { invoice_id: o.invoice_id } : {}), ...(o.description ? { description: o.description } : {}),
+    ...(captures.length > 0 ? { payments: { captures: captures.map((c) => captureView(sim, c)) } } : {}),
+  };
+  const open = o.status === 'CREATED' || o.status === 'PAYER_ACTION_REQUIRED';
+  return {
+    id: o.id, intent: 'CAPTURE', status: o.status, purchase_units: [unit],
+    ...(o.payer_id ? { payer: { payer_id: o.payer_id, email_address: `buyer-${o.payer_id.toLowerCase()}@sandbox.example`, name: { given_name: 'Sandbox', surname: 'Buyer' } } } : {}),
+    create_time: new Date(o.created_at).toISOString(), update_time: new Date(o.updated_at).toISOString(),
+    links: [
+      { href: `${sim.publicBaseUrl()}/v2/checkout/orders/${o.id}`, rel: 'self', method: 'GET' },
+      ...(open ? [{ href: approveUrl(sim, o), rel: o.uses_payment_source ? 'payer-action' : 'approve', method: 'GET' }] : []),
+      ...(o.status === 'APPROVED' ? [{ href: `${sim.publicBaseUrl()}/v2/checkout/orders/${o.id}/capture`, rel: 'capture', method: 'POST' }] : []),
+    ],
+  };
+}
+
+/** The buyer approves (decline=true: approves with a funding source the capture will decline). */
+export function approve(sim: SimContext, o: OrderRow, decline: boolean): OrderRow {
+  const now = sim.now();
+  sim.store.transaction(() => {
+    sim.store.updateOrder(o.id, 'APPROVED', now, { decline: decline ? 1 : 0, payer_id: newPayerId() });
+    const after = sim.store.getOrder(o.id);
+    if (after) sim.notifier.emit(o.client_id, { event_type: 'CHECKOUT.ORDER.APPROVED', resource_type: 'checkout-order', summary: 'An order has been approved by buyer', resource: orderView(sim, after) });
+  });
+  const after = sim.store.getOrder(o.id);
+  if (!after) throw new Error(`order ${o.id} vanished`);
+  return after;
+}
+
+/** Capture an APPROVED order; the caller holds the store transaction. */
+export function captureOrder(sim: SimContext, o: OrderRow): CaptureRow {
+  const now = sim.now();
+  const c: CaptureRow = {
+    id: newResourceId(), order_id: o.id, client_id: o.client_id, status: o.decline ? 'DECLINED' : 'COMPLETED', currency: o.currency,
+    amount_minor: o.amount_minor, refunded_minor: 0, custom_id: o.custom_id, invoice_id: o.invoice_id, created_at: now,
+  };
+  sim.store.insertCapture(c);
+  sim.store.updateOrder(o.id, 'COMPLETED', now);
+  sim.notifier.emit(o.client_id, {
+    event_type: o.decline ? 'PAYMENT.CAPTURE.DENIED' : 'PAYMENT.CAPTURE.COMPLETED', resource_type: 'capture',
+    summary: o.decline ? `Payment denied for ${fromMinor(c.amount_minor, c.currency)} ${c.currency}` : `Payment completed for ${fromMinor(c.amount_minor, c.currency)} ${c.currency}`,
+    resource: captureView(sim, c),
+  });
+  return c;
+}

@@ -1,0 +1,143 @@
+// The simulator's state in SQLite (in <dataDir>/paypal-sim.sqlite, or in memory): apps,
+// tokens, webhooks, orders, captures, refunds, PayPal-Request-Id replays, webhook outbox.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type OrderStatus = 'CREATED' | 'PAYER_ACTION_REQUIRED' | 'APPROVED' | 'COMPLETED' | 'VOIDED';
+
+export interface AppRow { client_id: string; client_secret: string; webhook_id: string; created_at: number }
+export interface WebhookRow { id: string; client_id: string; url: string | null; event_types: string; created_at: number }
+export interface OrderRow {
+  id: string; client_id: string; status: OrderStatus; reference_id: string | null; custom_id: string | null; invoice_id: string | null;
+  description: string | null; currency: string; amount_minor: number; return_url: string | null; cancel_url: string | null;
+  uses_payment_source: number; decline: number; payer_id: string | null; created_at: number; updated_at: number;
+}
+export interface CaptureRow {
+  id: string; order_id: string; client_id: string; status: string; currency: string; amount_minor: number; refunded_minor: number;
+  custom_id: string | null; invoice_id: string | null; created_at: number;
+}
+export interface RefundRow {
+  id: string; capture_id: string; client_id: string; status: string; currency: string; amount_minor: number;
+  custom_id: string | null; invoice_id: string | null; note_to_payer: string | null; created_at: number;
+}
+export interface DeliveryRow {
+  id: number; event_id: string; webhook_id: string; url: string; body: string; attempts: number; next_attempt_at: number;
+  status: 'pending' | 'delivered' | 'failed' | 'dropped'; last_error: string | null; created_at: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS apps (client_id TEXT PRIMARY KEY, client_secret TEXT NOT NULL, webhook_id TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, client_id TEXT NOT NULL, expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS webhooks (id TEXT PRIMARY KEY, client_id TEXT NOT NULL, url TEXT, event_types TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS orders (
+  id TEXT PRIMARY KEY, client_id TEXT NOT NULL, status TEXT NOT NULL, reference_id TEXT, custom_id TEXT, invoice_id TEXT, description TEXT,
+  currency TEXT NOT NULL, amount_minor INTEGER NOT NULL, return_url TEXT, cancel_url TEXT, uses_payment_source INTEGER NOT NULL,
+  decline INTEGER NOT NULL DEFAULT 0, payer_id TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS captures (
+  id TEXT PRIMARY KEY, order_id TEXT NOT NULL REFERENCES orders(id), client_id TEXT NOT NULL, status TEXT NOT NULL, currency TEXT NOT NULL,
+  amount_minor INTEGER NOT NULL, refunded_minor INTEGER NOT NULL DEFAULT 0, custom_id TEXT, invoice_id TEXT, created_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS captures_order ON captures (order_id);
+CREATE INDEX IF NOT EXISTS captures_created ON captures (client_id, created_at);
+CREATE TABLE IF NOT EXISTS refunds (
+  id TEXT PRIMARY KEY, capture_id TEXT NOT NULL REFERENCES captures(id), client_id TEXT NOT NULL, status TEXT NOT NULL, currency TEXT NOT NULL,
+  amount_minor INTEGER NOT NULL, custom_id TEXT, invoice_id TEXT, note_to_payer TEXT, created_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS refunds_created ON refunds (client_id, created_at);
+CREATE TABLE IF NOT EXISTS replays (client_id TEXT NOT NULL, request_id TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (client_id, request_id));
+CREATE TABLE IF NOT EXISTS deliveries (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, webhook_id TEXT NOT NULL, url TEXT NOT NULL, body TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL, status TEXT NOT NULL, last_error TEXT, created_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at);
+`;
+
+export class Store {
+  private readonly db: Database.Database;
+
+  constructor(dataDir: string | undefined) {
+    if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(dataDir === undefined ? ':memory:' : join(dataDir, 'paypal-sim.sqlite'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.exec(SCHEMA);
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private get<T>(sql: string, ...args: unknown[]): T | undefined {
+    return this.db.prepare(sql).get(...args) as T | undefined;
+  }
+
+  private all<T>(sql: string, ...args: unknown[]): T[] {
+    return this.db.prepare(sql).all(...args) as T[];
+  }
+
+  private run(sql: string, ...args: unknown[]): void {
+    this.db.prepare(sql).run(...args);
+  }
+
+  private insert(table: string, row: object): void {
+    const cols = Object.keys(row);
+    this.db.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`).run(row);
+  }
+
+  insertApp(a: AppRow): void { this.insert('apps', a); }
+  getApp(clientId: string): AppRow | undefined { return this.get('SELECT * FROM apps WHERE client_id = ?', clientId); }
+
+  insertToken(token: string, clientId: string, expiresAt: number): void { this.insert('tokens', { token, client_id: clientId, expires_at: expiresAt }); }
+  tokenClient(token: string, now: number): string | undefined {
+    return this.get<{ client_id: string }>('SELECT client_id FROM tokens WHERE token = ? AND expires_at > ?', token, now)?.client_id;
+  }
+  revokeTokens(): void { this.run('DELETE FROM tokens'); }
+
+  upsertWebhook(w: WebhookRow): void {
+    this.run('INSERT INTO webhooks (id, client_id, url, event_types, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET url = excluded.url, event_types = excluded.event_types', w.id, w.client_id, w.url, w.event_types, w.created_at);
+  }
+  getWebhook(id: string): WebhookRow | undefined { return this.get('SELECT * FROM webhooks WHERE id = ?', id); }
+  webhooksOf(clientId: string): WebhookRow[] { return this.all('SELECT * FROM webhooks WHERE client_id = ? AND url IS NOT NULL ORDER BY created_at', clientId); }
+
+  insertOrder(o: OrderRow): void { this.insert('orders', o); }
+  getOrder(id: string): OrderRow | undefined { return this.get('SELECT * FROM orders WHERE id = ?', id); }
+  updateOrder(id: string, status: OrderStatus, now: number, extra: { decline?: number; payer_id?: string } = {}): void {
+    this.run('UPDATE orders SET status = ?, updated_at = ?, decline = COALESCE(?, decline), payer_id = COALESCE(?, payer_id) WHERE id = ?', status, now, extra.decline ?? null, extra.payer_id ?? null, id);
+  }
+
+  insertCapture(c: CaptureRow): void { this.insert('captures', c); }
+  getCapture(id: string): CaptureRow | undefined { return this.get('SELECT * FROM captures WHERE id = ?', id); }
+  capturesOf(orderId: string): CaptureRow[] { return this.all('SELECT * FROM captures WHERE order_id = ? ORDER BY created_at', orderId); }
+  updateCapture(id: string, status: string, refunded: number): void { this.run('UPDATE captures SET status = ?, refunded_minor = ? WHERE id = ?', status, refunded, id); }
+
+  insertRefund(r: RefundRow): void { this.insert('refunds', r); }
+  getRefund(id: string): RefundRow | undefined { return this.get('SELECT * FROM refunds WHERE id = ?', id); }
+
+  capturesBetween(clientId: string, from: number, to: number): CaptureRow[] {
+    return this.all('SELECT * FROM captures WHERE client_id = ? AND created_at >= ? AND created_at < ? ORDER BY created_at, id', clientId, from, to);
+  }
+  refundsBetween(clientId: string, from: number, to: number): RefundRow[] {
+    return this.all('SELECT * FROM refunds WHERE client_id = ? AND created_at >= ? AND created_at < ? ORDER BY created_at, id', clientId, from, to);
+  }
+
+  getReplay(clientId: string, requestId: string): { status: number; body: string } | undefined {
+    return this.get('SELECT status, body FROM replays WHERE client_id = ? AND request_id = ?', clientId, requestId);
+  }
+  putReplay(clientId: string, requestId: string, status: number, body: string): void {
+    this.run('INSERT OR IGNORE INTO replays (client_id, request_id, status, body) VALUES (?, ?, ?, ?)', clientId, requestId, status, body);
+  }
+
+  insertDelivery(d: Omit<DeliveryRow, 'id'>): void { this.insert('deliveries', d); }
+  dueDeliveries(now: number, limit: number): DeliveryRow[] {
+    return this.all("SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?", now, limit);
+  }
+  updateDelivery(id: number, patch: { attempts?: number; next_attempt_at?: number; status?: DeliveryRow['status']; last_error?: string | null }): void {
+    const cur = this.get<DeliveryRow>('SELECT * FROM deliveries WHERE id = ?', id);
+    if (!cur) return;
+    const n = { ...cur, ...patch };
+    this.run('UPDATE deliveries SET attempts = ?, next_attempt_at = ?, status = ?, last_error = ? WHERE id = ?', n.attempts, n.next_attempt_at, n.status, n.last_error, id);
+  }
+  deliveriesOf(eventType: string): DeliveryRow[] { return this.all("SELECT * FROM deliveries WHERE body LIKE ? ORDER BY id", `%"event_type":"${eventType}"%`); }
+}

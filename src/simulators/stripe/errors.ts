@@ -1,0 +1,21 @@
+// Stripe's error contract: HTTP status + {error:{type, code, decline_code, message, param}}.
+export type ErrorType = 'api_error' | 'card_error' | 'idempotency_error' | 'invalid_request_error';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: ErrorType,
+    message: string,
+    readonly extra: { code?: string; param?: string; decline_code?: string } = {},
+  ) {
+    super(message);
+  }
+
+  body(): { error: Record<string, string> } {
+    return { error: { type: this.type, message: this.message, ...this.extra } };
+  }
+}
+
+export const missing = (kind: string, id: string) => new ApiError(404, 'invalid_request_error', `No such ${kind}: '${id}'`, { code: 'resource_missing', param: 'id' });
+export const invalid = (message: string, param?: string, code?: string) =>
+  new ApiError(400, 'invalid_request_error', message, { ...(param ? { param } : {}), ...(code ? { code } : {}) });

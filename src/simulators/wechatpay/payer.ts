@@ -1,0 +1,114 @@
+// The buyer's side of the sandbox: what scanning the QR code and confirming (or failing) in
+// the WeChat app would do, as an HTML wallet page and as a JSON API for tests and the CLI.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { SimContext } from './context.js';
+import { rfc3339, yuan } from './format.js';
+import type { OrderRow } from './store.js';
+import { renderWalletPage } from './wallet-page.js';
+
+export type PayOutcome = 'success' | 'fail';
+
+export interface PayerOrder {
+  mchid: string;
+  out_trade_no: string;
+  transaction_id: string | null;
+  trade_state: OrderRow['state'];
+  description: string;
+  total: number;
+  amount: string;
+  time_expire: string;
+  code_url: string;
+  /** The page the code_url stands for in the sandbox (a browser cannot open weixin://). */
+  pay_url: string;
+}
+
+export class PayerError extends Error {
+  constructor(readonly statusCode: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+export const JSON_BODY_LIMIT = 16 * 1024;
+
+export function payerView(sim: SimContext, o: OrderRow): PayerOrder {
+  return {
+    mchid: o.mchid, out_trade_no: o.out_trade_no, transaction_id: o.transaction_id, trade_state: o.state, description: o.description,
+    total: o.total, amount: yuan(o.total), time_expire: rfc3339(o.expires_at),
+    code_url: `weixin://wxpay/bizpayurl?pr=${o.code_token}`, pay_url: `${sim.publicBaseUrl()}/pay/${o.code_token}`,
+  };
+}
+
+/** Accepts the code_url, the wallet page URL, the bare token, an out_trade_no or a transaction_id. */
+export function resolveReference(sim: SimContext, reference: string): OrderRow {
+  const ref = reference.trim();
+  const token = /[?&]pr=([A-Za-z0-9]+)/.exec(ref)?.[1] ?? /\/pay\/([A-Za-z0-9]+)\/?(?:[?#].*)?$/.exec(ref)?.[1];
+  const byToken = sim.store.getOrderByToken(token ?? ref);
+  if (byToken) return byToken;
+  if (token !== undefined) throw new PayerError(404, 'ORDER_NOT_EXIST', `no order has the code_url ${ref}`);
+  const matches = sim.store.findOrders(ref);
+  if (matches.length > 1) throw new PayerError(409, 'REFERENCE_AMBIGUOUS', `several merchants have an order "${ref}"; use the code_url instead`);
+  const [only] = matches;
+  if (!only) throw new PayerError(404, 'ORDER_NOT_EXIST', `no order matches "${ref}" (code_url, token, out_trade_no or transaction_id)`);
+  return only;
+}
+
+/** Brings the order to USERPAYING, refusing what the real WeChat app would refuse. */
+export function scanOrder(sim: SimContext, order: OrderRow): OrderRow {
+  const o = sim.orders.expireIfDue(order);
+  switch (o.state) {
+    case 'NOTPAY': return sim.orders.scan(o);
+    case 'USERPAYING': return o;
+    case 'SUCCESS':
+    case 'REFUND': throw new PayerError(409, 'ORDER_PAID', `order ${o.out_trade_no} is already paid`);
+    case 'PAYERROR': throw new PayerError(409, 'ORDER_PAYERROR', `payment of order ${o.out_trade_no} already failed`);
+    case 'CLOSED': throw new PayerError(409, 'ORDER_CLOSED', `order ${o.out_trade_no} is closed${o.closed_at !== null && o.closed_at >= o.expires_at ? ' (expired)' : ''}`);
+  }
+}
+
+export function payOrder(sim: SimContext, reference: string, outcome: PayOutcome): PayerOrder {
+  const scanned = scanOrder(sim, resolveReference(sim, reference));
+  return payerView(sim, outcome === 'success' ? sim.orders.pay(scanned) : sim.orders.fail(scanned));
+}
+
+export function scanReference(sim: SimContext, reference: string): PayerOrder {
+  return payerView(sim, scanOrder(sim, resolveReference(sim, reference)));
+}
+
+function parsePayerBody(body: unknown, allowOutcome: boolean): { reference: string; outcome: PayOutcome } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new PayerError(400, 'INVALID_REQUEST', 'body must be a JSON object like {"reference":"<code_url>","outcome":"success"}');
+  }
+  const allowed = allowOutcome ? ['reference', 'outcome'] : ['reference'];
+  for (const k of Object.keys(body)) if (!allowed.includes(k)) throw new PayerError(400, 'INVALID_REQUEST', `unknown field "${k}"; allowed: ${allowed.join(', ')}`);
+  const { reference, outcome = 'success' } = body as Record<string, unknown>;
+  if (typeof reference !== 'string' || reference.trim() === '' || reference.length > 1024) {
+    throw new PayerError(400, 'INVALID_REQUEST', 'reference must be a non-empty string: the code_url, its token, out_trade_no or transaction_id');
+  }
+  if (outcome !== 'success' && outcome !== 'fail') throw new PayerError(400, 'INVALID_REQUEST', 'outcome must be "success" or "fail"');
+  return { reference, outcome };
+}
+
+function sendPayerError(reply: FastifyReply, err: unknown): FastifyReply {
+  if (err instanceof PayerError) return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message } });
+  throw err;
+}
+
+export function registerPayerRoutes(app: FastifyInstance, sim: SimContext, parseJson: (raw: string) => unknown): void {
+  app.get<{ Params: { token: string } }>('/pay/:token', async (req, reply) => {
+    const order = sim.store.getOrderByToken(req.params.token);
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
+    if (!order) return reply.code(404).send(renderWalletPage(undefined));
+    return reply.send(renderWalletPage(payerView(sim, sim.orders.expireIfDue(order))));
+  });
+
+  for (const action of ['pay', 'scan'] as const) {
+    app.post(`/_payer/${action}`, { bodyLimit: JSON_BODY_LIMIT }, async (req, reply) => {
+      try {
+        const { reference, outcome } = parsePayerBody(parseJson(sim.rawBody(req)), action === 'pay');
+        return reply.send(action === 'pay' ? payOrder(sim, reference, outcome) : scanReference(sim, reference));
+      } catch (err) {
+        return sendPayerError(reply, err);
+      }
+    });
+  }
+}
