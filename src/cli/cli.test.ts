@@ -79,12 +79,43 @@ describe('paygate CLI', () => {
     expect(secret).toMatch(/^whsec_/);
   });
 
+  it('sandbox pay plays the buyer for QR and redirect providers alike', async () => {
+    const key = /secret key:\s+(sk_test_\S+)/.exec(out)![1]!;
+    for (const [method, currency] of [['wechat_native', 'CNY'], ['unionpay_qr', 'CNY'], ['paypal', 'USD'], ['stripe', 'USD']] as const) {
+      const r = await fetch(`${base}/v1/payments`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ amount: 1234, currency, method, merchant_order_id: `CLI-PAY-${method}` }) });
+      expect(r.status, method).toBe(201);
+      const p = (await r.json()) as { id: string };
+      await run(process.execPath, [BIN, 'sandbox', 'pay', p.id], { env });
+      await waitFor(async () => {
+        const g = await fetch(`${base}/v1/payments/${p.id}`, { headers: { authorization: `Bearer ${key}` } });
+        return ((await g.json()) as { status: string }).status === 'succeeded' || undefined;
+      }, { what: `${method} payment succeeded` });
+    }
+  });
+
+  it('sandbox --port serves every simulator standalone', async () => {
+    const port = await freePort();
+    const proc = spawn(process.execPath, [BIN, 'sandbox', '--port', String(port)], { env: { ...env, PAYGATE_DATA_DIR: path.join(dir, 'standalone') }, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      let text = '';
+      proc.stdout!.on('data', (d: Buffer) => { text += d.toString(); });
+      await waitFor(() => text.includes('stripe simulator') || undefined, { what: 'standalone banner' });
+      for (const p of ['alipay', 'wechatpay', 'unionpay', 'paypal', 'stripe']) {
+        expect(text).toContain(`${p} simulator at http://127.0.0.1:${port}/sandbox/${p}`);
+        const f = await fetch(`http://127.0.0.1:${port}/sandbox/${p}/_faults`);
+        expect(f.status, p).toBe(200);
+      }
+    } finally {
+      proc.kill('SIGKILL');
+    }
+  });
+
   it('merchant create --sandbox --json prints id and secret key, with sandbox accounts', async () => {
     const { stdout } = await run(process.execPath, [BIN, 'merchant', 'create', '--name', 'CLI Shop', '--sandbox', '--json'], { env });
     const m = JSON.parse(stdout) as { id: string; secret_key: string; provider_accounts: Array<{ provider: string }> };
     expect(m.id).toMatch(/^mch_/);
     expect(m.secret_key).toMatch(/^sk_test_/);
-    expect(m.provider_accounts.map((a) => a.provider)).toContain('alipay');
+    expect(m.provider_accounts.map((a) => a.provider).sort()).toEqual(['alipay', 'paypal', 'stripe', 'unionpay', 'wechatpay']);
     // The new merchant can take a payment through the running gateway's simulator.
     const r = await fetch(`${base}/v1/payments`, { method: 'POST', headers: { authorization: `Bearer ${m.secret_key}`, 'content-type': 'application/json' }, body: JSON.stringify({ amount: 1, currency: 'CNY', method: 'alipay_qr', merchant_order_id: 'CLI-1' }) });
     expect(r.status).toBe(201);

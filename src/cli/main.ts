@@ -104,11 +104,11 @@ async function sandbox(args: string[]): Promise<void> {
     return;
   }
   if (positionals.length === 0 && values.port !== undefined) {
-    const { startAlipaySimulator } = await import('../simulators/alipay/index.js');
+    const { startSandboxServer } = await import('./sandbox-server.js');
     const config = loadConfig();
-    const sim = await startAlipaySimulator({ port: Number(values.port), host: config.HOST, dataDir: `${config.PAYGATE_DATA_DIR}/sandbox`, timeScale: config.sandboxTimeScale });
-    console.log(`alipay simulator at ${sim.url}/sandbox/alipay`);
-    const stop = () => void sim.close().then(() => process.exit(0));
+    const server = await startSandboxServer({ port: Number(values.port), host: config.HOST, dataDir: `${config.PAYGATE_DATA_DIR}/sandbox`, timeScale: config.sandboxTimeScale });
+    for (const p of server.providers) console.log(`${p} simulator at ${server.url}/sandbox/${p}`);
+    const stop = () => void server.close().then(() => process.exit(0));
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
     return;
