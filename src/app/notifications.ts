@@ -20,7 +20,7 @@ import { captureApproved } from './capture.js';
 
 export interface NotificationOutcome {
   ack: NotificationAck;
-  verdict: 'accepted' | 'duplicate' | 'rejected';
+  verdict: 'accepted' | 'duplicate' | 'rejected' | 'ignored';
   code?: ErrorCode;
   message?: string;
 }
@@ -43,6 +43,11 @@ export async function handleNotification(ctx: AppContext, provider: string, acco
   const v = acc.connector.verifyNotification(cctx, inbound, material.response);
   if (!v.ok) return reject(v.code, v.message);
 
+  if (v.kind === 'ignored') {
+    await record(ctx, { provider, accountId, verdict: 'ignored', raw: inbound.rawBody, notificationId: v.notificationId });
+    ctx.metrics.notifications.inc({ provider, verdict: 'ignored' });
+    return { ack: acc.connector.notificationAck(true), verdict: 'ignored' };
+  }
   if (v.kind === 'refund') return handleRefundNotification(ctx, provider, accountId, inbound, v, acc.connector.notificationAck(true), reject);
 
   const attempt = await ctx.db.selectFrom('attempts').selectAll().where('provider_account_id', '=', accountId).where('provider_reference', '=', v.reference).executeTakeFirst();

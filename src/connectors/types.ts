@@ -154,6 +154,13 @@ export type VerifiedNotification =
       currency: string;
       providerRefundId?: string;
     }
+  | {
+      /** Authentic, but about nothing Paygate acts on (e.g. a Stripe event type it doesn't use): acknowledge so the provider stops retrying. */
+      ok: true;
+      kind: 'ignored';
+      notificationId: string;
+      eventType: string;
+    }
   | { ok: false; code: ErrorCode; message: string };
 
 export interface NotificationAck {

@@ -72,7 +72,9 @@ function mapEvent(eventId: string, type: string, o: JsonObject): VerifiedNotific
     case 'refund.failed':
       return refund(eventId, o);
     default:
-      return reject('NOTIFY.MALFORMED', `event type ${type} is not handled; subscribe the endpoint to ${STRIPE_EVENTS.join(', ')} only`);
+      // Signed by Stripe but not one we act on: a 2xx stops Stripe's retries (a 4xx would be
+      // retried for three days). The endpoint should subscribe to STRIPE_EVENTS only.
+      return { ok: true, kind: 'ignored', notificationId: eventId, eventType: type };
   }
 }
 
