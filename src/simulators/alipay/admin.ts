@@ -1,6 +1,6 @@
 // Sandbox-only control endpoints: fault injection and merchant app registration.
 import type { FastifyInstance } from 'fastify';
-import { FaultsInputError, parseFaultsPatch, type Faults } from './faults.js';
+import { FaultsInputError, parseFaultsPatch, type Faults } from '../common/faults.js';
 import { JSON_BODY_LIMIT } from './payer.js';
 
 export interface RegisterAppInput {

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { BillTokens } from './bills.js';
-import type { Faults } from './faults.js';
+import type { Faults } from '../common/faults.js';
 import type { AlipayKeyPair } from './keys.js';
 import type { Store } from './store.js';
 import type { Trades } from './trades.js';

@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SimContext } from './context.js';
 import { canonicalString, REQUEST_SIGN_EXCLUDES, rsa2Verify, signedResponseBody } from './crypto.js';
-import { HANG_MS } from './faults.js';
+import { HANG_MS } from '../common/faults.js';
 import { parseCst } from './format.js';
 import {
   AlipayError, Biz, bizFail, invalidArg, missingArg, unavailable, type ResponseNode,

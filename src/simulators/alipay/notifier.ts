@@ -2,7 +2,7 @@
 // survive a restart; a send "claims" its attempt (attempts+1, next retry time) before the
 // HTTP call, so a crash mid-send leads to a retry rather than a silently lost notification.
 import { canonicalString, NOTIFY_SIGN_EXCLUDES, rsa2Sign } from './crypto.js';
-import type { Faults } from './faults.js';
+import type { Faults } from '../common/faults.js';
 import { formatCst } from './format.js';
 import { newNotifyId } from './ids.js';
 import type { AlipayKeyPair } from './keys.js';

@@ -3,7 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify'
 import { AppInputError, APP_ID_RE, registerAdminRoutes, type RegisterAppInput, type RegisteredApp } from './admin.js';
 import { BillTokens, registerBillRoutes } from './bills.js';
 import type { SimContext } from './context.js';
-import { DEFAULT_FAULTS, parseFaultsPatch, type Faults } from './faults.js';
+import { DEFAULT_FAULTS, parseFaultsPatch, type Faults } from '../common/faults.js';
 import { GATEWAY_BODY_LIMIT, parseForm, RequestFormatError, registerGateway } from './gateway.js';
 import { newAppId, newUserId } from './ids.js';
 import { generateRsaPemPair, loadOrCreateAlipayKeys, normalizeAppPublicKey, type AlipayKeyPair } from './keys.js';

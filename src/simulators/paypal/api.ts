@@ -3,7 +3,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SimContext } from './context.js';
-import { HANG_MS } from './faults.js';
+import { HANG_MS } from '../common/faults.js';
 import { isCurrency, newDebugId, newResourceId, newToken, toMinor } from './format.js';
 import { captureOrder, captureView, money, orderView, refundView } from './resources.js';
 import type { OrderRow } from './store.js';

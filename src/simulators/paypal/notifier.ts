@@ -2,7 +2,7 @@
 // each delivery attempt gets a fresh transmission id and time and is signed again, as
 // PayPal does. Non-2xx is retried on PayPal's schedule (25 attempts over ~3 days) × timeScale.
 import { randomUUID } from 'node:crypto';
-import type { Faults } from './faults.js';
+import type { Faults } from '../common/faults.js';
 import { newEventId } from './format.js';
 import { transmissionSig, type SigningKeys } from './keys.js';
 import type { DeliveryRow, Store } from './store.js';

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { registerApi } from './api.js';
 import type { SimContext, SimStats } from './context.js';
-import { DEFAULT_FAULTS, FaultsInputError, parseFaultsPatch, type Faults } from './faults.js';
+import { DEFAULT_FAULTS, FaultsInputError, parseFaultsPatch, type Faults } from '../common/faults.js';
 import { newClientId, newSecret, newWebhookId } from './format.js';
 import { loadOrCreateKeys, type SigningKeys } from './keys.js';
 import { Notifier, RETRY_DELAYS_MS } from './notifier.js';

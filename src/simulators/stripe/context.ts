@@ -1,4 +1,4 @@
-import type { Faults } from './faults.js';
+import type { Faults } from '../common/faults.js';
 import type { Notifier } from './notifier.js';
 import type { Store } from './store.js';
 

@@ -3,7 +3,7 @@
 // with that endpoint's secret and retried on Stripe's schedule (up to 3 days, time-scaled).
 // Delivery rows live in the state DB so retries survive a restart.
 import { newId, stripeSignatureHeader } from './crypto.js';
-import type { Faults } from './faults.js';
+import type { Faults } from '../common/faults.js';
 import type { DeliveryRow, Store, StripeObject } from './store.js';
 
 const MINUTE = 60_000;

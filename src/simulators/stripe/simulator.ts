@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify'
 import { addEndpoint, registerApi } from './api.js';
 import type { SimContext } from './context.js';
 import { newId, randomToken, sha256Hex } from './crypto.js';
-import { DEFAULT_FAULTS, FaultsInputError, parseFaultsPatch, type Faults } from './faults.js';
+import { DEFAULT_FAULTS, FaultsInputError, parseFaultsPatch, type Faults } from '../common/faults.js';
 import { expireDue, pay, type PayOutcome, type PayResult } from './ledger.js';
 import { Notifier } from './notifier.js';
 import { JSON_BODY_LIMIT, registerPayerRoutes } from './payer.js';

@@ -1,7 +1,7 @@
 // Sandbox-only control endpoints: fault injection (same fields as the Alipay simulator's)
 // and merchant registration.
 import type { FastifyInstance } from 'fastify';
-import { FaultsInputError, parseFaultsPatch, type Faults } from '../alipay/faults.js';
+import { FaultsInputError, parseFaultsPatch, type Faults } from '../common/faults.js';
 import { JSON_BODY_LIMIT } from './payer.js';
 
 /** What `merchant create --sandbox` stores as the provider account credentials. */

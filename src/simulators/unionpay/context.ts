@@ -1,4 +1,4 @@
-import type { Faults } from '../alipay/faults.js';
+import type { Faults } from '../common/faults.js';
 import type { Ca } from './ca.js';
 import type { Store } from './store.js';
 import type { Txns } from './txns.js';

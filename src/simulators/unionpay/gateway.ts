@@ -3,7 +3,7 @@
 // signed respCode; only bodies that are not ACP forms at all get an HTTP 400.
 import { X509Certificate } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HANG_MS } from '../alipay/faults.js';
+import { HANG_MS } from '../common/faults.js';
 import type { SimContext } from './context.js';
 import { acpSign, acpVerify, rawAnswer } from './crypto.js';
 import { reconciliationFile } from './files.js';

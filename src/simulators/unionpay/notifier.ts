@@ -1,7 +1,7 @@
 // The back-end notification outbox. Rows live in the state DB so pending retries survive a
 // restart; an attempt is claimed (attempts+1, next time) before the HTTP call so a crash
 // mid-send leads to a retry, never to a silently lost notification.
-import type { Faults } from '../alipay/faults.js';
+import type { Faults } from '../common/faults.js';
 import type { Ca } from './ca.js';
 import { acpSign } from './crypto.js';
 import type { NotificationRow, Store, TxnRow } from './store.js';

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { DEFAULT_FAULTS, parseFaultsPatch, type Faults } from '../alipay/faults.js';
+import { DEFAULT_FAULTS, parseFaultsPatch, type Faults } from '../common/faults.js';
 import { MER_ID_RE, MerchantInputError, registerAdminRoutes, type RegisteredMerchant } from './admin.js';
 import { issueMerchantCert, loadOrCreateCa, type Ca } from './ca.js';
 import type { SimContext } from './context.js';

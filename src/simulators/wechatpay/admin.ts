@@ -1,6 +1,6 @@
 // Sandbox-only control endpoints: fault injection and merchant registration.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { FaultsInputError, parseFaultsPatch, type Faults } from './faults.js';
+import { FaultsInputError, parseFaultsPatch, type Faults } from '../common/faults.js';
 import type { VerifyMode } from './store.js';
 
 export interface RegisterMerchantInput {

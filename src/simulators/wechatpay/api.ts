@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SimContext } from './context.js';
 import { AUTH_SCHEME, parseAuthorization, randomNonce, requestSigningString, responseSigningString, sha256WithRsaSign, sha256WithRsaVerify } from './crypto.js';
-import { HANG_MS } from './faults.js';
+import { HANG_MS } from '../common/faults.js';
 import { newRequestId } from './ids.js';
 import type { MerchantRow } from './store.js';
 

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { BillTokens } from './bills.js';
-import type { Faults } from './faults.js';
+import type { Faults } from '../common/faults.js';
 import type { PlatformKeys, Signer } from './keys.js';
 import type { Orders } from './orders.js';
 import type { Store } from './store.js';

@@ -2,7 +2,7 @@
 // a send claims its attempt (attempts+1, next retry time) before the HTTP call, so a crash
 // mid-send leads to a retry rather than a silently lost notification.
 import { randomNonce, responseSigningString, sha256WithRsaSign, AUTH_SCHEME } from './crypto.js';
-import type { Faults } from './faults.js';
+import type { Faults } from '../common/faults.js';
 import { newNotificationId } from './ids.js';
 import type { Signer } from './keys.js';
 import type { NotificationRow, Store } from './store.js';

@@ -4,7 +4,7 @@ import { APPID_RE, MCHID_RE, MerchantInputError, registerAdminRoutes, type Regis
 import { registerApi } from './api.js';
 import { BillTokens, registerBillRoutes } from './bills.js';
 import type { SimContext } from './context.js';
-import { DEFAULT_FAULTS, parseFaultsPatch, type Faults } from './faults.js';
+import { DEFAULT_FAULTS, parseFaultsPatch, type Faults } from '../common/faults.js';
 import { newApiv3Key, newAppid, newMchid, newSerial } from './ids.js';
 import { generateRsaPemPair, loadOrCreatePlatformKeys, normalizeMerchantPublicKey, type PlatformKeys, type Signer } from './keys.js';
 import { Notifier } from './notifier.js';

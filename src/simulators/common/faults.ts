@@ -1,9 +1,10 @@
+/** Fault injection shared by every simulator: the same /_faults fields everywhere (API.md). */
 export interface Faults {
-  /** Added before every gateway.do answer. */
+  /** Added before every provider API answer. */
   latency_ms: number;
-  /** Probability of a signed 20000 / isp.unknow-error answer (state untouched). */
+  /** Probability of the provider's own "system error" answer (state untouched). */
   error_rate: number;
-  /** Probability that gateway.do hangs for HANG_MS before answering (state untouched). */
+  /** Probability that an API call hangs for HANG_MS before answering (state untouched). */
   timeout_rate: number;
   /** Notifications are not sent at all (state still changes, so a query sees it). */
   drop_notifications: boolean;
@@ -21,7 +22,7 @@ export const DEFAULT_FAULTS: Readonly<Faults> = Object.freeze({
   duplicate_count: 2,
 });
 
-/** Long enough to trip any sane client timeout (the SDK defaults to 5 s). */
+/** Long enough to trip any sane client timeout (SDKs default to 5-30 s). */
 export const HANG_MS = 30_000;
 
 const MAX_LATENCY_MS = 60_000;
