@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { POLL_DELAYS_S, pollDelayS } from './schedule.js';
+import { connectorFor } from './connectors.js';
 
 describe('poll schedule', () => {
   it('uses the provider schedule first, then the shared back-off', () => {
@@ -11,5 +12,10 @@ describe('poll schedule', () => {
   it('defaults to +60 s then backing off', () => {
     expect(pollDelayS(undefined, 0)).toBe(60);
     expect(pollDelayS(undefined, 1)).toBe(120);
+  });
+  it('UnionPay polls at 1, 2, 4, 8, 16, 32 s, then the shared back-off; others start at +60 s', () => {
+    const up = connectorFor('unionpay')?.pollDelaysS;
+    expect([0, 1, 2, 3, 4, 5, 6].map((n) => pollDelayS(up, n))).toEqual([1, 2, 4, 8, 16, 32, 60]);
+    for (const p of ['alipay', 'wechatpay', 'paypal', 'stripe']) expect(pollDelayS(connectorFor(p)?.pollDelaysS, 0)).toBe(60);
   });
 });
