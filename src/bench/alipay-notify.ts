@@ -8,6 +8,8 @@
 import { createPrivateKey, randomInt, sign, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { credential, rawAccount, type BenchGateway } from './gateway.js';
+import type { Signer } from './notify.js';
 
 /** See src/simulators/alipay/keys.ts: <simulator dataDir>/alipay-keys.json; runtime.ts puts it under <data>/sandbox. */
 export function loadSimulatorAlipayKey(paygateDataDir: string): KeyObject {
@@ -75,4 +77,15 @@ export function tradeSuccessBody(t: TradeSuccess, key: KeyObject): string {
   };
   fields.sign = signAlipayFields(fields, key);
   return new URLSearchParams(fields).toString();
+}
+
+/** Signs one TRADE_SUCCESS per target with the simulator's key, for the merchant's Alipay app. */
+export async function alipaySigner(gw: BenchGateway): Promise<Signer> {
+  const appId = credential((await rawAccount(gw, 'alipay')).credentials, 'app_id');
+  const key = loadSimulatorAlipayKey(gw.dataDir);
+  const headers = { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' };
+  return (targets) => {
+    const now = Date.now();
+    return targets.map((t) => ({ body: tradeSuccessBody({ appId, outTradeNo: t.reference, amountMinor: t.amount, now }, key), headers }));
+  };
 }

@@ -1,16 +1,15 @@
 /**
- * The gateway under test and its two scenarios: create-payment (API → connector → loopback
- * HTTP to the in-process Alipay simulator and back, RSA2 both ways) and notification ingest
- * (signed TRADE_SUCCESS → verify → observePayment transaction → "success").
+ * The gateway under test, with one sandbox merchant holding an account at every provider's
+ * in-process simulator, and the create-payment scenario: API → connector → loopback HTTP to
+ * the simulator and back (each provider's own crypto, see providers.ts), one new order per
+ * request. Also the bench's instruments on the running gateway: provider-call counts (its
+ * own metrics), outbound-request counts, and parking of background polls between scenarios.
  */
 import crypto from 'node:crypto';
 import { createRuntime, type Runtime } from '../runtime.js';
 import { createSandboxMerchant } from '../sandbox/index.js';
-import { loadAccount } from '../app/accounts.js';
-import { createPayment } from '../app/payments.js';
-import type { AlipayCredentials } from '../connectors/alipay/index.js';
-import { loadSimulatorAlipayKey, tradeSuccessBody } from './alipay-notify.js';
-import { runLoad, warmAndRun, type LoadResult } from './load.js';
+import { runLoad, type LoadResult } from './load.js';
+import { PROVIDERS, type Provider, type ProviderSpec } from './providers.js';
 
 export const PAYMENT_AMOUNT = 8888;
 
@@ -21,15 +20,35 @@ export interface BenchGateway {
   dataDir: string;
   merchantId: string;
   secretKey: string;
-  accountId: string;
-  appId: string;
+  /** The merchant's provider account id per provider. */
+  accounts: Record<Provider, string>;
+  /** Outbound requests the gateway sent, by URL path (see countOutbound). */
+  outbound: Map<string, number>;
+}
+
+/**
+ * Counts what the gateway sends through its transport, by URL path. Needed for PayPal's
+ * certificate download, which goes straight to the transport (not through callProvider,
+ * so no metric sees it). A Map increment per request: negligible next to an HTTP call.
+ */
+function countOutbound(rt: Runtime): Map<string, number> {
+  const counts = new Map<string, number>();
+  const transport = rt.ctx.transport;
+  const send = transport.send.bind(transport);
+  transport.send = (req, timeoutMs) => {
+    const q = req.url.indexOf('?');
+    const key = q < 0 ? req.url : req.url.slice(0, q);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    return send(req, timeoutMs);
+  };
+  return counts;
 }
 
 export async function startBenchGateway(dataDir: string, databaseUrl: string | undefined): Promise<BenchGateway> {
   const rt = await createRuntime({
     ...process.env,
     PORT: '0', HOST: '127.0.0.1', PAYGATE_DATA_DIR: dataDir, LOG_LEVEL: 'silent',
-    // Real time: first poll is 60 s away, so background jobs stay out of a 10 s window.
+    // Real time: polls (except UnionPay's, from 1 s) are 60 s away; parkPolls handles the rest.
     PAYGATE_TIME_SCALE: '1', PAYGATE_SANDBOX_TIME_SCALE: undefined, PAYGATE_PUBLIC_URL: undefined,
     PAYGATE_MASTER_KEY: crypto.randomBytes(32).toString('base64'),
     PAYGATE_ADMIN_TOKEN: `adm_${crypto.randomBytes(24).toString('base64url')}`,
@@ -37,18 +56,34 @@ export async function startBenchGateway(dataDir: string, databaseUrl: string | u
     DATABASE_URL: databaseUrl,
   });
   try {
+    const outbound = countOutbound(rt);
     await rt.listen();
     const m = await createSandboxMerchant(rt.ctx, rt.simulators, `Bench ${crypto.randomBytes(3).toString('hex')}`);
-    const accountId = m.provider_accounts[0]?.id;
-    if (!accountId) throw new Error('sandbox merchant has no Alipay account (are simulators enabled?)');
-    const acc = await loadAccount(rt.ctx, accountId);
-    if (!acc) throw new Error(`provider account ${accountId} did not load`);
-    const appId = (acc.credentials as AlipayCredentials).appId;
-    return { rt, url: rt.ctx.publicUrl(), dataDir, merchantId: m.id, secretKey: m.secret_key, accountId, appId };
+    const accounts: Partial<Record<Provider, string>> = {};
+    for (const a of m.provider_accounts) if ((PROVIDERS as readonly string[]).includes(a.provider)) accounts[a.provider as Provider] = a.id;
+    const missing = PROVIDERS.filter((p) => !accounts[p]);
+    if (missing.length > 0) throw new Error(`sandbox merchant has no account for ${missing.join(', ')} (are simulators enabled?)`);
+    return { rt, url: rt.ctx.publicUrl(), dataDir, merchantId: m.id, secretKey: m.secret_key, accounts: accounts as Record<Provider, string>, outbound };
   } catch (err) {
     await rt.stop();
     throw err;
   }
+}
+
+/** The account's row with its credentials as the merchant entered them (opened like the gateway does). */
+export async function rawAccount(gw: BenchGateway, provider: Provider): Promise<{ id: string; baseUrl: string; credentials: Record<string, unknown> }> {
+  const id = gw.accounts[provider];
+  const row = await gw.rt.ctx.db.selectFrom('provider_accounts').select(['credentials_enc', 'base_url']).where('id', '=', id).executeTakeFirstOrThrow();
+  const parsed: unknown = JSON.parse(gw.rt.ctx.vault.open(row.credentials_enc, `provider_account:${id}`));
+  if (typeof parsed !== 'object' || parsed === null) throw new Error(`${provider} account ${id}: credentials are not an object`);
+  return { id, baseUrl: row.base_url, credentials: parsed as Record<string, unknown> };
+}
+
+/** A string credential field, or a clear error naming it. */
+export function credential(c: Record<string, unknown>, field: string): string {
+  const v = c[field];
+  if (typeof v !== 'string' || v === '') throw new Error(`provider credentials lack ${field}`);
+  return v;
 }
 
 export interface LoadSettings {
@@ -57,93 +92,106 @@ export interface LoadSettings {
   warmupSec: number;
 }
 
-export function createPaymentBody(orderId: string): string {
-  return JSON.stringify({ amount: PAYMENT_AMOUNT, currency: 'CNY', method: 'alipay_qr', merchant_order_id: orderId, description: 'bench' });
+export function createPaymentBody(spec: ProviderSpec, orderId: string): string {
+  return JSON.stringify({ amount: PAYMENT_AMOUNT, currency: spec.currency, method: spec.method, merchant_order_id: orderId, description: 'bench' });
 }
 
-export function benchCreate(gw: BenchGateway, s: LoadSettings): Promise<LoadResult> {
-  return warmAndRun({
+/** Provider calls the gateway made so far, from its own metrics: "provider/operation" (+ " <code>" unless ok) → count. */
+export async function providerCalls(gw: BenchGateway): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const v of (await gw.rt.ctx.metrics.providerCalls.get()).values) {
+    if (v.metricName !== 'paygate_provider_call_seconds_count') continue;
+    const outcome = String(v.labels.outcome ?? '');
+    const key = `${String(v.labels.provider ?? '?')}/${String(v.labels.operation ?? '?')}${outcome === 'ok' ? '' : ` ${outcome}`}`;
+    out.set(key, (out.get(key) ?? 0) + v.value);
+  }
+  return out;
+}
+
+export function countsSince(after: Map<string, number>, before: Map<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of after) {
+    const d = v - (before.get(k) ?? 0);
+    if (d > 0) out[k] = d;
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Every create schedules a status poll (UnionPay: 1, 2, 4… s after create; the others:
+ * 60 s). The bench never pays its orders, so those polls would only re-ask the simulator
+ * about open orders, in the middle of whichever scenario runs next and billed to it. Between
+ * scenarios they are moved a day ahead; a poll running right now is waited for, because it
+ * reschedules itself when done. Inside a scenario nothing is touched: the polls a create
+ * window triggers itself (UnionPay) are part of its cost and are reported with it.
+ */
+export async function parkPolls(gw: BenchGateway): Promise<void> {
+  const db = gw.rt.ctx.db;
+  for (let i = 0; i < 200; i++) {
+    const now = Date.now();
+    await db.updateTable('jobs').set({ run_at: now + 86_400_000 }).where('kind', '=', 'poll_attempt').where('locked_by', 'is', null).where('run_at', '<', now + 3_600_000).execute();
+    const busy = await db.selectFrom('jobs').select((eb) => eb.fn.countAll<number | string>().as('n')).where('kind', '=', 'poll_attempt').where('locked_by', 'is not', null).executeTakeFirstOrThrow();
+    if (Number(busy.n) === 0) return;
+    await sleep(50);
+  }
+  throw new Error('poll jobs still running after 10 s; cannot isolate the next scenario');
+}
+
+export interface CreateOutcome {
+  provider: Provider;
+  load: LoadResult;
+  /** Every attempt of this provider after the run (warm-up included, and requests autocannon cut off). */
+  attempts: number;
+  /** …with a QR code or redirect URL from the provider, i.e. created there. */
+  ready: number;
+  /** …with a provider error recorded: the 201 hid a failed provider call. */
+  failed: number;
+  /** …neither, 15 s after the load stopped. */
+  stuck: number;
+  /** Provider calls during the measured window, from the gateway's metrics. */
+  calls: Record<string, number>;
+  /** …and during the warm-up (PayPal's OAuth token fetch shows up here). */
+  warmupCalls: Record<string, number>;
+}
+
+async function attemptCounts(gw: BenchGateway, provider: Provider): Promise<{ attempts: number; ready: number; failed: number; stuck: number }> {
+  const rows = await gw.rt.ctx.db.selectFrom('attempts')
+    .select((eb) => [
+      eb.fn.countAll<number | string>().as('n'),
+      eb.fn.count<number | string>('error_code').as('failed'),
+      eb.fn.sum<number | string | null>(eb.case().when(eb.or([eb('qr_code', 'is not', null), eb('redirect_url', 'is not', null)])).then(1).else(0).end()).as('ready'),
+    ])
+    .where('merchant_id', '=', gw.merchantId).where('provider', '=', provider).executeTakeFirstOrThrow();
+  // PostgreSQL returns count(*) and sum() as strings.
+  const attempts = Number(rows.n);
+  const ready = Number(rows.ready ?? 0);
+  const failed = Number(rows.failed);
+  return { attempts, ready, failed, stuck: attempts - ready - failed };
+}
+
+export async function benchCreate(gw: BenchGateway, spec: ProviderSpec, s: LoadSettings): Promise<CreateOutcome> {
+  const load = {
     url: `${gw.url}/v1/payments`,
     headers: { authorization: `Bearer ${gw.secretKey}`, 'content-type': 'application/json' },
     connections: s.connections,
     // autocannon replaces [<id>] with a fresh url-safe id per request: a new order every time.
-    bodyTemplate: createPaymentBody('bench-[<id>]'),
+    bodyTemplate: createPaymentBody(spec, `bench-${spec.provider}-[<id>]`),
     expectStatus: 201,
-  }, s.warmupSec, s.durationSec);
-}
-
-/** Open payments of this merchant that the simulator accepted (qr_code set): notification targets. */
-async function openAttempts(gw: BenchGateway, limit: number): Promise<Array<{ payment_id: string; provider_reference: string }>> {
-  return gw.rt.ctx.db.selectFrom('attempts').innerJoin('payments', 'payments.id', 'attempts.payment_id')
-    .select(['attempts.payment_id', 'attempts.provider_reference'])
-    .where('attempts.merchant_id', '=', gw.merchantId).where('payments.status', '=', 'requires_action')
-    .where('attempts.qr_code', 'is not', null).where('payments.amount', '=', PAYMENT_AMOUNT)
-    .orderBy('attempts.id').limit(limit).execute();
-}
-
-/** Ensures `count` open payments exist, topping up (16 at a time, through the simulator) what the create bench left. */
-async function ensureOpenPayments(gw: BenchGateway, count: number): Promise<{ rows: Array<{ payment_id: string; provider_reference: string }>; created: number }> {
-  const have = (await openAttempts(gw, count)).length;
-  const created = Math.max(0, count - have);
-  let missing = created;
-  const worker = async () => {
-    while (missing > 0) {
-      missing--;
-      await createPayment(gw.rt.ctx, gw.merchantId, { amount: PAYMENT_AMOUNT, currency: 'CNY', method: 'alipay_qr', merchant_order_id: `topup-${crypto.randomUUID()}` });
-    }
   };
-  await Promise.all(Array.from({ length: 16 }, worker));
-  const rows = await openAttempts(gw, count);
-  if (rows.length < count) throw new Error(`only ${rows.length} of ${count} open payments available for the notify bench`);
-  return { rows, created };
-}
-
-export interface NotifyOutcome {
-  load: LoadResult;
-  /** Measured notifications sent (one per payment); warm-up ones come on top. */
-  expected: number;
-  warmup: number;
-  /** Payments created just for this (the create bench's leftovers are used first). */
-  toppedUp: number;
-  /** Of the measured payments: how many ended `succeeded`, and how many notifications were recorded `accepted`. */
-  succeeded: number;
-  accepted: number;
-  /** Seconds spent pre-signing (main thread, not part of the measurement). */
-  signSec: number;
-}
-
-async function countIn(gw: BenchGateway, ids: string[], what: 'succeeded' | 'accepted'): Promise<number> {
-  let n = 0;
-  // Chunked: SQLite limits bound parameters per statement.
-  for (let i = 0; i < ids.length; i += 500) {
-    const chunk = ids.slice(i, i + 500);
-    const q = what === 'succeeded'
-      ? gw.rt.ctx.db.selectFrom('payments').select((eb) => eb.fn.countAll<number | string>().as('n')).where('id', 'in', chunk).where('status', '=', 'succeeded')
-      : gw.rt.ctx.db.selectFrom('notifications').select((eb) => eb.fn.countAll<number | string>().as('n')).where('payment_id', 'in', chunk).where('verdict', '=', 'accepted');
-    const row = await q.executeTakeFirstOrThrow();
-    n += Number(row.n); // PostgreSQL returns count(*) as a string
+  const start = await providerCalls(gw);
+  if (s.warmupSec > 0) await runLoad({ ...load, durationSec: s.warmupSec });
+  const before = await providerCalls(gw);
+  const result = await runLoad({ ...load, durationSec: s.durationSec });
+  const calls = countsSince(await providerCalls(gw), before);
+  const warmupCalls = countsSince(before, start);
+  // Requests cut off when the duration ended are still being served: wait for them to land.
+  let counts = await attemptCounts(gw, spec.provider);
+  for (let i = 0; i < 150 && counts.stuck > 0; i++) {
+    await sleep(100);
+    counts = await attemptCounts(gw, spec.provider);
   }
-  return n;
-}
-
-export async function benchNotify(gw: BenchGateway, count: number, s: LoadSettings): Promise<NotifyOutcome> {
-  // A small warm-up slice gets its own payments: each notification may only be "new" once.
-  const warmup = Math.min(500, Math.max(s.connections, Math.round(count / 10)));
-  const { rows, created } = await ensureOpenPayments(gw, warmup + count);
-  const key = loadSimulatorAlipayKey(gw.dataDir);
-  const signStart = performance.now();
-  const now = Date.now();
-  const bodies = rows.map((r) => tradeSuccessBody({ appId: gw.appId, outTradeNo: r.provider_reference, amountMinor: PAYMENT_AMOUNT, now }, key));
-  const signSec = (performance.now() - signStart) / 1000;
-  const spec = {
-    url: `${gw.url}/notify/alipay/${gw.accountId}`,
-    headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-    connections: s.connections,
-    expectStatus: 200,
-    expectBody: 'success',
-  };
-  await runLoad({ ...spec, bodies: bodies.slice(0, warmup) });
-  const load = await runLoad({ ...spec, bodies: bodies.slice(warmup) });
-  const measured = rows.slice(warmup).map((r) => r.payment_id);
-  return { load, expected: count, warmup, toppedUp: created, succeeded: await countIn(gw, measured, 'succeeded'), accepted: await countIn(gw, measured, 'accepted'), signSec };
+  await parkPolls(gw);
+  return { provider: spec.provider, load: result, ...counts, calls, warmupCalls };
 }

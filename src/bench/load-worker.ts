@@ -16,14 +16,18 @@ async function main(spec: LoadSpec): Promise<LoadResult> {
   let overflow = 0;
   if (spec.bodies) {
     const bodies = spec.bodies;
+    const perBody = spec.headersPerBody;
+    if (perBody && perBody.length !== bodies.length) throw new Error(`headersPerBody has ${perBody.length} entries for ${bodies.length} bodies`);
     let next = 0;
     // autocannon calls setupRequest exactly once per request it sends (the first one per
     // connection at construction, then before each further one), so with amount =
     // bodies.length a shared cursor hands out every body exactly once.
     const setupRequest = (req: autocannon.Request): autocannon.Request => {
       if (next >= bodies.length) overflow++;
-      const body = bodies[Math.min(next++, bodies.length - 1)];
-      return { ...req, body };
+      const i = Math.min(next++, bodies.length - 1);
+      const extra = perBody?.[i];
+      // A body and its signature headers travel together, or the signature would not match.
+      return extra ? { ...req, body: bodies[i], headers: { ...req.headers, ...extra } } : { ...req, body: bodies[i] };
     };
     opts = { ...base, amount: bodies.length, requests: [{ setupRequest }] };
   } else {

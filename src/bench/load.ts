@@ -17,6 +17,11 @@ export interface LoadSpec {
   bodyTemplate?: string;
   /** …or an exact list of bodies, each sent exactly once (autocannon `amount`). */
   bodies?: string[];
+  /**
+   * Extra headers for bodies[i], merged over `headers`: WeChat, Stripe and PayPal sign
+   * each notification in its headers, not only in its body.
+   */
+  headersPerBody?: Array<Record<string, string>>;
   /** Every answer must have this status (and this body, if given) to count as good. */
   expectStatus: number;
   expectBody?: string;

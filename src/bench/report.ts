@@ -1,16 +1,19 @@
-/** The printed report: a markdown table of raw figures and ratios, then one JSON line for machines. */
+/** The printed report: a markdown table of raw figures and ratios, per-scenario checks, then one JSON line for machines. */
 import type { RsaRates } from './baselines.js';
-import type { NotifyOutcome } from './gateway.js';
+import type { CreateOutcome } from './gateway.js';
 import type { LoadResult } from './load.js';
+import type { NotifyOutcome } from './notify.js';
+import { SPECS, createCeiling, notifyCeiling, type Provider } from './providers.js';
 
 export type DbKind = 'sqlite' | 'postgres';
 
 export interface DbResult {
   db: DbKind;
   bare?: LoadResult;
-  create?: LoadResult;
-  notify?: NotifyOutcome;
-  error?: string;
+  create: Partial<Record<Provider, CreateOutcome>>;
+  notify: Partial<Record<Provider, NotifyOutcome>>;
+  /** Scenarios that threw (the others still ran). */
+  errors: string[];
 }
 
 export interface RunInfo {
@@ -20,24 +23,21 @@ export interface RunInfo {
   durationSec: number;
   warmupSec: number;
   notifyCount: number;
-}
-
-/** Each create costs 2 signs + 2 verifies (gateway signs, sim verifies, sim signs, gateway verifies): one core's ceiling. */
-export function createCeiling(r: RsaRates): number {
-  return 1 / (2 / r.signPerSec + 2 / r.verifyPerSec);
-}
-
-/** Each notification costs one verify at the gateway. */
-export function notifyCeiling(r: RsaRates): number {
-  return r.verifyPerSec;
+  providers: Provider[];
 }
 
 const f0 = (n: number) => n.toFixed(0);
 const f1 = (n: number) => n.toFixed(1);
 const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? (a / b).toFixed(3) : 'n/a');
+const json = (o: Record<string, number>) => (Object.keys(o).length === 0 ? 'none' : JSON.stringify(o));
 
 function badCount(l: LoadResult): number {
   return l.unexpectedStatus + l.errors + l.mismatches;
+}
+
+/** Outbound URLs without the gateway's own origin: they all point at its in-process simulators. */
+function paths(o: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/^https?:\/\/[^/]+/, ''), v]));
 }
 
 /** Everything that makes a figure untrustworthy, in words. */
@@ -49,18 +49,58 @@ export function problems(results: DbResult[]): string[] {
       `errors ${l.errors} (timeouts ${l.timeouts}), body mismatches ${l.mismatches}`);
   };
   for (const r of results) {
-    if (r.error) out.push(`${r.db}: run failed: ${r.error}`);
+    for (const e of r.errors) out.push(`${r.db}: ${e}`);
     describe(r.db, 'bare insert', r.bare);
-    describe(r.db, 'create payment', r.create);
-    describe(r.db, 'notify ingest', r.notify?.load);
-    if (r.notify) {
-      const n = r.notify;
+    for (const c of Object.values(r.create)) {
+      const what = `create ${SPECS[c.provider].method}`;
+      describe(r.db, what, c.load);
+      if (c.failed > 0 || c.stuck > 0) out.push(`${r.db} ${what}: of ${c.attempts} attempts ${c.failed} recorded a provider error and ${c.stuck} never got a QR code or redirect URL`);
+      const failedCalls = Object.entries(c.calls).filter(([k]) => k.startsWith(`${c.provider}/create `));
+      if (failedCalls.length > 0) out.push(`${r.db} ${what}: failed provider calls ${JSON.stringify(Object.fromEntries(failedCalls))}`);
+    }
+    for (const n of Object.values(r.notify)) {
+      const what = `notify ${n.provider}`;
+      describe(r.db, what, n.load);
       if (n.load.requests !== n.expected || n.succeeded !== n.expected || n.accepted !== n.expected) {
-        out.push(`${r.db} notify ingest: ${n.expected} notifications sent, ${n.load.requests} answered, ${n.succeeded} payments succeeded, ${n.accepted} recorded accepted`);
+        out.push(`${r.db} ${what}: ${n.expected} notifications sent, ${n.load.requests} answered, ${n.succeeded} payments succeeded, ${n.accepted} recorded accepted`);
       }
     }
   }
   return out;
+}
+
+function legend(info: RunInfo, rsa: RsaRates): void {
+  console.log(`RSA-2048/SHA-256 on one core (${rsa.messageBytes}-byte message): sign ${f0(rsa.signPerSec)}/s, verify ${f0(rsa.verifyPerSec)}/s`);
+  console.log('crypto ceiling = one core doing nothing but that request\'s RSA operations:');
+  for (const p of info.providers) {
+    const s = SPECS[p];
+    const c = createCeiling(s, rsa);
+    const ops = s.createRsa ? `${s.createRsa.signs} signs + ${s.createRsa.verifies} verifies` : 'no RSA';
+    console.log(`  create ${s.method.padEnd(13)} ${ops}: ${s.createCrypto} → ${c ? `${f0(c)}/s` : 'n/a'}`);
+    if (s.createNote) console.log(`  ${''.padEnd(20)} note: ${s.createNote}`);
+  }
+  for (const p of info.providers) {
+    const s = SPECS[p];
+    const c = notifyCeiling(s, rsa);
+    console.log(`  notify ${p.padEnd(13)} ${s.notifyCrypto} → ${c ? `${f0(c)}/s` : 'n/a'}`);
+  }
+  console.log('');
+}
+
+function checks(r: DbResult): void {
+  for (const c of Object.values(r.create)) {
+    console.log(`${r.db} create ${SPECS[c.provider].method}: ${c.load.requests} answers ${JSON.stringify(c.load.statusCounts)}; ${c.attempts} attempts (warm-up included): ` +
+      `${c.ready} created at the provider, ${c.failed} provider errors, ${c.stuck} unfinished; provider calls in the measured window ${json(c.calls)}, during warm-up ${json(c.warmupCalls)}`);
+  }
+  for (const n of Object.values(r.notify)) {
+    const ack = SPECS[n.provider].ack;
+    const outbound = Object.keys(n.outbound.warmup).length + Object.keys(n.outbound.measured).length === 0
+      ? ''
+      : `; gateway fetched during warm-up ${json(paths(n.outbound.warmup))}, during the measured run ${json(paths(n.outbound.measured))}`;
+    console.log(`${r.db} notify ${n.provider}: ${n.load.requests} answered, ${n.load.statusCounts[String(ack.status)] ?? 0} × ${ack.status}, ${n.load.mismatches} not ${JSON.stringify(ack.body)}; ` +
+      `${n.succeeded} payments succeeded, ${n.accepted} recorded accepted (warm-up: ${n.warmup} more; ${n.toppedUp} payments topped up; pre-signing ${n.signSec.toFixed(1)} s; ` +
+      `provider calls ${json(n.calls)})${outbound}`);
+  }
 }
 
 export function printReport(info: RunInfo, rsa: RsaRates, results: DbResult[]): string[] {
@@ -71,53 +111,47 @@ export function printReport(info: RunInfo, rsa: RsaRates, results: DbResult[]): 
     for (const p of bad) console.log(`!!!   ${p}`);
     console.log(banner);
   }
-  const cc = createCeiling(rsa);
-  const nc = notifyCeiling(rsa);
   console.log(`\n## Paygate bench\n`);
-  console.log(`node ${info.node}, ${info.cpus}; load generator: autocannon in a child process (gateway, simulator and baselines share this one)`);
-  console.log(`${info.connections} connections, ${info.durationSec} s measured after ${info.warmupSec} s warm-up; notify: ${info.notifyCount} pre-signed notifications, one per payment\n`);
-  console.log(`RSA-2048/SHA-256 on one core (${rsa.messageBytes}-byte message): sign ${f0(rsa.signPerSec)}/s, verify ${f0(rsa.verifyPerSec)}/s`);
-  console.log(`create ceiling = 1 / (2/sign + 2/verify) = ${f0(cc)}/s  (1 create = 2 signs + 2 verifies: gateway signs, simulator verifies + signs, gateway verifies)`);
-  console.log(`notify ceiling = verify rate = ${f0(nc)}/s  (1 notification = 1 verify)\n`);
-  console.log('| db | scenario | req/s | p50 ms | p99 ms | answers | bad | ÷ bare insert | ÷ RSA ceiling |');
+  console.log(`node ${info.node}, ${info.cpus}; load generator: autocannon in a child process (gateway, simulators and baselines share this one)`);
+  console.log(`${info.connections} connections; create: ${info.durationSec} s measured after ${info.warmupSec} s warm-up, a new merchant_order_id per request; ` +
+    `notify: ${info.notifyCount} pre-signed notifications per provider, one per payment; providers: ${info.providers.join(', ')}\n`);
+  legend(info, rsa);
+  console.log('| db | scenario | req/s | p50 ms | p99 ms | answers | bad | ÷ bare insert | ÷ crypto ceiling |');
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
-    const row = (name: string, l: LoadResult | undefined, ceiling?: number) => {
+    const row = (name: string, l: LoadResult | undefined, ceiling: number | undefined | null) => {
       if (!l) return console.log(`| ${r.db} | ${name} | – | – | – | – | – | – | – |`);
       const flag = l.clean ? '' : ' ⚠';
-      console.log(`| ${r.db} | ${name}${flag} | ${f0(l.rps)} | ${f1(l.p50)} | ${f1(l.p99)} | ${l.requests} | ${badCount(l)} | ${ratio(l.rps, r.bare?.rps)} | ${ceiling ? ratio(l.rps, ceiling) : '–'} |`);
+      console.log(`| ${r.db} | ${name}${flag} | ${f0(l.rps)} | ${f1(l.p50)} | ${f1(l.p99)} | ${l.requests} | ${badCount(l)} | ${ratio(l.rps, r.bare?.rps)} | ${ceiling === null ? '–' : ratio(l.rps, ceiling)} |`);
     };
-    row('bare Fastify insert', r.bare);
-    row('create payment (alipay_qr)', r.create, cc);
-    row('notify ingest (TRADE_SUCCESS)', r.notify?.load, nc);
+    row('bare Fastify insert', r.bare, null);
+    for (const p of info.providers) {
+      const s = SPECS[p];
+      row(`create ${s.method}${s.currency === 'CNY' ? '' : ` (${s.currency})`}`, r.create[p]?.load, createCeiling(s, rsa));
+    }
+    for (const p of info.providers) row(`notify ${p} (${SPECS[p].notifyEvent})`, r.notify[p]?.load, notifyCeiling(SPECS[p], rsa));
   }
   console.log('');
-  for (const r of results) {
-    if (r.notify) {
-      const n = r.notify;
-      console.log(`${r.db} notify checks: ${n.load.requests} answered, ${n.load.statusCounts['200'] ?? 0} × 200, ${n.load.mismatches} not "success"; ` +
-        `${n.succeeded} payments succeeded, ${n.accepted} notifications recorded accepted (warm-up: ${n.warmup} more; ${n.toppedUp} payments created beyond the create bench's; pre-signing took ${n.signSec.toFixed(1)} s)`);
-    }
-    if (r.create) {
-      console.log(`${r.db} create = ${r.create.rps.toFixed(1)}/s = ${(4 * r.create.rps).toFixed(0)} RSA ops/s, ${ratio(r.create.rps, cc)} of the one-core RSA ceiling; status counts ${JSON.stringify(r.create.statusCounts)}`);
-    }
-    if (r.error) console.log(`${r.db}: FAILED: ${r.error}`);
-  }
-  const json = {
+  for (const r of results) checks(r);
+  const machine = {
     bench: 'paygate', ok: bad.length === 0, ...info,
-    rsa: { sign_per_s: rsa.signPerSec, verify_per_s: rsa.verifyPerSec, create_ceiling_per_s: cc, notify_ceiling_per_s: nc },
+    rsa: { sign_per_s: rsa.signPerSec, verify_per_s: rsa.verifyPerSec },
     results: results.map((r) => ({
       db: r.db,
-      error: r.error ?? null,
+      errors: r.errors,
       bare_insert: r.bare ?? null,
-      create: r.create ? { ...r.create, vs_bare_insert: r.bare ? r.create.rps / r.bare.rps : null, vs_rsa_ceiling: r.create.rps / cc } : null,
-      notify: r.notify
-        ? { ...r.notify.load, succeeded: r.notify.succeeded, accepted: r.notify.accepted, vs_bare_insert: r.bare ? r.notify.load.rps / r.bare.rps : null, vs_rsa_ceiling: r.notify.load.rps / nc }
-        : null,
+      create: Object.fromEntries(Object.values(r.create).map((c) => {
+        const ceiling = createCeiling(SPECS[c.provider], rsa);
+        return [c.provider, { ...c, vs_bare_insert: r.bare ? c.load.rps / r.bare.rps : null, crypto_ceiling_per_s: ceiling ?? null, vs_crypto_ceiling: ceiling ? c.load.rps / ceiling : null }];
+      })),
+      notify: Object.fromEntries(Object.values(r.notify).map((n) => {
+        const ceiling = notifyCeiling(SPECS[n.provider], rsa);
+        return [n.provider, { ...n, vs_bare_insert: r.bare ? n.load.rps / r.bare.rps : null, crypto_ceiling_per_s: ceiling ?? null, vs_crypto_ceiling: ceiling ? n.load.rps / ceiling : null }];
+      })),
     })),
     problems: bad,
   };
   if (bad.length > 0) console.log(`\n${banner}\n!!! ${bad.length} problem(s) above: do not trust the flagged figures\n${banner}`);
-  console.log(`\nBENCH_JSON ${JSON.stringify(json)}`);
+  console.log(`\nBENCH_JSON ${JSON.stringify(machine)}`);
   return bad;
 }

@@ -1,20 +1,32 @@
 /**
  * `npm run bench`: per database kind (SQLite in a temp dir, then a fresh PostgreSQL
- * database), measure a bare Fastify insert baseline, then the gateway's create-payment and
- * notification-ingest throughput; plus RSA sign/verify rates once. Gateway figures are
+ * database), measure a bare Fastify insert baseline, then for each provider the gateway's
+ * create-payment throughput (alipay_qr, wechat_native, unionpay_qr in CNY; paypal and
+ * stripe in USD) and its notification-ingest throughput (each provider's signed success
+ * notification, pre-signed here); plus RSA sign/verify rates once. Gateway figures are
  * printed as ratios against those baselines, since absolute req/s only describe one machine.
+ * With the defaults a run takes about 4–6 minutes on a 2-core machine.
  *
- * Knobs (env): PAYGATE_BENCH_SECONDS (10), PAYGATE_BENCH_WARMUP_SECONDS (2),
- * PAYGATE_BENCH_CONNECTIONS (32), PAYGATE_BENCH_NOTIFY_N (2000), PAYGATE_BENCH_PG_URL,
- * PAYGATE_BENCH_DBS ("sqlite,postgres"). Exit code 1 if anything went wrong.
+ * Knobs (env):
+ *   PAYGATE_BENCH_SECONDS          measured seconds per create scenario (6)
+ *   PAYGATE_BENCH_WARMUP_SECONDS   warm-up seconds before each create scenario and the baseline (2)
+ *   PAYGATE_BENCH_CONNECTIONS      concurrent connections of the load generator (32)
+ *   PAYGATE_BENCH_NOTIFY_N         measured notifications per provider, one per payment (1000;
+ *                                  a warm-up slice of max(connections, N/20), at most 500, comes on top)
+ *   PAYGATE_BENCH_PROVIDERS        comma-separated providers or methods (all: alipay,wechatpay,unionpay,paypal,stripe)
+ *   PAYGATE_BENCH_DBS              "sqlite,postgres"
+ *   PAYGATE_BENCH_PG_URL           admin URL of the PostgreSQL server (postgres://postgres@127.0.0.1:5432/postgres)
+ * Exit code 1 if anything went wrong.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { measureRsa, startBarePg, startBareSqlite, type BareServer } from './baselines.js';
-import { benchCreate, benchNotify, startBenchGateway, type BenchGateway, type LoadSettings } from './gateway.js';
+import { benchCreate, startBenchGateway, type BenchGateway, type LoadSettings } from './gateway.js';
 import { stopLoad, warmAndRun } from './load.js';
+import { benchNotify } from './notify.js';
 import { PG_ADMIN_URL, createBenchDatabase, type BenchDatabase } from './pg.js';
+import { SPECS, parseProviders } from './providers.js';
 import { printReport, type DbKind, type DbResult, type RunInfo } from './report.js';
 
 function numEnv(name: string, fallback: number, min: number): number {
@@ -27,10 +39,11 @@ function numEnv(name: string, fallback: number, min: number): number {
 
 const settings: LoadSettings = {
   connections: numEnv('PAYGATE_BENCH_CONNECTIONS', 32, 1),
-  durationSec: numEnv('PAYGATE_BENCH_SECONDS', 10, 1),
+  durationSec: numEnv('PAYGATE_BENCH_SECONDS', 6, 1),
   warmupSec: numEnv('PAYGATE_BENCH_WARMUP_SECONDS', 2, 0),
 };
-const notifyCount = numEnv('PAYGATE_BENCH_NOTIFY_N', 2000, settings.connections);
+const notifyCount = numEnv('PAYGATE_BENCH_NOTIFY_N', 1000, settings.connections);
+const providers = parseProviders(process.env.PAYGATE_BENCH_PROVIDERS);
 const dbs = (process.env.PAYGATE_BENCH_DBS ?? 'sqlite,postgres').split(',').map((s) => s.trim()).filter((s): s is DbKind => s === 'sqlite' || s === 'postgres');
 
 const log = (msg: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
@@ -39,7 +52,7 @@ const log = (msg: string) => console.error(`[bench ${new Date().toISOString().sl
 const BARE_BODY = JSON.stringify({ id: '[<id>]', amount: 8888, currency: 'CNY', method: 'alipay_qr', description: 'bench' });
 
 async function benchDb(db: DbKind): Promise<DbResult> {
-  const result: DbResult = { db };
+  const result: DbResult = { db, create: {}, notify: {}, errors: [] };
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `paygate-bench-${db}-`));
   let pgdb: BenchDatabase | undefined;
   let bare: BareServer | undefined;
@@ -63,6 +76,11 @@ async function benchDb(db: DbKind): Promise<DbResult> {
     activeCleanup = undefined;
   };
   activeCleanup = cleanup;
+  const failed = (what: string, err: unknown) => {
+    const msg = err instanceof Error ? err.stack ?? err.message : String(err);
+    result.errors.push(`${what} failed: ${msg}`);
+    log(`${db}: ${what} FAILED: ${msg}`);
+  };
   try {
     if (db === 'postgres') {
       pgdb = await createBenchDatabase();
@@ -75,14 +93,19 @@ async function benchDb(db: DbKind): Promise<DbResult> {
     await bare.close();
     bare = undefined;
 
-    gw = await startBenchGateway(tmp, pgdb?.url);
-    log(`${db}: gateway at ${gw.url}; create-payment`);
-    result.create = await benchCreate(gw, settings);
-    log(`${db}: notification ingest (${notifyCount} notifications)`);
-    result.notify = await benchNotify(gw, notifyCount, settings);
+    const g = (gw = await startBenchGateway(tmp, pgdb?.url));
+    log(`${db}: gateway at ${g.url}`);
+    // One scenario failing (a provider's simulator, say) must not hide the others' figures.
+    for (const p of providers) {
+      log(`${db}: create-payment ${SPECS[p].method}`);
+      await benchCreate(g, SPECS[p], settings).then((c) => void (result.create[p] = c), (err: unknown) => failed(`create ${SPECS[p].method}`, err));
+    }
+    for (const p of providers) {
+      log(`${db}: notification ingest ${p} (${notifyCount} + warm-up)`);
+      await benchNotify(g, SPECS[p], notifyCount, settings).then((n) => void (result.notify[p] = n), (err: unknown) => failed(`notify ${p}`, err));
+    }
   } catch (err) {
-    result.error = err instanceof Error ? err.stack ?? err.message : String(err);
-    log(`${db}: FAILED: ${result.error}`);
+    failed('run', err);
   } finally {
     await cleanup();
   }
@@ -108,6 +131,7 @@ async function main(): Promise<void> {
     durationSec: settings.durationSec,
     warmupSec: settings.warmupSec,
     notifyCount,
+    providers,
   };
   log('RSA-2048 sign/verify on one core');
   const rsa = measureRsa();
