@@ -14,6 +14,7 @@ import { Vault, loadMasterKey } from './infra/crypto/vault.js';
 import { migrate, openDb } from './infra/db/index.js';
 import { createTransport } from './infra/http/transport.js';
 import { createMetrics } from './infra/metrics.js';
+import { LocalStatusBus } from './infra/events/bus.js';
 import { Worker } from './infra/jobs/worker.js';
 import { enqueue } from './infra/jobs/queue.js';
 import type { AppContext } from './app/context.js';
@@ -69,6 +70,8 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
     now: () => Date.now(),
     timeScale: config.PAYGATE_TIME_SCALE,
     kickJobs: () => worker?.kick(),
+    // One node: in-process fan-out. Several nodes need a cross-node StatusBus (see infra/events/bus.ts).
+    statusBus: new LocalStatusBus({}, (err) => log.warn({ err }, 'cashier status listener failed')),
   };
 
   const simulators: Simulators = {};
@@ -103,6 +106,8 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
       return address;
     },
     async stop() {
+      // Open cashier event streams end first (browsers reconnect to another node), or the drain would wait for them.
+      ctx.statusBus?.close();
       // In-flight requests first (they may need the worker-free DB and the simulators), then jobs.
       await server.drain(30_000);
       await worker?.stop();

@@ -8,6 +8,7 @@ import type { Db, DbHandle } from '../infra/db/index.js';
 import type { Vault } from '../infra/crypto/vault.js';
 import type { Transport } from '../infra/http/transport.js';
 import type { Metrics } from '../infra/metrics.js';
+import type { StatusBus } from '../infra/events/bus.js';
 
 export interface AppContext {
   readonly config: Readonly<Config>;
@@ -24,4 +25,6 @@ export interface AppContext {
   readonly timeScale: number;
   /** Wake the job worker: work due now was just committed. */
   kickJobs(): void;
+  /** Live payment status for the cashier's SSE; published only after the change has committed. */
+  readonly statusBus?: StatusBus;
 }

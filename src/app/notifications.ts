@@ -57,17 +57,19 @@ export async function handleNotification(ctx: AppContext, provider: string, acco
     return reject('NOTIFY.AMOUNT_MISMATCH', `notified ${v.amount} ${v.currency}, payment ${payment.id} is ${payment.amount} ${payment.currency}`, { notificationId: v.notificationId, paymentId: payment.id });
   }
 
-  const changed = await ctx.db.transaction().execute(async (trx) => {
+  const observed = await ctx.db.transaction().execute(async (trx) => {
     const r = await observePayment(ctx, {
       paymentId: payment.id, attemptId: attempt.id, observed: v.status, source: 'notification',
       ...(v.providerTransactionId ? { providerTransactionId: v.providerTransactionId } : {}),
     }, trx);
     await record(ctx, { provider, accountId, verdict: r.changed ? 'accepted' : 'duplicate', raw: inbound.rawBody, notificationId: v.notificationId, paymentId: payment.id }, trx);
-    return r.changed;
+    return r;
   });
+  // observePayment ran inside our transaction, so it left publishing to us: only now is the change visible.
+  if (observed.changed) ctx.statusBus?.publish(payment.id, observed.to);
   // Approved, not yet paid (PayPal): capture now. A failure is logged there and the poll retries, so the webhook is still acknowledged.
   if (v.requiresCapture) await captureApproved(ctx, payment.id).catch((err: unknown) => ctx.log.error({ err, payment_id: payment.id }, 'capture after approval failed'));
-  return accepted(ctx, provider, changed, acc.connector.notificationAck(true));
+  return accepted(ctx, provider, observed.changed, acc.connector.notificationAck(true));
 }
 
 function accepted(ctx: AppContext, provider: string, changed: boolean, ack: NotificationAck): NotificationOutcome {

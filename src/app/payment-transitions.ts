@@ -75,6 +75,9 @@ export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: 
     return { changed: true, from, to: next };
   };
   const result = trxIn ? await run(trxIn) : await ctx.db.transaction().execute(run);
-  if (result.changed && !trxIn) ctx.kickJobs();
+  if (result.changed && !trxIn) {
+    ctx.kickJobs();
+    ctx.statusBus?.publish(obs.paymentId, result.to);
+  }
   return result;
 }

@@ -6,6 +6,7 @@ import type { SimContext } from './context.js';
 import { fromMinor } from './format.js';
 import { approve } from './resources.js';
 import type { OrderRow } from './store.js';
+import { walletShell } from '../common/wallet-shell.js';
 
 export type PayOutcome = 'success' | 'fail' | 'cancel';
 
@@ -44,22 +45,26 @@ export function decide(sim: SimContext, reference: string, outcome: PayOutcome):
   return { order_id: after.id, status: after.status, redirect_url: after.return_url ? withParams(after.return_url, { token: after.id, PayerID: after.payer_id ?? '' }) : null };
 }
 
-function page(sim: SimContext, o: OrderRow | undefined): string {
-  const body = !o
-    ? '<p class="err">Unknown or expired checkout link.</p>'
-    : `<p class="amount">${esc(fromMinor(o.amount_minor, o.currency))} ${esc(o.currency)}</p>
-  <p>${esc(o.description ?? '')}</p><p>Order <code>${esc(o.id)}</code> — ${esc(o.status)}</p>
-  ${o.status === 'CREATED' || o.status === 'PAYER_ACTION_REQUIRED' ? `<form method="post" action="checkoutnow/decide">
+const BRAND = { name: 'PayPal', color: '#003087', primary: { background: '#ffc439', text: '#111' } };
+
+function page(_sim: SimContext, o: OrderRow | undefined): string {
+  if (!o) return walletShell({ brand: BRAND, body: '<div class="card"><p class="err">Unknown or expired checkout link.</p></div>' });
+  const amount = `${fromMinor(o.amount_minor, o.currency)} ${o.currency}`;
+  const open = o.status === 'CREATED' || o.status === 'PAYER_ACTION_REQUIRED';
+  const body = `<div class="card">
+  <p class="subject">${esc(o.description ?? '')}</p>
+  <p class="amount">${esc(amount)}</p>
+  <dl><dt>Order</dt><dd><code>${esc(o.id)}</code></dd><dt>Status</dt><dd id="status">${esc(o.status)}</dd></dl>
+  ${open ? `<form method="post" action="checkoutnow/decide">
     <input type="hidden" name="token" value="${esc(o.id)}">
-    <button id="approve" name="outcome" value="success">Approve</button>
-    <button id="decline" name="outcome" value="fail">Decline (card declined at capture)</button>
-    <button id="cancel" name="outcome" value="cancel">Cancel and return to merchant</button>
-  </form>` : ''}`;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">
-<title>SANDBOX PayPal checkout</title><style>body{font-family:system-ui,sans-serif;max-width:26rem;margin:0 auto;padding:1rem}
-.banner{background:#c62828;color:#fff;font-weight:700;text-align:center;padding:.5rem;border-radius:.25rem}.amount{font-size:2rem;font-weight:700}
-button{display:block;width:100%;margin:.5rem 0;padding:.75rem;font-size:1rem;border-radius:.3rem;border:1px solid #bbb}#approve{background:#ffc439;border:0}.err{color:#c62828}</style></head>
-<body><div class="banner">SANDBOX — no real money moves</div><h1>PayPal (simulated)</h1>${body}</body></html>`;
+    <div class="actions">
+      <button id="approve" class="primary" name="outcome" value="success">Approve</button>
+      <button id="decline" class="secondary" name="outcome" value="fail">Decline (card declined at capture)</button>
+      <button id="cancel" class="tertiary" name="outcome" value="cancel">Cancel and return to merchant</button>
+    </div>
+  </form>` : ''}
+</div>`;
+  return walletShell({ brand: BRAND, body });
 }
 
 export function registerPayerRoutes(app: FastifyInstance, sim: SimContext): void {

@@ -7,18 +7,15 @@ import { unix } from './context.js';
 import { displayAmount } from './currency.js';
 import { ApiError } from './errors.js';
 import { pay, type PayOutcome } from './ledger.js';
+import { walletShell } from '../common/wallet-shell.js';
 
 export const JSON_BODY_LIMIT = 16 * 1024;
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/** The hosted Checkout look, on the shared sandbox wallet shell; the title names the state for the tab. */
 function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">
-<title>${esc(title)}</title><style>body{font-family:system-ui,sans-serif;max-width:26rem;margin:0 auto;padding:1rem;background:#f6f9fc}
-.banner{background:#c62828;color:#fff;font-weight:700;text-align:center;padding:.5rem;border-radius:.25rem;letter-spacing:.1em}
-.amount{font-size:2.2rem;font-weight:700}.buttons{display:flex;gap:.5rem;margin-top:1.5rem}button{flex:1;padding:.75rem;font-size:1rem;border:0;border-radius:.25rem;cursor:pointer}
-#approve{background:#635bff;color:#fff}#decline{background:#e0e0e0}#cancel{background:#fff;border:1px solid #bbb}.err{color:#c62828}</style></head>
-<body><div class="banner">SANDBOX — no real money moves</div><h1>Stripe Checkout (simulated)</h1>${body}</body></html>`;
+  return walletShell({ brand: { name: title.startsWith('SANDBOX') ? 'Stripe Checkout' : `Stripe Checkout: ${title}`, color: '#0a2540', primary: { background: '#533afd', text: '#fff' } }, body: `<div class="card">${body}</div>` });
 }
 
 function parseBody(body: unknown): { reference: string; outcome: PayOutcome } {
@@ -40,8 +37,8 @@ export function registerPayerRoutes(app: FastifyInstance, sim: SimContext): void
     const body = `<p class="amount">${esc(currency.toUpperCase())} ${esc(displayAmount(Number(s.amount_total), currency))}</p>
 <dl><dt>Session</dt><dd>${esc(s.id)}</dd><dt>Status</dt><dd id="status">${esc(open ? 'open' : String(s.status === 'open' ? 'expired' : s.status))}</dd></dl>
 ${req.query.declined ? '<p class="err" role="alert">Your card was declined.</p>' : ''}
-${open ? `<form method="post" action="../../_payer/pay"><input type="hidden" name="reference" value="${esc(s.id)}"><div class="buttons">
-<button id="approve" name="outcome" value="success">Approve</button><button id="decline" name="outcome" value="fail">Decline</button><button id="cancel" name="outcome" value="cancel">Cancel</button></div></form>` : '<p>This session can no longer be paid.</p>'}`;
+${open ? `<form method="post" action="../../_payer/pay"><input type="hidden" name="reference" value="${esc(s.id)}"><div class="actions">
+<button id="approve" class="primary" name="outcome" value="success">Approve</button><button id="decline" class="secondary" name="outcome" value="fail">Decline</button><button id="cancel" class="tertiary" name="outcome" value="cancel">Cancel</button></div></form>` : '<p>This session can no longer be paid.</p>'}`;
     return reply.send(page('SANDBOX Stripe Checkout', body));
   });
 

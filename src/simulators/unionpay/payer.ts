@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { SimContext } from './context.js';
 import { cstStamp } from './format.js';
 import type { TxnRow } from './store.js';
+import { escapeHtml, walletShell } from '../common/wallet-shell.js';
 
 export type PayOutcome = 'success' | 'fail';
 export const JSON_BODY_LIMIT = 16 * 1024;
@@ -57,16 +58,28 @@ function parseBody(body: unknown): { reference: string; outcome: PayOutcome } {
   return { reference, outcome };
 }
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const BRAND = { name: 'UnionPay 云闪付', color: '#c8000e' };
 
+/** The page the qrCode opens: Pay / Fail call the payer API, then the page reloads to show the new status. */
 function walletPage(view: PayerView | undefined): string {
-  const content = view === undefined
-    ? '<p>No such QR order.</p>'
-    : `<p>Merchant ${escape(view.mer_id)} · order ${escape(view.order_id)}</p><p class="amt">¥${Math.floor(view.txn_amt / 100)}.${String(view.txn_amt % 100).padStart(2, '0')}</p>
-<p>Status: <b>${escape(view.status)}</b></p>${view.status === 'open' ? `<button data-o="success">Pay</button> <button data-o="fail">Fail</button>` : ''}`;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>UnionPay sandbox wallet</title>
-<style>body{font:16px system-ui;max-width:28rem;margin:2rem auto}.amt{font-size:2rem}button{font-size:1rem;padding:.5rem 1.5rem}</style></head>
-<body><h1>云闪付 sandbox</h1>${content}<script>for(const b of document.querySelectorAll('button'))b.onclick=async()=>{await fetch('../_payer/pay',{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify({reference:location.href,outcome:b.dataset.o})});location.reload()}</script></body></html>`;
+  if (view === undefined) return walletShell({ brand: BRAND, body: '<div class="card"><p class="err">No such QR order.</p></div>' });
+  const amount = `¥${Math.floor(view.txn_amt / 100)}.${String(view.txn_amt % 100).padStart(2, '0')}`;
+  const body = `<div class="card">
+  <p class="merchant">Merchant ${escapeHtml(view.mer_id)}</p>
+  <p class="amount">${escapeHtml(amount)}</p>
+  <dl><dt>Order</dt><dd>${escapeHtml(view.order_id)}</dd><dt>Status</dt><dd id="status">${escapeHtml(view.status)}</dd></dl>
+  ${view.status === 'open' ? `<div class="actions"><button id="pay" class="primary" data-o="success">Pay</button><button id="fail" class="secondary" data-o="fail">Fail</button></div>` : ''}
+  <p id="result" role="status"></p>
+</div>`;
+  const script = `for (const b of document.querySelectorAll('button[data-o]')) b.addEventListener('click', async () => {
+    const res = await fetch('../_payer/pay', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reference: location.href, outcome: b.dataset.o }) });
+    if (res.ok) return location.reload();
+    const data = await res.json().catch(() => ({}));
+    const out = document.getElementById('result');
+    out.textContent = data.error ? data.error.message : 'Error ' + res.status;
+    out.className = 'err';
+  });`;
+  return walletShell({ brand: BRAND, body, script });
 }
 
 export function registerPayerRoutes(app: FastifyInstance, sim: SimContext): void {

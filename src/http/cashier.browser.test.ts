@@ -1,0 +1,134 @@
+/**
+ * The hosted cashier in real Chromium, QR providers: the painted QR decodes to the
+ * payment's qr_code; paying in the sandbox wallet (a second page) flips the cashier to
+ * success within 3 s without a reload, then on to return_url. Also: fail in the wallet,
+ * cancel by the merchant, and expiry while the page is open.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sandboxMerchant, startGateway, waitFor, type Gateway } from '../test-support/harness.js';
+import { decodeQr, launchChromium, screenshot, startMerchantSite } from '../test-support/browser.js';
+
+type Payment = { id: string; status: string; next_action: { type: string; qr_code?: string; checkout_url?: string } | null };
+
+const QR_METHODS = [
+  { method: 'alipay_qr', provider: 'alipay' },
+  { method: 'wechat_native', provider: 'wechatpay' },
+  { method: 'unionpay_qr', provider: 'unionpay' },
+] as const;
+
+describe('cashier page in Chromium (QR providers)', () => {
+  let gw: Gateway;
+  let key = '';
+  let browser: Browser;
+  let context: BrowserContext;
+  let site: Awaited<ReturnType<typeof startMerchantSite>>;
+  let n = 0;
+
+  beforeAll(async () => {
+    [gw, browser, site] = await Promise.all([startGateway({ db: 'sqlite' }), launchChromium(), startMerchantSite()]);
+    key = (await sandboxMerchant(gw)).key;
+    context = await browser.newContext({ viewport: { width: 375, height: 812 }, locale: 'en-US' });
+  });
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await site?.close();
+    await gw?.stop();
+  });
+
+  const create = async (method: string, extra: Record<string, unknown> = {}) => {
+    const r = await gw.api<Payment>(key, 'POST', '/v1/payments', {
+      amount: 8888, currency: 'CNY', method, merchant_order_id: `B-${method}-${++n}`, description: 'Green tea ×2', return_url: `${site.url}/done?order=${n}`, ...extra,
+    });
+    expect(r.status).toBe(201);
+    return r.body;
+  };
+
+  /** The sandbox page a browser opens for the QR content (a browser cannot open weixin://). */
+  const walletUrl = (qr: string) => {
+    const wx = /^weixin:\/\/wxpay\/bizpayurl\?pr=([A-Za-z0-9]+)$/.exec(qr);
+    return wx ? `${gw.url}/sandbox/wechatpay/pay/${wx[1]}` : qr;
+  };
+
+  const openCashier = async (p: Payment): Promise<Page> => {
+    const page = await context.newPage();
+    await page.goto(`${gw.url}/pay/${p.id}`);
+    await page.locator('.qr').waitFor({ state: 'visible', timeout: 20_000 });
+    return page;
+  };
+
+  for (const { method, provider } of QR_METHODS) {
+    it(`${method}: QR decodes, Pay in the wallet → success within 3 s → return_url`, async () => {
+      const p = await create(method);
+      const qr = p.next_action?.qr_code ?? '';
+      expect(qr).not.toBe('');
+      expect(p.next_action?.checkout_url).toBe(`${gw.url}/pay/${p.id}`);
+
+      const page = await openCashier(p);
+      await expect.poll(() => decodeQr(browser, page.locator('.qr > div')), { timeout: 20_000 }).toBe(qr);
+      await expect(page.locator('h1').textContent()).resolves.toMatch(/^Shop /);
+      await expect(page.locator('.amount').textContent()).resolves.toContain('88.88');
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+      await screenshot(page, `${provider}-open`);
+      // Marks this document: if the page reloaded, the mark would be gone.
+      await page.evaluate('window.mark = 42');
+
+      const wallet = await context.newPage();
+      await wallet.goto(walletUrl(qr));
+      await wallet.locator('#pay').waitFor({ state: 'visible', timeout: 20_000 });
+      await screenshot(wallet, `${provider}-wallet`);
+      const clicked = Date.now();
+      await wallet.locator('#pay').click();
+
+      await page.locator('[data-state="succeeded"]').waitFor({ state: 'visible', timeout: 3_000 });
+      const took = Date.now() - clicked;
+      expect(took).toBeLessThan(3_000);
+      console.info(`${method}: success shown ${took} ms after Pay was clicked`);
+      expect(await page.evaluate<number | undefined>('window.mark')).toBe(42);
+      await screenshot(page, `${provider}-succeeded`);
+      await screenshot(wallet, `${provider}-wallet-paid`);
+
+      await page.waitForURL(`${site.url}/done?order=${n}`, { timeout: 20_000 });
+      expect(site.hits).toContain(`/done?order=${n}`);
+      const after = await gw.api<Payment>(key, 'GET', `/v1/payments/${p.id}`);
+      expect(after.body.status).toBe('succeeded');
+      await Promise.all([page.close(), wallet.close()]);
+    });
+  }
+
+  it('Fail in the wallet: the cashier explains the failure and stays', async () => {
+    const p = await create('wechat_native');
+    const page = await openCashier(p);
+    const wallet = await context.newPage();
+    await wallet.goto(walletUrl(p.next_action?.qr_code ?? ''));
+    await wallet.locator('#fail').click();
+    await page.locator('[data-state="failed"]').waitFor({ state: 'visible', timeout: 20_000 });
+    await expect(page.locator('[data-state="failed"] h2').textContent()).resolves.toBe('Payment failed');
+    await screenshot(page, 'state-failed');
+    expect(page.url()).toBe(`${gw.url}/pay/${p.id}`);
+    await Promise.all([page.close(), wallet.close()]);
+  });
+
+  it('canceled by the merchant: pushed to the open page', async () => {
+    const p = await create('alipay_qr');
+    const page = await openCashier(p);
+    expect((await gw.api(key, 'POST', `/v1/payments/${p.id}/cancel`)).status).toBe(200);
+    await page.locator('[data-state="canceled"]').waitFor({ state: 'visible', timeout: 20_000 });
+    await screenshot(page, 'state-canceled');
+    await page.close();
+  });
+
+  it('expiry: with expires_in_seconds 5 the open page shows the expired state', async () => {
+    const p = await create('alipay_qr', { expires_in_seconds: 5 });
+    const page = await openCashier(p);
+    await expect(page.locator('#remaining').textContent()).resolves.toMatch(/^0:0[0-5]$/);
+    await page.locator('[data-state="expired"]').waitFor({ state: 'visible', timeout: 20_000 });
+    await expect(page.locator('[data-state="expired"] h2').textContent()).resolves.toBe('Payment expired');
+    await expect(page.locator('.qr').isVisible()).resolves.toBe(false);
+    // The server agrees (the expiry job closed it at the provider) and the page heard it.
+    await waitFor(async () => (await gw.api<Payment>(key, 'GET', `/v1/payments/${p.id}`)).body.status === 'expired', { timeoutMs: 20_000, what: 'server-side expiry' });
+    await screenshot(page, 'state-expired');
+    await page.close();
+  });
+});

@@ -1,0 +1,120 @@
+/**
+ * The cashier's browser script, served as one hashed, immutable asset so the page's CSP can
+ * forbid inline script. Plain ES2017 that every phone browser runs; no framework. All the
+ * localized text is already in the HTML (one hidden section per state), so the script only
+ * switches sections, runs the countdown, and follows the status: SSE first, polling
+ * /status when EventSource is missing or keeps failing.
+ */
+export const CLIENT_JS = String.raw`(function () {
+  'use strict';
+  var root = document.getElementById('cashier');
+  if (!root) return;
+  var OPEN = ['requires_action', 'processing'];
+  var status = root.getAttribute('data-status');
+  var expiresAt = Number(root.getAttribute('data-expires-at'));
+  // The server's clock decides expiry; correct for a phone whose clock is off.
+  var skew = Number(root.getAttribute('data-now')) - Date.now();
+  var base = location.pathname.replace(/\/+$/, '');
+  var live = document.getElementById('live');
+  var remaining = document.getElementById('remaining');
+  var processing = document.getElementById('processing');
+  var es = null, pollTimer = null, tick = null, settled = false, redirecting = false;
+
+  function isOpen(s) { return OPEN.indexOf(s) >= 0; }
+
+  function render(s) {
+    var want = isOpen(s) ? 'open' : s;
+    var sections = document.querySelectorAll('[data-state]');
+    var shown = null;
+    for (var i = 0; i < sections.length; i++) {
+      var match = sections[i].getAttribute('data-state') === want;
+      sections[i].hidden = !match;
+      if (match) shown = sections[i];
+    }
+    if (processing) processing.hidden = s !== 'processing';
+    var heading = shown && shown.querySelector('h2');
+    if (live) live.textContent = heading ? heading.textContent : (s === 'processing' && processing ? processing.textContent : '');
+    root.setAttribute('data-status', s);
+  }
+
+  function goTo(url) {
+    if (redirecting || !/^https?:\/\//i.test(url || '')) return;
+    redirecting = true;
+    var link = document.getElementById('continue');
+    if (link) { link.href = url; link.hidden = false; }
+    var note = document.getElementById('returning');
+    if (note) note.hidden = false;
+    // Long enough to read the confirmation, short enough not to feel stuck.
+    setTimeout(function () { location.assign(url); }, 1500);
+  }
+
+  function apply(msg) {
+    if (!msg || typeof msg.status !== 'string' || settled) return;
+    status = msg.status;
+    render(status);
+    if (!isOpen(status)) {
+      settled = true;
+      stop();
+      if (status === 'succeeded') goTo(msg.return_url);
+    }
+  }
+
+  function stop() {
+    if (es) { es.close(); es = null; }
+    if (pollTimer) { clearTimeout(pollTimer); pollTimer = null; }
+    if (tick) { clearInterval(tick); tick = null; }
+  }
+
+  function poll() {
+    if (settled) return;
+    var xhr = new XMLHttpRequest();
+    xhr.open('GET', base + '/status');
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.onload = function () {
+      try { if (xhr.status === 200) apply(JSON.parse(xhr.responseText)); } catch (e) { /* keep polling */ }
+      schedule();
+    };
+    xhr.onerror = schedule;
+    xhr.send();
+  }
+
+  function schedule() {
+    if (settled) return;
+    if (pollTimer) clearTimeout(pollTimer);
+    pollTimer = setTimeout(poll, 2500);
+  }
+
+  function listen() {
+    if (!window.EventSource) { schedule(); return; }
+    es = new EventSource(base + '/events');
+    es.onmessage = function (ev) {
+      if (pollTimer) { clearTimeout(pollTimer); pollTimer = null; }
+      try { apply(JSON.parse(ev.data)); } catch (e) { /* ignore a malformed frame */ }
+    };
+    // EventSource reconnects by itself; poll meanwhile, and for good if the stream is refused.
+    es.onerror = function () { if (!settled && !pollTimer) schedule(); };
+  }
+
+  function pad(n) { return (n < 10 ? '0' : '') + n; }
+
+  function countdown() {
+    var left = Math.max(0, Math.round((expiresAt - (Date.now() + skew)) / 1000));
+    if (remaining) {
+      var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
+      remaining.textContent = (h ? h + ':' + pad(m) : m) + ':' + pad(s);
+      remaining.setAttribute('datetime', 'PT' + left + 'S');
+    }
+    // Show the expiry at once; the stream stays open so a last-second payment still wins.
+    if (left === 0 && isOpen(status)) render('expired');
+  }
+
+  if (isOpen(status)) {
+    countdown();
+    tick = setInterval(countdown, 1000);
+    listen();
+  } else if (status === 'succeeded') {
+    var link = document.getElementById('continue');
+    if (link && link.getAttribute('href')) goTo(link.getAttribute('href'));
+  }
+})();
+`;

@@ -1,0 +1,101 @@
+/**
+ * GET /pay/{id}/events: the payment's status as server-sent events. Each connection
+ * subscribes to the node's StatusBus (one hub entry per payment, fed from the committed state
+ * change), so an idle page costs a socket and a map entry, never a database query. The
+ * current status is sent on connect; a terminal status is the last message and ends the
+ * stream. One shared timer writes heartbeat comments, so proxies keep idle streams open and
+ * dead sockets are noticed, without a timer per connection.
+ */
+import type { ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../app/context.js';
+import { isPaymentStatus, isTerminal } from '../../domain/payment-state.js';
+import { PAYMENT_ID, statusMessage } from './view.js';
+
+export const HEARTBEAT_MS = 15_000;
+/** How long an EventSource waits before reconnecting: after a node drains, or without a bus. */
+const RETRY_MS = 2_000;
+
+const terminal = (s: string): boolean => isPaymentStatus(s) && isTerminal(s);
+
+export function sseRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const open = new Set<ServerResponse>();
+  let heartbeat: NodeJS.Timeout | undefined;
+  const track = (res: ServerResponse) => {
+    open.add(res);
+    heartbeat ??= setInterval(() => {
+      for (const r of open) r.write(': hb\n\n');
+    }, HEARTBEAT_MS).unref();
+  };
+  const untrack = (res: ServerResponse) => {
+    open.delete(res);
+    if (open.size === 0 && heartbeat) {
+      clearInterval(heartbeat);
+      heartbeat = undefined;
+    }
+  };
+  app.addHook('onClose', async () => {
+    if (heartbeat) clearInterval(heartbeat);
+    for (const r of open) r.end();
+  });
+
+  app.get<{ Params: { id: string } }>('/pay/:id/events', async (req, reply) => {
+    const id = req.params.id;
+    const notFound = () => reply.code(404).header('cache-control', 'no-store').send({ error: { code: 'PAYMENT.NOT_FOUND', message: 'no such payment', request_id: req.id } });
+    if (!PAYMENT_ID.test(id)) return notFound();
+
+    // Subscribe before reading: a change committed between the read and the subscribe would
+    // otherwise be missed. Publication happens after commit, so the read below sees any
+    // status already delivered to us, or a newer one.
+    const res = reply.raw;
+    let ended = false;
+    let last: string | undefined;
+    let returnUrl: string | null = null;
+    const queued: string[] = [];
+    let ready = false;
+    const send = (status: string) => {
+      if (ended || status === last) return;
+      last = status;
+      res.write(`data: ${JSON.stringify(statusMessage(status, returnUrl))}\n\n`);
+      if (terminal(status)) end();
+    };
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      unsubscribe();
+      if (!ready) return; // the bus closed while we were reading: answered below
+      untrack(res);
+      res.end();
+    };
+    const unsubscribe = ctx.statusBus?.subscribe(id, (s) => (ready ? send(s) : queued.push(s)), end) ?? (() => undefined);
+
+    const p = await ctx.db.selectFrom('payments').select(['status', 'return_url']).where('id', '=', id).executeTakeFirst();
+    if (!p) {
+      unsubscribe();
+      return notFound();
+    }
+    if (ended) return reply.code(503).header('retry-after', '1').send({ error: { code: 'SERVICE.UNAVAILABLE', message: 'this node is shutting down; reconnect', request_id: req.id } });
+    returnUrl = p.return_url;
+    reply.hijack();
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      // nginx and friends buffer responses by default; a buffered event stream is a dead one.
+      'x-accel-buffering': 'no',
+      'x-content-type-options': 'nosniff',
+      'request-id': req.id,
+    });
+    res.write(`retry: ${RETRY_MS}\n\n`);
+    res.on('close', end);
+    track(res);
+    ready = true;
+    // Statuses published during the read come after it, unless the read already saw them:
+    // send() drops repeats, and a terminal status ends the stream, so order cannot regress.
+    send(p.status);
+    for (const s of queued) send(s);
+    // Without a bus (a context built by hand), end after the snapshot: the browser reconnects, which polls.
+    if (!ctx.statusBus) end();
+    return reply;
+  });
+}

@@ -1,0 +1,76 @@
+/**
+ * The look shared by the sandbox wallet pages (what a QR code or approval URL opens): a
+ * provider-colored header, an unmissable SANDBOX badge, the amount large, then the buyer's
+ * choices as full-width buttons that are easy to hit on a phone. Colors keep white text at
+ * WCAG AA contrast, which is why some are a shade darker than the brands'.
+ */
+
+export const escapeHtml = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+
+export interface WalletBrand {
+  /** Shown in the header and the title, e.g. "Alipay". */
+  name: string;
+  /** Header background and primary button (white text on it). */
+  color: string;
+  /** Primary button override when the brand's button is light (PayPal gold). */
+  primary?: { background: string; text: string };
+}
+
+export interface WalletPage {
+  brand: WalletBrand;
+  /** Already-escaped HTML for the page body. */
+  body: string;
+  /** Optional inline script (simulator pages carry no CSP; the gateway's cashier does). */
+  script?: string;
+  lang?: string;
+}
+
+export function walletShell(p: WalletPage): string {
+  const primary = p.brand.primary ?? { background: p.brand.color, text: '#fff' };
+  return `<!doctype html>
+<html lang="${escapeHtml(p.lang ?? 'en')}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>SANDBOX ${escapeHtml(p.brand.name)}</title>
+<style>
+  :root { --brand: ${p.brand.color}; --primary: ${primary.background}; --primary-text: ${primary.text}; }
+  * { box-sizing: border-box; }
+  body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "PingFang SC", "Microsoft YaHei", sans-serif; color: #1f2328; background: #f2f3f5; }
+  .wh { display: flex; align-items: center; justify-content: space-between; gap: .5rem; padding: .9rem 1rem; background: var(--brand); color: #fff; }
+  .wh h1 { margin: 0; font-size: 1.125rem; }
+  .badge { padding: .15rem .55rem; border-radius: 999px; background: #fff; color: #b91c1c; font-size: .75rem; font-weight: 800; letter-spacing: .12em; }
+  .wallet { max-width: 26rem; margin: 0 auto; padding: 1.25rem 1rem 2rem; }
+  .card { padding: 1.25rem 1rem; border-radius: .9rem; background: #fff; box-shadow: 0 1px 3px rgba(0,0,0,.08); text-align: center; }
+  .merchant { margin: 0; color: #4b5563; font-size: .9rem; overflow-wrap: anywhere; }
+  .subject { margin: .25rem 0 0; font-size: 1.05rem; overflow-wrap: anywhere; }
+  .amount { margin: .5rem 0 .25rem; font-size: 2.4rem; font-weight: 700; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
+  dl { display: grid; grid-template-columns: auto 1fr; gap: .2rem .75rem; margin: 1rem 0 0; padding: .75rem 0 0; border-top: 1px solid #e5e7eb; font-size: .875rem; text-align: left; color: #374151; }
+  dt { color: #4b5563; } dd { margin: 0; overflow-wrap: anywhere; }
+  .actions { display: grid; gap: .6rem; margin-top: 1.25rem; }
+  .actions button { width: 100%; padding: .9rem; border: 0; border-radius: .6rem; font: inherit; font-weight: 600; cursor: pointer; }
+  .actions .primary { background: var(--primary); color: var(--primary-text); }
+  .actions .secondary { background: #e5e7eb; color: #1f2328; }
+  .actions .tertiary { background: transparent; color: #1d4ed8; text-decoration: underline; }
+  .actions button:focus-visible { outline: 3px solid #2563eb; outline-offset: 2px; }
+  .note { margin: 1rem 0 0; font-size: .8125rem; color: #4b5563; text-align: center; }
+  .ok { color: #166534; } .err { color: #b91c1c; }
+  #result:empty { display: none; }
+  #result { margin: 1rem 0 0; font-weight: 600; text-align: center; }
+</style>
+</head>
+<body>
+<header class="wh"><h1>${escapeHtml(p.brand.name)}</h1><span class="badge" aria-label="Sandbox: no real money moves">SANDBOX</span></header>
+<main class="wallet">
+${p.body}
+<p class="note">Sandbox simulator: no real money moves.</p>
+</main>
+${p.script ? `<script>${p.script}</script>` : ''}
+</body>
+</html>`;
+}
+
+/** Serialises a value into an inline script without letting it close the <script> element. */
+export const scriptValue = (v: unknown): string => JSON.stringify(v).replace(/</g, '\\u003c');
