@@ -15,6 +15,7 @@ import { migrate, openDb } from './infra/db/index.js';
 import { createTransport } from './infra/http/transport.js';
 import { createMetrics } from './infra/metrics.js';
 import { LocalStatusBus } from './infra/events/bus.js';
+import { PgStatusBus } from './infra/events/pg-bus.js';
 import { Worker } from './infra/jobs/worker.js';
 import { enqueue } from './infra/jobs/queue.js';
 import type { AppContext } from './app/context.js';
@@ -71,7 +72,11 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
     timeScale: config.PAYGATE_TIME_SCALE,
     kickJobs: () => worker?.kick(),
     // One node: in-process fan-out. Several nodes need a cross-node StatusBus (see infra/events/bus.ts).
-    statusBus: new LocalStatusBus({}, (err) => log.warn({ err }, 'cashier status listener failed')),
+    // Several nodes on one PostgreSQL hear each other's status changes (LISTEN/NOTIFY);
+    // the embedded default is one process, so an in-process hub is all it needs.
+    statusBus: dbh.pgPool && config.DATABASE_URL
+      ? new PgStatusBus(dbh.pgPool, config.DATABASE_URL, (msg, err) => log.warn({ err }, msg))
+      : new LocalStatusBus({}, (err) => log.warn({ err }, 'cashier status listener failed')),
   };
 
   const simulators: Simulators = {};

@@ -23,6 +23,8 @@ export interface DbHandle {
   dialect: 'sqlite' | 'postgres';
   /** PostgreSQL can lock rows; SQLite serialises writers on its single connection instead. */
   supportsRowLocks: boolean;
+  /** The PostgreSQL pool, for the few things Kysely does not cover (NOTIFY). */
+  pgPool?: pg.Pool;
   destroy(): Promise<void>;
 }
 
@@ -39,7 +41,7 @@ export function openDb(opts: DbOptions): DbHandle {
     // A dropped connection while idle must not crash the process; queries will fail and retry.
     pool.on('error', () => undefined);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', supportsRowLocks: true, destroy: () => db.destroy() };
+    return { db, dialect: 'postgres', supportsRowLocks: true, pgPool: pool, destroy: () => db.destroy() };
   }
   fs.mkdirSync(opts.dataDir, { recursive: true });
   const file = path.join(opts.dataDir, 'paygate.sqlite');

@@ -12,7 +12,8 @@
  * subscribes to that channel when the hub gains its first listener for a payment
  * (`onFirstListener`) and unsubscribes when the last one leaves (`onLastListener`), feeding
  * messages into deliver(). So each node holds one upstream subscription per payment, however
- * many pages watch it. Not built yet: production mode (issue 6) wires it.
+ * many pages watch it. PgStatusBus (pg-bus.ts) is the PostgreSQL version, used whenever
+ * DATABASE_URL is set; a Redis version belongs with production mode's Redis (issue 6).
  */
 
 export type StatusListener = (status: string) => void;
