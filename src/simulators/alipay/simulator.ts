@@ -11,6 +11,7 @@ import { Notifier } from './notifier.js';
 import { payTrade, registerPayerRoutes, scanReference, type PayerTrade, type PayOutcome } from './payer.js';
 import { Store } from './store.js';
 import { Trades } from './trades.js';
+import { abortableSleep } from '../common/lifecycle.js';
 
 
 export interface AlipaySimulatorOptions {
@@ -113,16 +114,7 @@ export class AlipaySimulator {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.shutdown.signal.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      timer.unref();
-      this.shutdown.signal.addEventListener('abort', done, { once: true });
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
+    return abortableSleep(this.shutdown.signal, ms);
   }
 
   private appPublicKey(appId: string): KeyObject | undefined {

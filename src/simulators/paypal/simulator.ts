@@ -8,6 +8,7 @@ import { Notifier, RETRY_DELAYS_MS } from './notifier.js';
 import { decide, registerPayerRoutes, type PayOutcome } from './payer.js';
 import { orderView } from './resources.js';
 import { Store } from './store.js';
+import { abortableSleep } from '../common/lifecycle.js';
 
 export interface PaypalSimulatorOptions {
   /** If set: keys in <dataDir>/paypal-keys.json, state in <dataDir>/paypal-sim.sqlite; unset: in memory. */
@@ -106,16 +107,7 @@ export class PaypalSimulator {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.shutdown.signal.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      timer.unref();
-      this.shutdown.signal.addEventListener('abort', done, { once: true });
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
+    return abortableSleep(this.shutdown.signal, ms);
   }
 
   private buildPlugin(): FastifyPluginAsync {

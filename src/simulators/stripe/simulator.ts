@@ -7,6 +7,7 @@ import { expireDue, pay, type PayOutcome, type PayResult } from './ledger.js';
 import { Notifier } from './notifier.js';
 import { JSON_BODY_LIMIT, registerPayerRoutes } from './payer.js';
 import { Store } from './store.js';
+import { abortableSleep } from '../common/lifecycle.js';
 
 export interface StripeSimulatorOptions {
   /** If set: state (accounts and their keys included) in <dataDir>/stripe-sim.sqlite; unset: in memory. */
@@ -108,16 +109,7 @@ export class StripeSimulator {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.shutdown.signal.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      timer.unref();
-      this.shutdown.signal.addEventListener('abort', done, { once: true });
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
+    return abortableSleep(this.shutdown.signal, ms);
   }
 
   private buildPlugin(): FastifyPluginAsync {

@@ -1,6 +1,6 @@
-import Fastify from 'fastify';
 import { pathToFileURL } from 'node:url';
 import { StripeSimulator } from './simulator.js';
+import { serveStandalone } from '../common/lifecycle.js';
 
 export const STRIPE_SANDBOX_PREFIX = '/sandbox/stripe';
 
@@ -10,28 +10,10 @@ export const STRIPE_SANDBOX_PREFIX = '/sandbox/stripe';
  * protocol: 'http'}) works against it unchanged.
  */
 export async function startStripeSimulator(opts: { port?: number; host?: string; dataDir?: string; timeScale?: number }): Promise<{ url: string; sim: StripeSimulator; close(): Promise<void> }> {
-  const host = opts.host ?? '127.0.0.1';
-  let url = '';
-  const sim = new StripeSimulator({ dataDir: opts.dataDir, timeScale: opts.timeScale, publicBaseUrl: () => `${url}${STRIPE_SANDBOX_PREFIX}` });
-  const app = Fastify({ logger: false });
-  try {
-    await app.register(sim.plugin, { prefix: STRIPE_SANDBOX_PREFIX });
-    await app.register(sim.plugin);
-    await app.listen({ port: opts.port ?? 0, host });
-  } catch (err) {
-    await sim.close();
-    throw err;
-  }
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : opts.port;
-  url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  return {
-    url, sim,
-    async close() {
-      await app.close();
-      await sim.close();
-    },
-  };
+  return serveStandalone({
+    port: opts.port, host: opts.host, prefix: STRIPE_SANDBOX_PREFIX, alsoAtRoot: true,
+    make: (publicBaseUrl) => new StripeSimulator({ dataDir: opts.dataDir, timeScale: opts.timeScale, publicBaseUrl }),
+  });
 }
 
 // `node dist/simulators/stripe/standalone.js` runs it directly (PORT, HOST, DATA_DIR).

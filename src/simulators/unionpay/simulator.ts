@@ -9,6 +9,7 @@ import { Notifier } from './notifier.js';
 import { payOrder, registerPayerRoutes, type PayerView, type PayOutcome } from './payer.js';
 import { Store } from './store.js';
 import { Txns } from './txns.js';
+import { abortableSleep } from '../common/lifecycle.js';
 
 export interface UnionpaySimulatorOptions {
   /** If set: CA in <dataDir>/unionpay-ca.json and state in <dataDir>/unionpay-sim.sqlite; unset: in memory. */
@@ -100,16 +101,7 @@ export class UnionpaySimulator {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.shutdown.signal.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      timer.unref();
-      this.shutdown.signal.addEventListener('abort', done, { once: true });
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
+    return abortableSleep(this.shutdown.signal, ms);
   }
 
   private buildPlugin(): FastifyPluginAsync {

@@ -1,33 +1,15 @@
-import Fastify from 'fastify';
 import { pathToFileURL } from 'node:url';
 import { UnionpaySimulator } from './simulator.js';
+import { serveStandalone } from '../common/lifecycle.js';
 
 export const UNIONPAY_SANDBOX_PREFIX = '/sandbox/unionpay';
 
 /** Runs the simulator on its own fastify server; routes live under /sandbox/unionpay. */
 export async function startUnionpaySimulator(opts: { port?: number; host?: string; dataDir?: string; timeScale?: number }): Promise<{ url: string; sim: UnionpaySimulator; close(): Promise<void> }> {
-  const host = opts.host ?? '127.0.0.1';
-  let url = '';
-  const sim = new UnionpaySimulator({ dataDir: opts.dataDir, timeScale: opts.timeScale, publicBaseUrl: () => `${url}${UNIONPAY_SANDBOX_PREFIX}` });
-  const app = Fastify({ logger: false });
-  try {
-    await app.register(sim.plugin, { prefix: UNIONPAY_SANDBOX_PREFIX });
-    await app.listen({ port: opts.port ?? 0, host });
-  } catch (err) {
-    await sim.close();
-    throw err;
-  }
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : opts.port;
-  url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  return {
-    url,
-    sim,
-    async close() {
-      await app.close();
-      await sim.close();
-    },
-  };
+  return serveStandalone({
+    port: opts.port, host: opts.host, prefix: UNIONPAY_SANDBOX_PREFIX,
+    make: (publicBaseUrl) => new UnionpaySimulator({ dataDir: opts.dataDir, timeScale: opts.timeScale, publicBaseUrl }),
+  });
 }
 
 // `node dist/simulators/unionpay/standalone.js` runs it directly (PORT, HOST, DATA_DIR).

@@ -12,6 +12,7 @@ import { Orders } from './orders.js';
 import { payOrder, registerPayerRoutes, scanReference, type PayerOrder, type PayOutcome } from './payer.js';
 import { Store } from './store.js';
 import * as tx from './transactions.js';
+import { abortableSleep } from '../common/lifecycle.js';
 
 export interface WechatpaySimulatorOptions {
   /** If set: keys in <dataDir>/wechatpay-keys.json, state in <dataDir>/wechatpay-sim.sqlite; unset: in memory, fresh keys. */
@@ -137,16 +138,7 @@ export class WechatpaySimulator {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.shutdown.signal.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      timer.unref();
-      this.shutdown.signal.addEventListener('abort', done, { once: true });
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
+    return abortableSleep(this.shutdown.signal, ms);
   }
 
   private merchantKey(mchid: string): KeyObject | undefined {

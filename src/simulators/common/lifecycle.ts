@@ -1,0 +1,61 @@
+/**
+ * Shared plumbing of every simulator: a sleep that a shutdown cuts short (a hung "timeout"
+ * fault must not hold up close()), and a standalone server for one simulator.
+ */
+import Fastify, { type FastifyPluginAsync } from 'fastify';
+
+/** Resolves after `ms`, or at once when `signal` aborts; never keeps the process alive. */
+export function abortableSleep(signal: AbortSignal, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      resolve();
+    }
+  });
+}
+
+export interface Mountable {
+  plugin: FastifyPluginAsync;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs one simulator on its own Fastify server under `prefix` (and also at the root when a
+ * client's base path cannot be changed, as with stripe-node's /v1). The simulator is built
+ * by `make` with a base-URL getter, because the port is known only after listen.
+ */
+export async function serveStandalone<S extends Mountable>(opts: {
+  port?: number | undefined;
+  host?: string | undefined;
+  prefix: string;
+  alsoAtRoot?: boolean;
+  make: (publicBaseUrl: () => string) => S;
+}): Promise<{ url: string; sim: S; close(): Promise<void> }> {
+  const host = opts.host ?? '127.0.0.1';
+  let url = '';
+  const sim = opts.make(() => `${url}${opts.prefix}`);
+  const app = Fastify({ logger: false });
+  try {
+    await app.register(sim.plugin, { prefix: opts.prefix });
+    if (opts.alsoAtRoot) await app.register(sim.plugin);
+    await app.listen({ port: opts.port ?? 0, host });
+  } catch (err) {
+    await sim.close();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : opts.port;
+  url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return {
+    url,
+    sim,
+    async close() {
+      await app.close();
+      await sim.close();
+    },
+  };
+}
