@@ -106,7 +106,7 @@ describe('API edges', () => {
     expect(metrics).toContain('paygate_payments_created_total');
     const doc = (await (await fetch(`${gw.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { requestBody?: unknown }>> };
     expect(doc.paths['/v1/payments']?.post?.requestBody).toBeDefined();
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/refunds', '/v1/webhook_endpoints', '/v1/events', '/admin/merchants', '/admin/merchants/{id}/provider_accounts']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/refunds', '/v1/webhook_endpoints', '/v1/events', '/admin/merchants', '/admin/merchants/{id}/provider_accounts', '/pay/{payment_id}', '/pay/{payment_id}/events']));
     const docs = await fetch(`${gw.url}/docs/`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger');

@@ -42,6 +42,14 @@ export function buildOpenApi(ops: OpenApiOp[], version: string) {
       responses: { '200': { description: 'Accepted (body per provider, e.g. `success`)' }, '400': { description: 'Rejected' } },
     },
   };
+  // The buyer-facing cashier routes are HTML / event streams, not JSON API operations, but
+  // they are public URLs merchants link to, so they are listed too.
+  const paymentId = { name: 'payment_id', in: 'path', required: true, schema: { type: 'string', pattern: '^pay_[0-9a-z]{26}$' } };
+  const cashier = (summary: string, type: string) => ({ get: { summary, tags: ['Cashier'], parameters: [paymentId], responses: { '200': { description: type }, '404': { description: 'Unknown payment' } } } });
+  paths['/pay/{payment_id}'] = cashier('Hosted cashier page (QR or redirect button, live status; ?lang=en|zh-CN)', 'text/html');
+  paths['/pay/{payment_id}/events'] = cashier('Server-sent events with the payment status, pushed on every change', 'text/event-stream');
+  paths['/pay/{payment_id}/status'] = cashier('Polling fallback: {status, return_url}', 'application/json');
+  paths['/pay/{payment_id}/return'] = { get: { summary: 'Where redirect providers send the buyer back (PayPal orders are captured here), then on to return_url', tags: ['Cashier'], parameters: [paymentId], responses: { '303': { description: 'Redirect to return_url or the cashier page' } } } };
   return {
     openapi: '3.1.0',
     info: { title: 'Paygate API', version, description: 'One API over Alipay, WeChat Pay, UnionPay, PayPal and Stripe. Amounts are integers in minor units.' },
