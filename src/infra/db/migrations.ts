@@ -190,6 +190,32 @@ const m0002: Migration = {
   },
 };
 
+// Production mode (issue 6): routing per merchant, per-account daily volume, per-key
+// priority classes and rate limits, and the record of why a payment moved between accounts.
+const m0003: Migration = {
+  async up(db: AnyDb) {
+    // One routing document per merchant (validated JSON, see domain/routing.ts).
+    await db.schema.createTable('routing_rules')
+      .addColumn('merchant_id', 'text', (c) => c.primaryKey().references('merchants.id'))
+      .addColumn('rules', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    // Volume reserved on an account per UTC day; the daily_limit check is a conditional
+    // UPDATE on this row, so concurrent creates on several nodes cannot overshoot it.
+    await db.schema.createTable('account_daily_usage')
+      .addColumn('provider_account_id', 'text', (c) => c.notNull().references('provider_accounts.id'))
+      .addColumn('day', 'text', (c) => c.notNull())
+      .addColumn('amount', 'bigint', (c) => c.notNull())
+      .addColumn('count', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('account_daily_usage_pk', ['provider_account_id', 'day'])
+      .execute();
+    await db.schema.alterTable('api_keys').addColumn('allowed_priorities', 'text').execute();
+    await db.schema.alterTable('api_keys').addColumn('rate_limit', 'integer').execute();
+    await db.schema.alterTable('payments').addColumn('payer_country', 'text').execute();
+    await db.schema.alterTable('payments').addColumn('routing_log', 'text').execute();
+  },
+};
+
 export const migrations: MigrationProvider = {
-  getMigrations: async () => ({ '0001_core': m0001, '0002_attempt_provider_order_id': m0002 }),
+  getMigrations: async () => ({ '0001_core': m0001, '0002_attempt_provider_order_id': m0002, '0003_production_mode': m0003 }),
 };

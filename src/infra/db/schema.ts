@@ -9,6 +9,10 @@ export interface MerchantRow { id: string; name: string; created_at: number }
 export interface ApiKeyRow {
   id: string; merchant_id: string; key_hash: string; prefix: string; mode: string;
   created_at: number; revoked_at: number | null;
+  /** Comma-separated priority classes this key may send in Paygate-Priority; null = the default (normal, low). */
+  allowed_priorities?: string | null;
+  /** Requests per second for this key; null = PAYGATE_RATE_LIMIT_PER_S. */
+  rate_limit?: number | null;
 }
 export interface ProviderAccountRow {
   id: string; merchant_id: string; provider: string; mode: string; base_url: string;
@@ -18,6 +22,10 @@ export interface PaymentRow {
   id: string; merchant_id: string; merchant_order_id: string; amount: number; currency: string;
   method: string; provider: string; status: string; description: string; return_url: string | null;
   metadata: string; amount_refunded: number; expires_at: number; created_at: number; updated_at: number;
+  /** ISO 3166-1 alpha-2, when the merchant gives it (routing conditions). */
+  payer_country?: string | null;
+  /** JSON array of routing decisions: accounts skipped or abandoned, and why. */
+  routing_log?: string | null;
 }
 export interface AttemptRow {
   id: string; payment_id: string; merchant_id: string; provider: string; provider_account_id: string;
@@ -53,6 +61,8 @@ export interface IdempotencyKeyRow {
   response_body: string | null; created_at: number; expires_at: number;
 }
 export interface MetaRow { key: string; value: string }
+export interface RoutingRulesRow { merchant_id: string; rules: string; updated_at: number }
+export interface AccountDailyUsageRow { provider_account_id: string; day: string; amount: number; count: number }
 
 export interface Database {
   merchants: MerchantRow;
@@ -68,5 +78,7 @@ export interface Database {
   jobs: JobRow;
   idempotency_keys: IdempotencyKeyRow;
   paygate_meta: MetaRow;
+  routing_rules: RoutingRulesRow;
+  account_daily_usage: AccountDailyUsageRow;
   _unused?: Generated<never>;
 }
