@@ -20,6 +20,7 @@ import { Worker } from './infra/jobs/worker.js';
 import { enqueue } from './infra/jobs/queue.js';
 import type { AppContext } from './app/context.js';
 import { jobHandlers } from './app/jobs.js';
+import { ConfigCache } from './app/config-cache.js';
 import { buildServer, LOG_REDACT } from './http/server.js';
 import { createSimulators, type Simulators } from './sandbox/index.js';
 
@@ -71,6 +72,7 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
     now: () => Date.now(),
     timeScale: config.PAYGATE_TIME_SCALE,
     kickJobs: () => worker?.kick(),
+    configCache: new ConfigCache(config.PAYGATE_CONFIG_CACHE_TTL_MS),
     // One node: in-process fan-out. Several nodes need a cross-node StatusBus (see infra/events/bus.ts).
     // Several nodes on one PostgreSQL hear each other's status changes (LISTEN/NOTIFY);
     // the embedded default is one process, so an in-process hub is all it needs.

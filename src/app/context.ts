@@ -9,6 +9,7 @@ import type { Vault } from '../infra/crypto/vault.js';
 import type { Transport } from '../infra/http/transport.js';
 import type { Metrics } from '../infra/metrics.js';
 import type { StatusBus } from '../infra/events/bus.js';
+import type { ConfigCache } from './config-cache.js';
 
 export interface AppContext {
   readonly config: Readonly<Config>;
@@ -27,4 +28,6 @@ export interface AppContext {
   kickJobs(): void;
   /** Live payment status for the cashier's SSE; published only after the change has committed. */
   readonly statusBus?: StatusBus;
+  /** Short-lived cache of API keys, provider accounts and routing rules (see config-cache.ts). */
+  readonly configCache: ConfigCache;
 }
