@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from './infra/config.js';
 import { Vault, loadMasterKey } from './infra/crypto/vault.js';
-import { migrate, openDb } from './infra/db/index.js';
+import { migrate, openDb, type Db } from './infra/db/index.js';
 import { createTransport } from './infra/http/transport.js';
 import { createMetrics } from './infra/metrics.js';
 import { LocalStatusBus } from './infra/events/bus.js';
@@ -21,6 +21,10 @@ import { enqueue } from './infra/jobs/queue.js';
 import type { AppContext } from './app/context.js';
 import { jobHandlers } from './app/jobs.js';
 import { ConfigCache } from './app/config-cache.js';
+import { rateLimitMetrics } from './app/rate-limit.js';
+import { createWindowCounter } from './infra/ratelimit/window.js';
+import { RedisLink } from './infra/redis/client.js';
+import { RedisBroadcaster } from './infra/redis/broadcaster.js';
 import { buildServer, LOG_REDACT } from './http/server.js';
 import { createSimulators, type Simulators } from './sandbox/index.js';
 
@@ -40,6 +44,12 @@ export interface Runtime {
  */
 function jobLeaseMs(config: Readonly<Config>): number {
   return 3 * Math.max(config.PAYGATE_PROVIDER_TIMEOUT_MS, config.PAYGATE_WEBHOOK_TIMEOUT_MS) + 5_000;
+}
+
+/** One MIN over the jobs_due index, read when /metrics is scraped. */
+async function oldestDueJobRunAt(db: Db): Promise<number | null> {
+  const row = await db.selectFrom('jobs').select((eb) => eb.fn.min<number>('run_at').as('t')).where('run_at', '<=', Date.now()).executeTakeFirst();
+  return row?.t === null || row?.t === undefined ? null : Number(row.t);
 }
 
 export async function createRuntime(env: Record<string, string | undefined> = process.env): Promise<Runtime> {
@@ -64,15 +74,20 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
   const dbh = openDb({ ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}), dataDir: config.PAYGATE_DATA_DIR });
   await migrate(dbh.db);
 
+  // Production mode: shared rate limits and cross-node cache invalidation. Boot does not wait
+  // for Redis; until it answers, limits are per node (see infra/redis/client.ts).
+  const redis = config.REDIS_URL ? new RedisLink(config.REDIS_URL, log) : undefined;
   let publicUrl = config.publicUrl;
   let worker: Worker | undefined;
   const ctx: AppContext = {
-    config, dbh, db: dbh.db, vault: new Vault(master.key), transport: createTransport(), metrics: createMetrics({ defaultMetrics: true }), log,
+    config, dbh, db: dbh.db, vault: new Vault(master.key), transport: createTransport(), metrics: createMetrics({ defaultMetrics: true, oldestDueJobRunAt: () => oldestDueJobRunAt(dbh.db) }), log,
     publicUrl: () => publicUrl,
     now: () => Date.now(),
     timeScale: config.PAYGATE_TIME_SCALE,
     kickJobs: () => worker?.kick(),
     configCache: new ConfigCache(config.PAYGATE_CONFIG_CACHE_TTL_MS),
+    rateWindows: createWindowCounter({ redis: redis?.client, prefix: config.PAYGATE_REDIS_PREFIX }),
+    ...(redis ? { redis } : {}),
     // One node: in-process fan-out. Several nodes need a cross-node StatusBus (see infra/events/bus.ts).
     // Several nodes on one PostgreSQL hear each other's status changes (LISTEN/NOTIFY);
     // the embedded default is one process, so an in-process hub is all it needs.
@@ -80,6 +95,15 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
       ? new PgStatusBus(dbh.pgPool, config.DATABASE_URL, (msg, err) => log.warn({ err }, msg))
       : new LocalStatusBus({}, (err) => log.warn({ err }, 'cashier status listener failed')),
   };
+
+  rateLimitMetrics(ctx.metrics.registry);
+  if (redis) {
+    redis.registerMetrics(ctx.metrics.registry);
+    ctx.configCache.setBroadcaster(new RedisBroadcaster({
+      publisher: redis.client, subscriber: redis.connection(), channel: `${config.PAYGATE_REDIS_PREFIX}config`,
+      nodeId: crypto.randomUUID(), target: ctx.configCache, log,
+    }));
+  }
 
   const simulators: Simulators = {};
   if (config.PAYGATE_SIMULATORS) {
@@ -119,6 +143,7 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
       await server.drain(30_000);
       await worker?.stop();
       await app.close();
+      redis?.close();
       for (const sim of Object.values(simulators)) await sim.close();
       await ctx.transport.close();
       await dbh.destroy();

@@ -1,7 +1,9 @@
 /**
- * Provider accounts: credentials are sealed at rest and opened only here. Parsed credentials
- * (key objects) are cached per account id, because parsing PEM on every call is the most
- * expensive part of a provider call after the network.
+ * Provider accounts: credentials are sealed at rest and opened only here. The row comes
+ * through the configuration cache (key `account:<id>`, dropped on every node when it
+ * changes); parsed credentials (key objects) are kept per account for as long as the sealed
+ * text is unchanged, because parsing PEM on every call is the most expensive part of a
+ * provider call after the network.
  */
 import { PaygateError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
@@ -16,21 +18,25 @@ export interface LoadedAccount {
   credentials: unknown;
 }
 
-const cache = new WeakMap<AppContext, Map<string, LoadedAccount>>();
+const parsed = new WeakMap<AppContext, Map<string, { sealed: string; credentials: unknown }>>();
+
+export function accountCacheKey(id: string): string {
+  return `account:${id}`;
+}
 
 export async function loadAccount(ctx: AppContext, id: string): Promise<LoadedAccount | undefined> {
-  let perCtx = cache.get(ctx);
-  if (!perCtx) cache.set(ctx, (perCtx = new Map()));
-  const hit = perCtx.get(id);
-  if (hit) return hit;
-  const row = await ctx.db.selectFrom('provider_accounts').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await ctx.configCache.get(accountCacheKey(id), () => ctx.db.selectFrom('provider_accounts').selectAll().where('id', '=', id).executeTakeFirst());
   if (!row) return undefined;
   const connector = connectorFor(row.provider);
   if (!connector) return undefined;
-  const credentials = connector.parseCredentials(JSON.parse(ctx.vault.open(row.credentials_enc, `provider_account:${row.id}`)));
-  const loaded = { row, connector, credentials };
-  perCtx.set(id, loaded);
-  return loaded;
+  let perCtx = parsed.get(ctx);
+  if (!perCtx) parsed.set(ctx, (perCtx = new Map()));
+  let hit = perCtx.get(id);
+  if (hit?.sealed !== row.credentials_enc) {
+    hit = { sealed: row.credentials_enc, credentials: connector.parseCredentials(JSON.parse(ctx.vault.open(row.credentials_enc, `provider_account:${row.id}`))) };
+    perCtx.set(id, hit);
+  }
+  return { row, connector, credentials: hit.credentials };
 }
 
 export function connectorContext(ctx: AppContext, acc: LoadedAccount): ConnectorContext<unknown> {

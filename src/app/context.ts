@@ -10,6 +10,8 @@ import type { Transport } from '../infra/http/transport.js';
 import type { Metrics } from '../infra/metrics.js';
 import type { StatusBus } from '../infra/events/bus.js';
 import type { ConfigCache } from './config-cache.js';
+import type { WindowCounter } from '../infra/ratelimit/window.js';
+import type { RedisState } from '../infra/redis/client.js';
 
 export interface AppContext {
   readonly config: Readonly<Config>;
@@ -30,4 +32,8 @@ export interface AppContext {
   readonly statusBus?: StatusBus;
   /** Short-lived cache of API keys, provider accounts and routing rules (see config-cache.ts). */
   readonly configCache: ConfigCache;
+  /** Per-API-key request windows: in memory, or shared by every node through Redis (see app/rate-limit.ts). */
+  readonly rateWindows: WindowCounter;
+  /** Production mode only (REDIS_URL): the Redis connection's state, for /readyz. */
+  readonly redis?: { readonly state: RedisState };
 }

@@ -2,7 +2,9 @@
 import crypto from 'node:crypto';
 import { PaygateError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
+import type { ApiKeyRow } from '../infra/db/schema.js';
 import type { AppContext } from './context.js';
+import { PRIORITIES, allowedPriorities, type KeyLimits, type Priority } from './rate-limit.js';
 
 export function hashKey(secret: string): string {
   return crypto.createHash('sha256').update(secret).digest('hex');
@@ -37,26 +39,88 @@ export async function listMerchants(ctx: AppContext, q: { limit: number; startin
   };
 }
 
-export async function createApiKey(ctx: AppContext, merchantId: string, mode: 'test' | 'live' = 'test') {
+export interface ApiKeySettings {
+  /** Priority classes the key may send in Paygate-Priority; null = the default (normal, low). */
+  allowed_priorities?: Priority[] | null | undefined;
+  /** Requests per second; null = PAYGATE_RATE_LIMIT_PER_S. */
+  rate_limit?: number | null | undefined;
+}
+
+function storedPriorities(list: Priority[] | null): string | null {
+  // Canonical order, no duplicates: the stored text is compared and shown back.
+  return list === null ? null : PRIORITIES.filter((p) => list.includes(p)).join(',');
+}
+
+export function apiKeyToApi(r: ApiKeyRow) {
+  return {
+    id: r.id, object: 'api_key' as const, merchant_id: r.merchant_id, mode: r.mode, prefix: r.prefix,
+    allowed_priorities: r.allowed_priorities === null || r.allowed_priorities === undefined ? null : allowedPriorities(r.allowed_priorities),
+    rate_limit: r.rate_limit ?? null,
+    created_at: new Date(r.created_at).toISOString(),
+    revoked: r.revoked_at !== null,
+  };
+}
+
+export async function createApiKey(ctx: AppContext, merchantId: string, input: ApiKeySettings & { mode?: 'test' | 'live' | undefined } = {}) {
   await getMerchant(ctx, merchantId);
   const now = ctx.now();
+  const mode = input.mode ?? 'test';
   const secret = newSecret(mode);
-  const id = newId('key', now);
-  await ctx.db.insertInto('api_keys').values({ id, merchant_id: merchantId, key_hash: hashKey(secret), prefix: secret.slice(0, 12), mode, created_at: now, revoked_at: null }).execute();
-  return { id, object: 'api_key' as const, merchant_id: merchantId, mode, secret_key: secret, created_at: new Date(now).toISOString() };
+  const row: ApiKeyRow = {
+    id: newId('key', now), merchant_id: merchantId, key_hash: hashKey(secret), prefix: secret.slice(0, 12), mode, created_at: now, revoked_at: null,
+    allowed_priorities: storedPriorities(input.allowed_priorities ?? null), rate_limit: input.rate_limit ?? null,
+  };
+  await ctx.db.insertInto('api_keys').values(row).execute();
+  return { ...apiKeyToApi(row), secret_key: secret };
+}
+
+async function activeKey(ctx: AppContext, merchantId: string, keyId: string): Promise<ApiKeyRow> {
+  const row = await ctx.db.selectFrom('api_keys').selectAll().where('id', '=', keyId).where('merchant_id', '=', merchantId).where('revoked_at', 'is', null).executeTakeFirst();
+  if (!row) throw new PaygateError('API_KEY.NOT_FOUND', `no active API key ${keyId} for merchant ${merchantId}`);
+  return row;
+}
+
+/** Changes a key's priority classes and rate limit; every node sees the change at once (cache broadcast). */
+export async function updateApiKey(ctx: AppContext, merchantId: string, keyId: string, input: ApiKeySettings) {
+  const row = await activeKey(ctx, merchantId, keyId);
+  const set: Partial<Pick<ApiKeyRow, 'allowed_priorities' | 'rate_limit'>> = {};
+  if (input.allowed_priorities !== undefined) set.allowed_priorities = storedPriorities(input.allowed_priorities);
+  if (input.rate_limit !== undefined) set.rate_limit = input.rate_limit;
+  if (Object.keys(set).length > 0) {
+    await ctx.db.updateTable('api_keys').set(set).where('id', '=', keyId).execute();
+    ctx.configCache.invalidate(apiKeyCacheKey(row.key_hash));
+  }
+  return apiKeyToApi({ ...row, ...set });
 }
 
 export async function revokeApiKey(ctx: AppContext, merchantId: string, keyId: string) {
-  const res = await ctx.db.updateTable('api_keys').set({ revoked_at: ctx.now() }).where('id', '=', keyId).where('merchant_id', '=', merchantId).where('revoked_at', 'is', null).executeTakeFirst();
+  const row = await activeKey(ctx, merchantId, keyId);
+  const res = await ctx.db.updateTable('api_keys').set({ revoked_at: ctx.now() }).where('id', '=', keyId).where('revoked_at', 'is', null).executeTakeFirst();
   if (Number(res.numUpdatedRows) !== 1) throw new PaygateError('API_KEY.NOT_FOUND', `no active API key ${keyId} for merchant ${merchantId}`);
+  ctx.configCache.invalidate(apiKeyCacheKey(row.key_hash));
   return { id: keyId, object: 'api_key' as const, revoked: true };
 }
 
-/** Returns the merchant id for a secret key, or throws AUTH.*. */
-export async function authenticate(ctx: AppContext, secret: string): Promise<string> {
+/** What a request needs to know about the key it was made with; cached, so most requests skip the database. */
+export interface AuthenticatedKey extends KeyLimits {
+  merchant_id: string;
+}
+
+function apiKeyCacheKey(keyHash: string): string {
+  return `apikey:${keyHash}`;
+}
+
+/** Resolves a secret key, or throws AUTH.*. */
+export async function authenticate(ctx: AppContext, secret: string): Promise<AuthenticatedKey> {
   if (!/^sk_(test|live)_[A-Za-z0-9_-]{16,64}$/.test(secret)) throw new PaygateError('AUTH.INVALID_KEY');
   // Lookup by hash of a 192-bit random secret: equality on the digest leaks nothing useful.
-  const row = await ctx.db.selectFrom('api_keys').select(['merchant_id', 'revoked_at']).where('key_hash', '=', hashKey(secret)).executeTakeFirst();
-  if (!row || row.revoked_at !== null) throw new PaygateError('AUTH.INVALID_KEY');
-  return row.merchant_id;
+  const hash = hashKey(secret);
+  const key = await ctx.configCache.get(apiKeyCacheKey(hash), async (): Promise<AuthenticatedKey | undefined> => {
+    const row = await ctx.db.selectFrom('api_keys').select(['id', 'merchant_id', 'revoked_at', 'allowed_priorities', 'rate_limit']).where('key_hash', '=', hash).executeTakeFirst();
+    // Unknown and revoked keys are not cached: a revoked key stays refused, a new key works at once.
+    if (!row || row.revoked_at !== null) return undefined;
+    return { merchant_id: row.merchant_id, key_id: row.id, allowed_priorities: row.allowed_priorities ?? null, rate_limit: row.rate_limit ?? null };
+  });
+  if (!key) throw new PaygateError('AUTH.INVALID_KEY');
+  return key;
 }

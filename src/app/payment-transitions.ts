@@ -41,6 +41,15 @@ export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: 
     const from = payment.status as PaymentStatus;
     const next = nextPaymentStatus(from, obs.observed);
 
+    // Routing may give up on an attempt and fall back to another account; the payment then
+    // follows its latest attempt only. What is heard later about an abandoned one (closed,
+    // failed, expired) concerns an order nobody can pay and must not move the payment; a
+    // success still counts, because money was taken (see abandonAttempt in payments.ts).
+    if (obs.attemptId && obs.observed !== 'succeeded') {
+      const current = await trx.selectFrom('attempts').select('id').where('payment_id', '=', payment.id).orderBy('id', 'desc').executeTakeFirst();
+      if (current && current.id !== obs.attemptId) return { changed: false, from, to: from };
+    }
+
     // The attempt mirrors what the provider said; a success is recorded on it even when the
     // payment becomes `conflict`, because the money was taken on that attempt.
     if (obs.attemptId && (next !== null || obs.observed === 'succeeded')) {
@@ -51,7 +60,10 @@ export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: 
         .where('status', '!=', 'succeeded')
         .execute();
     }
-    if (next === null) return { changed: false, from, to: from };
+    if (next === null) {
+      if (obs.attemptId && obs.observed === 'succeeded' && from === 'succeeded') await warnIfPaidTwice(ctx, trx, payment.id);
+      return { changed: false, from, to: from };
+    }
 
     const updated = await trx
       .updateTable('payments')
@@ -71,7 +83,7 @@ export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: 
       // Nothing left to poll or expire; leave the jobs table lean.
       await trx.deleteFrom('jobs').where('kind', 'in', ['poll_attempt', 'expire_payment']).where('ref_id', 'in', [payment.id, obs.attemptId ?? '']).where('locked_by', 'is', null).execute();
     }
-    ctx.metrics.paymentTransitions.inc({ provider: payment.provider, status: next });
+    ctx.metrics.paymentTransitions.inc({ provider: payment.provider, method: payment.method, status: next });
     return { changed: true, from, to: next };
   };
   const result = trxIn ? await run(trxIn) : await ctx.db.transaction().execute(run);
@@ -80,4 +92,10 @@ export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: 
     ctx.statusBus?.publish(obs.paymentId, result.to);
   }
   return result;
+}
+
+/** Two attempts of one payment both paid (an abandoned order paid after all): nothing to transition, but an operator must refund one. */
+async function warnIfPaidTwice(ctx: AppContext, trx: Tx, paymentId: string): Promise<void> {
+  const paid = await trx.selectFrom('attempts').select('id').where('payment_id', '=', paymentId).where('status', '=', 'succeeded').execute();
+  if (paid.length > 1) ctx.log.error({ payment_id: paymentId, attempt_ids: paid.map((a) => a.id) }, 'payment was paid on more than one attempt; refund all but one');
 }

@@ -1,18 +1,25 @@
-/** Payment use cases: create, read, list, cancel, refresh. */
+/**
+ * Payment use cases: create (routed across provider accounts, with fallback), read, list,
+ * cancel, refresh.
+ */
+import type { ConnectorFailure } from '../connectors/types.js';
 import { PaygateError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { isTerminal, type PaymentStatus } from '../domain/payment-state.js';
-import { isUniqueViolation, type Tx } from '../infra/db/index.js';
+import type { RoutingFacts, RoutingLogEntry } from '../domain/routing.js';
+import { isUniqueViolation } from '../infra/db/index.js';
 import type { AttemptRow, PaymentRow } from '../infra/db/schema.js';
 import { enqueue } from '../infra/jobs/queue.js';
 import type { AppContext } from './context.js';
 import { connectorFor, providerForMethod, type PaymentMethod } from './connectors.js';
 import { loadAccount, type LoadedAccount } from './accounts.js';
 import { callAccount } from './provider-auth.js';
-import { observePayment } from './payment-transitions.js';
+import { lockPayment, observePayment } from './payment-transitions.js';
 import { paymentToApi } from './representations.js';
 import { pollDelayS } from './schedule.js';
 import { closeAtProvider, queryAtProvider } from './settle.js';
+import { isCircuitOpen } from './resilience.js';
+import { appendRoutingLog, candidateAccounts, releaseDailyUsage, reserveDailyUsage } from './routing.js';
 
 export interface CreatePaymentInput {
   amount: number;
@@ -24,6 +31,8 @@ export interface CreatePaymentInput {
   return_url?: string | null | undefined;
   metadata?: Record<string, string> | undefined;
   provider_account_id?: string | null | undefined;
+  /** ISO 3166-1 alpha-2; routing rules may match on it. */
+  payer_country?: string | null | undefined;
 }
 
 export type PaymentApi = ReturnType<typeof paymentToApi>;
@@ -39,18 +48,7 @@ async function toApi(ctx: AppContext, p: PaymentRow): Promise<PaymentApi> {
   return paymentToApi(p, attempts, ctx.publicUrl());
 }
 
-async function pickAccount(ctx: AppContext, merchantId: string, provider: string, requested?: string | null): Promise<LoadedAccount> {
-  let q = ctx.db.selectFrom('provider_accounts').select('id').where('merchant_id', '=', merchantId).where('provider', '=', provider);
-  if (requested) q = q.where('id', '=', requested);
-  const row = await q.orderBy('created_at').orderBy('id').executeTakeFirst();
-  const acc = row && (await loadAccount(ctx, row.id));
-  if (!acc) {
-    throw new PaygateError('PAYMENT.NO_PROVIDER_ACCOUNT', requested
-      ? `provider account ${requested} does not exist for this merchant and provider ${provider}`
-      : `this merchant has no ${provider} provider account; add one with POST /admin/merchants/{id}/provider_accounts`, { field: requested ? 'provider_account_id' : 'method' });
-  }
-  return acc;
-}
+const factsOf = (p: Pick<PaymentRow, 'method' | 'currency' | 'amount' | 'payer_country'>): RoutingFacts => ({ method: p.method, currency: p.currency, amount: p.amount, payerCountry: p.payer_country ?? null });
 
 export async function createPayment(ctx: AppContext, merchantId: string, input: CreatePaymentInput): Promise<{ status: 200 | 201; payment: PaymentApi }> {
   const provider = providerForMethod(input.method);
@@ -63,38 +61,31 @@ export async function createPayment(ctx: AppContext, merchantId: string, input: 
   if (amountProblem) throw new PaygateError('VALIDATION.AMOUNT_NOT_REPRESENTABLE', `${input.method}: ${amountProblem}`, { field: 'amount' });
 
   const existing = await findExisting(ctx, merchantId, input);
-  if (existing) return { status: 200, payment: await resumeIfUnconfirmed(ctx, existing) };
+  if (existing) return { status: 200, payment: await resumeIfUnconfirmed(ctx, existing, input.provider_account_id) };
 
-  const acc = await pickAccount(ctx, merchantId, provider, input.provider_account_id);
   const now = ctx.now();
   const payment: PaymentRow = {
     id: newId('pay', now), merchant_id: merchantId, merchant_order_id: input.merchant_order_id, amount: input.amount,
     currency: input.currency, method: input.method, provider, status: 'requires_action', description: input.description ?? '',
     return_url: input.return_url ?? null, metadata: JSON.stringify(input.metadata ?? {}), amount_refunded: 0,
     expires_at: now + (input.expires_in_seconds ?? 900) * 1000, created_at: now, updated_at: now,
+    payer_country: input.payer_country ?? null, routing_log: null,
   };
-  const attemptId = newId('att', now);
-  const attempt: AttemptRow = {
-    // The attempt id doubles as the provider-side order id (out_trade_no): stable across retries.
-    id: attemptId, payment_id: payment.id, merchant_id: merchantId, provider, provider_account_id: acc.row.id,
-    provider_reference: attemptId, status: 'requires_action', qr_code: null, redirect_url: null,
-    provider_transaction_id: null, error_code: null, error_message: null, created_at: now, updated_at: now,
-  };
+  const candidates = await candidateAccounts(ctx, merchantId, provider, factsOf(payment), input.provider_account_id);
   try {
     await ctx.db.transaction().execute(async (trx) => {
       await trx.insertInto('payments').values(payment).execute();
-      await trx.insertInto('attempts').values(attempt).execute();
-      await schedulePaymentJobs(ctx, trx, payment, attempt, now);
+      await enqueue(trx, { kind: 'expire_payment', refId: payment.id, runAt: payment.expires_at }, now);
     });
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     // Lost a race with a concurrent create of the same merchant_order_id.
     const winner = await findExisting(ctx, merchantId, input);
     if (!winner) throw err;
-    return { status: 200, payment: await resumeIfUnconfirmed(ctx, winner) };
+    return { status: 200, payment: await resumeIfUnconfirmed(ctx, winner, input.provider_account_id) };
   }
   ctx.metrics.paymentsCreated.inc({ provider, method: input.method });
-  return { status: 201, payment: await createAtProvider(ctx, payment, attempt, acc) };
+  return { status: 201, payment: await createWithFallback(ctx, payment, candidates, undefined, input.provider_account_id, 0) };
 }
 
 async function findExisting(ctx: AppContext, merchantId: string, input: CreatePaymentInput): Promise<PaymentRow | undefined> {
@@ -106,39 +97,196 @@ async function findExisting(ctx: AppContext, merchantId: string, input: CreatePa
   return p;
 }
 
-export async function schedulePaymentJobs(ctx: AppContext, trx: Tx, payment: PaymentRow, attempt: AttemptRow, now: number): Promise<void> {
-  await enqueue(trx, { kind: 'poll_attempt', refId: attempt.id, runAt: now + pollDelayS(connectorFor(attempt.provider)?.pollDelaysS, 0) * 1000 * ctx.timeScale, payload: { n: 0 } }, now);
-  await enqueue(trx, { kind: 'expire_payment', refId: payment.id, runAt: payment.expires_at }, now);
-}
+/** How many times one request re-reads a payment another request is routing at the same moment. */
+const MAX_RESUMES = 3;
 
-/** A repeated create whose first provider call failed (timeout, outage) tries the provider again, same out_trade_no. */
-async function resumeIfUnconfirmed(ctx: AppContext, p: PaymentRow): Promise<PaymentApi> {
-  if (p.status === 'requires_action' && p.expires_at > ctx.now()) {
-    const attempt = await ctx.db.selectFrom('attempts').selectAll().where('payment_id', '=', p.id).orderBy('id', 'desc').executeTakeFirst();
-    if (attempt && !attempt.qr_code && !attempt.redirect_url) {
-      const acc = await loadAccount(ctx, attempt.provider_account_id);
-      if (acc) return createAtProvider(ctx, p, attempt, acc);
+/**
+ * A repeated create of a payment nobody can pay yet (no QR code / approval link on its
+ * current attempt) tries again: an attempt that never got an answer is asked again with
+ * the same out_trade_no; after a failed one, routing starts over with new attempts.
+ */
+async function resumeIfUnconfirmed(ctx: AppContext, p: PaymentRow, pinned: string | null | undefined, depth = 0): Promise<PaymentApi> {
+  if (p.status === 'requires_action' && p.expires_at > ctx.now() && depth < MAX_RESUMES) {
+    const latest = await ctx.db.selectFrom('attempts').selectAll().where('payment_id', '=', p.id).orderBy('id', 'desc').executeTakeFirst();
+    if (!latest || (!latest.qr_code && !latest.redirect_url && (latest.status === 'requires_action' || latest.status === 'failed'))) {
+      const candidates = await candidateAccounts(ctx, p.merchant_id, p.provider, factsOf(p), pinned);
+      return createWithFallback(ctx, p, candidates, latest, pinned, depth);
     }
   }
   return toApi(ctx, p);
 }
 
-async function createAtProvider(ctx: AppContext, payment: PaymentRow, attempt: AttemptRow, acc: LoadedAccount): Promise<PaymentApi> {
+async function resumeFresh(ctx: AppContext, payment: PaymentRow, pinned: string | null | undefined, depth: number): Promise<PaymentApi> {
+  const fresh = await ctx.db.selectFrom('payments').selectAll().where('id', '=', payment.id).executeTakeFirstOrThrow();
+  return resumeIfUnconfirmed(ctx, fresh, pinned, depth + 1);
+}
+
+/**
+ * Offers the payment to the candidate accounts in order until one takes it. An account is
+ * skipped without a call when its circuit breaker is open or its daily limit would be
+ * exceeded; a retryable failure (timeout, outage, breaker, bulkhead) abandons that attempt
+ * and moves on at once — no inline retry, the merchant is waiting. A non-retryable failure
+ * (the provider refused this order) would be refused elsewhere too: the payment fails.
+ * Everything passed over is kept in the payment's routing log.
+ */
+async function createWithFallback(ctx: AppContext, payment: PaymentRow, candidates: string[], latest: AttemptRow | undefined, pinned: string | null | undefined, depth: number): Promise<PaymentApi> {
+  const passed: RoutingLogEntry[] = [];
+  const note = (e: RoutingLogEntry) => {
+    passed.push(e);
+    ctx.metrics.routingFallbacks.inc({ provider: payment.provider, reason: e.reason });
+  };
+  let lastFailure: ConnectorFailure | undefined;
+  let expectedLatest = latest?.id;
+  let queue = candidates;
+  const run = async (attempt: AttemptRow, acc: LoadedAccount): Promise<PaymentApi | undefined> => {
+    const failure = await createAtProvider(ctx, payment, attempt, acc);
+    if (!failure) return loadPaymentApi(ctx, payment.merchant_id, payment.id);
+    if (!failure.retryable) return failAttempt(ctx, payment, attempt, acc, failure, passed);
+    const entry = await abandonAttempt(ctx, payment, attempt, acc, failure);
+    // Someone else settled this attempt meanwhile (a concurrent create of the same order): theirs is the answer.
+    if (!entry) return loadPaymentApi(ctx, payment.merchant_id, payment.id);
+    note(entry);
+    lastFailure = failure;
+    return undefined;
+  };
+
+  if (latest && latest.status === 'requires_action') {
+    // Created but never answered (a crash, or a concurrent request still waiting on it): the
+    // same out_trade_no first, so the provider never holds two live orders for one attempt.
+    queue = candidates.filter((id) => id !== latest.provider_account_id);
+    const acc = await loadAccount(ctx, latest.provider_account_id);
+    const done = acc && (await run(latest, acc));
+    if (done) return done;
+  }
+  for (const accountId of queue) {
+    const acc = await loadAccount(ctx, accountId);
+    if (!acc) {
+      note(await logSkip(ctx, payment, accountId, 'ACCOUNT_UNAVAILABLE'));
+      continue;
+    }
+    const placed = await placeAttempt(ctx, payment, acc, expectedLatest);
+    if (placed.kind === 'superseded') return resumeFresh(ctx, payment, pinned, depth);
+    if (placed.kind === 'skipped') {
+      note(placed.entry);
+      continue;
+    }
+    expectedLatest = placed.attempt.id;
+    const done = await run(placed.attempt, acc);
+    if (done) return done;
+  }
+  if (lastFailure) {
+    throw new PaygateError(lastFailure.code, `${payment.provider}: ${lastFailure.message}${passed.length > 1 ? ` (${passed.length} accounts passed over, see tried)` : ''}`, { details: { payment_id: payment.id, provider_code: lastFailure.providerCode ?? null, tried: passed } });
+  }
+  throw new PaygateError('ROUTING.NO_ACCOUNT_AVAILABLE', `no ${payment.provider} account can take this payment now: ${passed.map((e) => `${e.provider_account_id} ${e.reason}`).join(', ')}`, { details: { payment_id: payment.id, tried: passed } });
+}
+
+type Placed = { kind: 'placed'; attempt: AttemptRow } | { kind: 'skipped'; entry: RoutingLogEntry } | { kind: 'superseded' };
+
+const logEntry = (accountId: string, outcome: RoutingLogEntry['outcome'], reason: string, at: number, attemptId?: string): RoutingLogEntry => ({
+  provider_account_id: accountId, ...(attemptId ? { attempt_id: attemptId } : {}), outcome, reason, at: new Date(at).toISOString(),
+});
+
+async function logSkip(ctx: AppContext, payment: PaymentRow, accountId: string, reason: string): Promise<RoutingLogEntry> {
+  const entry = logEntry(accountId, 'skipped', reason, ctx.now());
+  await ctx.db.transaction().execute(async (trx) => {
+    await lockPayment(ctx, trx, payment.id);
+    await appendRoutingLog(trx, payment.id, [entry]);
+  });
+  return entry;
+}
+
+/**
+ * One candidate, one transaction: under the payment row lock, make sure nobody moved the
+ * payment on meanwhile (another request routing it, a cancel, expiry), reserve the amount
+ * against the account's daily limit, then insert the attempt with its poll job.
+ */
+async function placeAttempt(ctx: AppContext, payment: PaymentRow, acc: LoadedAccount, expectedLatest: string | undefined): Promise<Placed> {
+  return ctx.db.transaction().execute(async (trx): Promise<Placed> => {
+    const p = await lockPayment(ctx, trx, payment.id);
+    const now = ctx.now();
+    if (!p || p.status !== 'requires_action' || p.expires_at <= now) return { kind: 'superseded' };
+    const latest = await trx.selectFrom('attempts').select(['id', 'created_at']).where('payment_id', '=', payment.id).orderBy('id', 'desc').executeTakeFirst();
+    if (latest?.id !== expectedLatest) return { kind: 'superseded' };
+    const skip = async (reason: string): Promise<Placed> => {
+      const entry = logEntry(acc.row.id, 'skipped', reason, now);
+      await appendRoutingLog(trx, payment.id, [entry]);
+      return { kind: 'skipped', entry };
+    };
+    if (isCircuitOpen(ctx, acc.row.id)) return skip('CIRCUIT_OPEN');
+    // The latest attempt is the current one, and ids sort by their millisecond first: a
+    // fallback made within the same millisecond must still sort after the attempt it replaces.
+    const at = Math.max(now, (latest?.created_at ?? 0) + 1);
+    if (acc.row.daily_limit !== null && !(await reserveDailyUsage(trx, acc.row.id, acc.row.daily_limit, payment.amount, at))) return skip('DAILY_LIMIT');
+    const id = newId('att', at);
+    const attempt: AttemptRow = {
+      // The attempt id doubles as the provider-side order id (out_trade_no): stable across retries.
+      id, payment_id: payment.id, merchant_id: payment.merchant_id, provider: payment.provider, provider_account_id: acc.row.id,
+      provider_reference: id, status: 'requires_action', qr_code: null, redirect_url: null,
+      provider_transaction_id: null, error_code: null, error_message: null, created_at: at, updated_at: at,
+    };
+    await trx.insertInto('attempts').values(attempt).execute();
+    await enqueue(trx, { kind: 'poll_attempt', refId: id, runAt: now + pollDelayS(acc.connector.pollDelaysS, 0) * 1000 * ctx.timeScale, payload: { n: 0 } }, now);
+    return { kind: 'placed', attempt };
+  });
+}
+
+/** Creates the order at the provider; undefined on success, else the failure. */
+async function createAtProvider(ctx: AppContext, payment: PaymentRow, attempt: AttemptRow, acc: LoadedAccount): Promise<ConnectorFailure | undefined> {
   // returnUrl: redirect providers (PayPal) send the buyer back through Paygate, which captures before handing over to payments.return_url.
   const input = { reference: attempt.provider_reference, amount: payment.amount, currency: payment.currency, description: payment.description || payment.merchant_order_id, expiresAt: new Date(payment.expires_at), returnUrl: `${ctx.publicUrl()}/pay/${payment.id}/return` };
   const result = await callAccount(ctx, acc, 'create', (cctx) => acc.connector.create.build(cctx, input), (cctx, res) => acc.connector.create.parse(cctx, input, res));
+  if (!result.ok) return result;
+  await ctx.db.updateTable('attempts')
+    .set({ qr_code: result.qrCode ?? null, redirect_url: result.redirectUrl ?? null, error_code: null, error_message: null, updated_at: ctx.now(), ...(result.providerOrderId ? { provider_transaction_id: result.providerOrderId, provider_order_id: result.providerOrderId } : {}) })
+    .where('id', '=', attempt.id).execute();
+  return undefined;
+}
+
+/**
+ * Marks the attempt failed, gives back its daily reservation and logs it. Only the request
+ * that flips it does so (two requests can be waiting on one attempt); the other gets
+ * undefined. Used for a retryable failure, after which routing moves on.
+ *
+ * What happens to the order a failed create may have left at the provider (a timed-out
+ * create can have succeeded there): it is not closed, and the attempt's poll job keeps
+ * watching it until the payment is final. That is the safe choice because
+ * - nobody can pay that order: its QR code / approval link never reached Paygate, so never the buyer;
+ * - it cannot outlive the payment: it was created with the payment's expiry;
+ * - if it is paid all the same, the poll or a notification reports the success and the
+ *   money is never dropped (a success on any attempt of the payment counts);
+ * - whatever else is heard about it (closed, failed, expired) cannot touch the payment:
+ *   only its current, latest, attempt moves it (observePayment);
+ * - closing it would cost the waiting merchant another call to an account that just failed.
+ */
+async function abandonAttempt(ctx: AppContext, payment: PaymentRow, attempt: AttemptRow, acc: LoadedAccount, failure: ConnectorFailure): Promise<RoutingLogEntry | undefined> {
   const now = ctx.now();
-  if (result.ok) {
-    await ctx.db.updateTable('attempts')
-      .set({ qr_code: result.qrCode ?? null, redirect_url: result.redirectUrl ?? null, error_code: null, error_message: null, updated_at: now, ...(result.providerOrderId ? { provider_transaction_id: result.providerOrderId, provider_order_id: result.providerOrderId } : {}) })
-      .where('id', '=', attempt.id).execute();
-    return loadPaymentApi(ctx, payment.merchant_id, payment.id);
-  }
-  await ctx.db.updateTable('attempts').set({ error_code: result.providerCode ?? result.code, error_message: result.message, updated_at: now }).where('id', '=', attempt.id).execute();
-  if (!result.retryable) {
-    await observePayment(ctx, { paymentId: payment.id, attemptId: attempt.id, observed: 'failed', source: 'create' });
-  }
-  throw new PaygateError(result.code, `${acc.row.provider}: ${result.message}`, { details: { payment_id: payment.id, provider_code: result.providerCode ?? null } });
+  const entry = logEntry(acc.row.id, 'failed', failure.code, now, attempt.id);
+  const flipped = await ctx.db.transaction().execute(async (trx) => {
+    await lockPayment(ctx, trx, payment.id);
+    const r = await trx.updateTable('attempts')
+      .set({ status: 'failed', error_code: failure.providerCode ?? failure.code, error_message: failure.message, updated_at: now })
+      .where('id', '=', attempt.id).where('status', '=', 'requires_action').where('qr_code', 'is', null).where('redirect_url', 'is', null)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) return false;
+    if (acc.row.daily_limit !== null) await releaseDailyUsage(trx, acc.row.id, payment.amount, attempt.created_at);
+    await appendRoutingLog(trx, payment.id, [entry]);
+    return true;
+  });
+  return flipped ? entry : undefined;
+}
+
+/** The provider refused the order itself: another account would refuse it too. The payment fails, as it always did. */
+async function failAttempt(ctx: AppContext, payment: PaymentRow, attempt: AttemptRow, acc: LoadedAccount, failure: ConnectorFailure, passed: RoutingLogEntry[]): Promise<never> {
+  const now = ctx.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    await lockPayment(ctx, trx, payment.id);
+    const r = await trx.updateTable('attempts').set({ error_code: failure.providerCode ?? failure.code, error_message: failure.message, updated_at: now })
+      .where('id', '=', attempt.id).where('status', '=', 'requires_action').executeTakeFirst();
+    // No money can flow on a refused order; only the request that recorded the refusal gives the reservation back.
+    if (Number(r.numUpdatedRows) === 1 && acc.row.daily_limit !== null) await releaseDailyUsage(trx, acc.row.id, payment.amount, attempt.created_at);
+  });
+  await observePayment(ctx, { paymentId: payment.id, attemptId: attempt.id, observed: 'failed', source: 'create' });
+  throw new PaygateError(failure.code, `${acc.row.provider}: ${failure.message}`, { details: { payment_id: payment.id, provider_code: failure.providerCode ?? null, ...(passed.length ? { tried: passed } : {}) } });
 }
 
 export interface ListPaymentsQuery { merchant_order_id?: string | undefined; status?: string | undefined; limit: number; starting_after?: string | undefined }

@@ -9,8 +9,11 @@ describe('provider OAuth tokens (PayPal)', () => {
     let now = 1_700_000_000_000;
     let fetches = 0;
     const ctx = {
-      config: { PAYGATE_PROVIDER_TIMEOUT_MS: 1000 },
-      metrics: { providerCalls: { observe: () => undefined } },
+      config: {
+        PAYGATE_PROVIDER_TIMEOUT_MS: 1000, PAYGATE_PROVIDER_BULKHEAD: 64, PAYGATE_BREAKER_THRESHOLD: 0.25,
+        PAYGATE_BREAKER_WINDOW_MS: 10_000, PAYGATE_BREAKER_MIN_CALLS: 20, PAYGATE_BREAKER_HALF_OPEN_MS: 5000,
+      },
+      metrics: { providerCalls: { observe: () => undefined }, providerErrors: { inc: () => undefined }, breakerState: { set: () => undefined }, breakerTransitions: { inc: () => undefined } },
       transport: {
         send: async (): Promise<WireResponse> => {
           fetches++;

@@ -7,7 +7,7 @@
 import type { AuthResult, ConnectorContext, ConnectorFailure, WireRequest, WireResponse } from '../connectors/types.js';
 import type { AppContext } from './context.js';
 import { connectorContext, type LoadedAccount } from './accounts.js';
-import { callProvider } from './provider-call.js';
+import { callProvider, type CallTarget } from './provider-call.js';
 
 interface CachedToken { token: string; expiresAt: number; refreshAt: number }
 
@@ -22,11 +22,14 @@ function perCtx<V>(m: WeakMap<AppContext, Map<string, V>>, ctx: AppContext): Map
   return v;
 }
 
+/** Token fetches and calls share the account's breaker: an outage at the token endpoint is an outage of the account. */
+const target = (acc: LoadedAccount): CallTarget => ({ provider: acc.row.provider, accountId: acc.row.id });
+
 async function fetchToken(ctx: AppContext, acc: LoadedAccount): Promise<AuthResult> {
   const auth = acc.connector.auth;
   if (!auth) throw new Error(`${acc.row.provider} has no auth`);
   const cctx = connectorContext(ctx, acc);
-  const r = await callProvider(ctx, acc.row.provider, 'auth', () => auth.build(cctx), (res) => auth.parse(cctx, res));
+  const r = await callProvider(ctx, target(acc), 'auth', () => auth.build(cctx), (res) => auth.parse(cctx, res));
   if (r.ok) {
     const now = ctx.now();
     const ttl = r.expiresAt.getTime() - now;
@@ -58,14 +61,14 @@ export async function callAccount<R extends { ok: boolean }>(
   parse: (cctx: ConnectorContext<unknown>, res: WireResponse) => R | ConnectorFailure,
 ): Promise<R | ConnectorFailure> {
   const cctx = connectorContext(ctx, acc);
-  if (!acc.connector.auth) return callProvider(ctx, acc.row.provider, operation, () => build(cctx), (res) => parse(cctx, res));
+  if (!acc.connector.auth) return callProvider(ctx, target(acc), operation, () => build(cctx), (res) => parse(cctx, res));
   let stale: string | undefined;
   for (let round = 0; ; round++) {
     const t = await accessToken(ctx, acc, stale);
     if (!t.ok) return t;
     const authed = { ...cctx, accessToken: t.token };
     let unauthorized = false;
-    const r = await callProvider(ctx, acc.row.provider, operation, () => build(authed), (res) => {
+    const r = await callProvider(ctx, target(acc), operation, () => build(authed), (res) => {
       unauthorized = res.status === 401;
       return parse(authed, res);
     });

@@ -1,42 +1,47 @@
 /**
- * Runs one connector operation: build the request, send it, parse the answer. Transport
- * failures become ConnectorFailures so callers handle every outcome as a value. Fast
- * retryable failures are retried a couple of times here; every operation Paygate sends is
- * idempotent at the provider (out_trade_no / out_request_no), so repeating is safe.
- * Timeouts are not retried inline: the merchant is waiting, and the poll job will learn
- * the outcome.
+ * Runs one connector operation against one provider account: build the request, send it,
+ * parse the answer. Transport failures become ConnectorFailures so callers handle every
+ * outcome as a value. Timeout, retries, circuit breaker and bulkhead are the account's
+ * resilience policy (resilience.ts); this file is one attempt plus its metrics.
  */
 import type { ConnectorFailure, WireRequest, WireResponse } from '../connectors/types.js';
 import { TransportError } from '../infra/http/transport.js';
 import type { AppContext } from './context.js';
+import { withResilience, type CallTarget } from './resilience.js';
 
-const INLINE_RETRY_DELAYS_MS = [100, 400];
+export type { CallTarget } from './resilience.js';
 
 export async function callProvider<R extends { ok: boolean }>(
   ctx: AppContext,
-  provider: string,
+  target: CallTarget,
   operation: string,
   build: () => WireRequest,
   parse: (res: WireResponse) => R | ConnectorFailure,
 ): Promise<R | ConnectorFailure> {
-  for (let attempt = 0; ; attempt++) {
+  const { provider } = target;
+  const result = await withResilience<R>(ctx, target, operation, async (signal) => {
     const started = performance.now();
-    let result: R | ConnectorFailure;
+    let r: R | ConnectorFailure;
     try {
-      const res = await ctx.transport.send(build(), ctx.config.PAYGATE_PROVIDER_TIMEOUT_MS);
-      result = parse(res);
+      // The same deadline twice on purpose: the policy's signal cancels the request, the
+      // transport's own timer bounds it even for a caller without a policy.
+      const res = await ctx.transport.send(build(), ctx.config.PAYGATE_PROVIDER_TIMEOUT_MS, signal);
+      r = parse(res);
     } catch (err) {
       if (!(err instanceof TransportError)) throw err;
-      result = err.kind === 'timeout'
+      r = err.kind === 'timeout'
         ? { ok: false, code: 'CONNECTOR.TIMEOUT', retryable: true, message: err.message }
         : { ok: false, code: 'CONNECTOR.UNAVAILABLE', retryable: true, message: err.message };
     }
-    const outcome = result.ok ? 'ok' : (result as ConnectorFailure).code;
+    const outcome = r.ok ? 'ok' : (r as ConnectorFailure).code;
     ctx.metrics.providerCalls.observe({ provider, operation, outcome }, (performance.now() - started) / 1000);
-    if (result.ok) return result;
-    const failure = result as ConnectorFailure;
-    const delay = INLINE_RETRY_DELAYS_MS[attempt];
-    if (!failure.retryable || failure.code === 'CONNECTOR.TIMEOUT' || delay === undefined) return failure;
-    await new Promise((r) => setTimeout(r, delay));
+    if (!r.ok) ctx.metrics.providerErrors.inc({ provider, operation, code: outcome });
+    return r;
+  });
+  // Refusals by the policy itself never reached the network, so the attempt above did not count them.
+  if (!result.ok) {
+    const { code } = result as ConnectorFailure;
+    if (code === 'CONNECTOR.CIRCUIT_OPEN' || code === 'CONNECTOR.BULKHEAD_FULL') ctx.metrics.providerErrors.inc({ provider, operation, code });
   }
+  return result;
 }

@@ -1,5 +1,6 @@
 /** Rows → the public API objects of API.md. The one place that shapes what merchants see. */
 import type { AttemptRow, EventRow, PaymentRow, RefundRow, WebhookEndpointRow } from '../infra/db/schema.js';
+import { parseRoutingLog } from '../domain/routing.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -38,8 +39,11 @@ export function paymentToApi(p: PaymentRow, attempts: AttemptRow[], publicUrl: s
     description: p.description,
     amount_refunded: p.amount_refunded,
     return_url: p.return_url,
+    payer_country: p.payer_country ?? null,
     next_action: nextAction,
     attempts: attempts.map(attemptToApi),
+    /** Accounts routing skipped or abandoned before the current attempt, and why. */
+    routing: parseRoutingLog(p.routing_log),
     created_at: iso(p.created_at),
     updated_at: iso(p.updated_at),
     expires_at: iso(p.expires_at),

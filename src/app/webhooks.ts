@@ -119,6 +119,8 @@ export async function deliverWebhook(ctx: AppContext, job: JobRow): Promise<JobO
     .set({ status: finalStatus, attempts, last_status_code: status, last_error: error, delivered_at: ok ? now : null, updated_at: now })
     .where('id', '=', d.id).execute();
   ctx.metrics.webhookAttempts.inc({ outcome: ok ? 'success' : 'failure' });
+  // Lag is what the merchant feels: event written → endpoint answered 2xx, retries included.
+  if (ok) ctx.metrics.webhookLag.observe(Math.max(0, now - ev.created_at) / 1000);
   if (ok || delay === undefined) return { done: true };
   return { done: false, runAt: now + delay * 1000 * ctx.timeScale };
 }

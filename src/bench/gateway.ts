@@ -35,11 +35,11 @@ function countOutbound(rt: Runtime): Map<string, number> {
   const counts = new Map<string, number>();
   const transport = rt.ctx.transport;
   const send = transport.send.bind(transport);
-  transport.send = (req, timeoutMs) => {
+  transport.send = (req, timeoutMs, signal) => {
     const q = req.url.indexOf('?');
     const key = q < 0 ? req.url : req.url.slice(0, q);
     counts.set(key, (counts.get(key) ?? 0) + 1);
-    return send(req, timeoutMs);
+    return send(req, timeoutMs, signal);
   };
   return counts;
 }

@@ -52,6 +52,14 @@ export const ERROR_CATALOG = {
   'CONNECTOR.CERT_EXPIRED': { status: 502, hint: 'The certificate that signed the provider answer (or a configured CA certificate) is outside its validity period; update the provider certificates in the account credentials.' },
   'NOTIFY.CERT_UNTRUSTED': { status: 400, hint: 'The notification is signed with a certificate that does not chain to the configured root/middle certificates; nothing was changed.' },
   'NOTIFY.CERT_EXPIRED': { status: 400, hint: 'The certificate that signed the notification (or a configured CA certificate) is outside its validity period; nothing was changed.' },
+  'CONNECTOR.CIRCUIT_OPEN': { status: 503, hint: 'Calls to this provider account are paused on this node: too many of its recent calls failed (circuit breaker open). Nothing was sent; retry after a few seconds, or check GET /admin/provider_accounts/{id}/health.' },
+  'CONNECTOR.BULKHEAD_FULL': { status: 503, hint: 'Too many calls to this provider account are already in flight on this node (PAYGATE_PROVIDER_BULKHEAD). Nothing was sent; retry shortly.' },
+  'ROUTING.INVALID_RULES': { status: 400, hint: 'The routing rules are inconsistent or name an account this merchant cannot use for the method; see `field`.' },
+  'ROUTING.NO_ACCOUNT_AVAILABLE': { status: 503, hint: 'Every provider account the routing allows was skipped (circuit breaker open or daily limit reached); `tried` lists them. Retry later, raise daily_limit or add accounts to the routing rule.' },
+  'VALIDATION.INVALID_HEADER': { status: 400, hint: 'A request header failed validation; see `field` (Paygate-Priority must be high, normal or low).' },
+  'RATE_LIMIT.PRIORITY_NOT_ALLOWED': { status: 403, hint: 'This API key may not send this Paygate-Priority class; send a class it allows, or have the admin grant it (PATCH /admin/merchants/{id}/api_keys/{key_id} with allowed_priorities).' },
+  'RATE_LIMIT.EXCEEDED': { status: 429, hint: 'This API key sent more requests this second than its priority class may use; retry after Retry-After seconds, spread requests out, or have the admin raise the key\'s rate_limit.' },
+  'RATE_LIMIT.OVERLOADED': { status: 429, hint: 'This Paygate node is overloaded and sheds lower-priority requests first; retry after Retry-After seconds.' },
   'INTERNAL.ERROR': { status: 500, hint: 'Unexpected error; it has been logged with the request_id.' },
 } as const satisfies Record<string, { status: number; hint: string }>;
 

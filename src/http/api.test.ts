@@ -106,7 +106,11 @@ describe('API edges', () => {
     expect(metrics).toContain('paygate_payments_created_total');
     const doc = (await (await fetch(`${gw.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { requestBody?: unknown }>> };
     expect(doc.paths['/v1/payments']?.post?.requestBody).toBeDefined();
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/refunds', '/v1/webhook_endpoints', '/v1/events', '/admin/merchants', '/admin/merchants/{id}/provider_accounts', '/pay/{payment_id}', '/pay/{payment_id}/events']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/refunds', '/v1/webhook_endpoints', '/v1/events', '/admin/merchants', '/admin/merchants/{id}/provider_accounts', '/pay/{payment_id}', '/pay/{payment_id}/events',
+      '/admin/merchants/{id}/routing', '/admin/provider_accounts/{id}/health']));
+    const create = doc.paths['/v1/payments']?.post as { parameters: Array<{ name: string }>; responses: Record<string, unknown> } | undefined;
+    expect(create?.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(['Idempotency-Key', 'Paygate-Priority']));
+    expect(create?.responses['429']).toBeDefined();
     const docs = await fetch(`${gw.url}/docs/`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger');

@@ -7,13 +7,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { PaygateError } from '../domain/errors.js';
 import type { AppContext } from '../app/context.js';
-import { authenticate } from '../app/merchants.js';
+import { authenticate, type AuthenticatedKey } from '../app/merchants.js';
+import { admit, PRIORITY_HEADER } from '../app/rate-limit.js';
 import { beginIdempotent, finishIdempotent, requestHash } from '../app/idempotency.js';
 import { errorResponse } from './errors.js';
 import { checkAdminToken } from './admin-auth.js';
 
 export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   summary: string;
   tag: string;
@@ -58,8 +59,14 @@ export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType
     url: def.url.replace(/\{(\w+)\}/g, ':$1'),
     handler: async (req: FastifyRequest, reply: FastifyReply) => {
       let merchantId = '';
-      if (def.auth === 'merchant') merchantId = await authMerchant(ctx, req);
-      else if (def.auth === 'admin') checkAdminToken(ctx, req);
+      if (def.auth === 'merchant') {
+        const key = await authMerchant(ctx, req);
+        merchantId = key.merchant_id;
+        // Before anything else costs work (idempotency rows, handlers): a refused request is cheap.
+        const admission = await admit(ctx, key, req.headers[PRIORITY_HEADER]);
+        reply.headers(admission.headers);
+        if (admission.error) throw admission.error;
+      } else if (def.auth === 'admin') checkAdminToken(ctx, req);
       const params = (def.params ? def.params.parse(req.params) : {}) as z.infer<P>;
       let query: z.infer<Q>;
       try {
@@ -105,7 +112,7 @@ export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType
   });
 }
 
-async function authMerchant(ctx: AppContext, req: FastifyRequest): Promise<string> {
+async function authMerchant(ctx: AppContext, req: FastifyRequest): Promise<AuthenticatedKey> {
   const h = req.headers.authorization;
   if (!h) throw new PaygateError('AUTH.MISSING');
   const m = /^Bearer\s+(\S+)$/i.exec(h);

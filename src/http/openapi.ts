@@ -20,9 +20,11 @@ export function buildOpenApi(ops: OpenApiOp[], version: string) {
         ...paramsOf(op.params, 'path'),
         ...paramsOf(op.query, 'query'),
         ...(op.method === 'POST' && op.auth === 'merchant' ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }] : []),
+        ...(op.auth === 'merchant' ? [{ name: 'Paygate-Priority', in: 'header', required: false, description: 'Priority class for rate limiting and load shedding (default normal; high must be granted to the key)', schema: { type: 'string', enum: ['high', 'normal', 'low'] } }] : []),
       ],
       responses: {
         [String(op.success)]: { description: 'Success' },
+        ...(op.auth === 'merchant' ? { '429': { description: 'Rate limited (RATE_LIMIT.EXCEEDED) or node overloaded (RATE_LIMIT.OVERLOADED); see Retry-After', headers: { 'Retry-After': { schema: { type: 'integer' } } } } } : {}),
         default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
       },
     };

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { METHODS, PROVIDERS } from '../app/connectors.js';
 import { PAYMENT_STATUSES } from '../domain/payment-state.js';
+import { PRIORITIES } from '../app/rate-limit.js';
 
 const id = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[0-9a-z]{26}$`), `must be a ${prefix}_ id`);
 
@@ -20,6 +21,7 @@ export const createPaymentBody = z.strictObject({
   return_url: z.url().max(2048).nullable().optional(),
   metadata: z.record(z.string().max(40), z.string().max(500)).refine((m) => Object.keys(m).length <= 50, 'at most 50 keys').optional(),
   provider_account_id: id('pa').nullable().optional(),
+  payer_country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 code in upper case, e.g. CN').nullable().optional(),
 });
 
 export const paymentIdParams = z.object({ id: id('pay') });
@@ -49,11 +51,37 @@ export const listEventsQuery = listQuery.extend({ type: z.enum(EVENT_TYPES).opti
 export const createMerchantBody = z.strictObject({ name: z.string().min(1).max(128) });
 export const merchantIdParams = z.object({ id: id('mch') });
 export const apiKeyParams = z.object({ id: id('mch'), key_id: id('key') });
-export const createApiKeyBody = z.strictObject({ mode: z.enum(['test', 'live']).optional() });
+const apiKeySettings = {
+  /** null = the default (normal, low); high must be granted here. */
+  allowed_priorities: z.array(z.enum(PRIORITIES)).min(1).max(PRIORITIES.length).nullable().optional(),
+  /** Requests per second; null = PAYGATE_RATE_LIMIT_PER_S. */
+  rate_limit: z.number().int().min(1).max(1_000_000).nullable().optional(),
+};
+export const createApiKeyBody = z.strictObject({ mode: z.enum(['test', 'live']).optional(), ...apiKeySettings });
+export const updateApiKeyBody = z.strictObject(apiKeySettings).refine((b) => Object.keys(b).length > 0, 'give allowed_priorities and/or rate_limit');
 export const createProviderAccountBody = z.strictObject({
   provider: z.enum(PROVIDERS),
   mode: z.enum(['sandbox', 'live']),
   base_url: z.url({ protocol: /^https?$/ }).max(2048),
   credentials: z.record(z.string(), z.unknown()),
   daily_limit: z.number().int().positive().nullable().optional(),
+});
+
+const currency = z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code in upper case, e.g. CNY');
+const country = z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 code in upper case, e.g. CN');
+export const routingBody = z.strictObject({
+  rules: z.array(z.strictObject({
+    method: z.enum(METHODS),
+    strategy: z.enum(['ordered', 'weighted']).default('ordered'),
+    accounts: z.array(z.strictObject({
+      provider_account_id: id('pa'),
+      weight: z.number().int().positive().max(1_000_000).optional(),
+    })).min(1).max(20),
+    conditions: z.strictObject({
+      currencies: z.array(currency).min(1).max(50).optional(),
+      min_amount: z.number().int().nonnegative().max(1e13).optional(),
+      max_amount: z.number().int().nonnegative().max(1e13).optional(),
+      payer_countries: z.array(country).min(1).max(250).optional(),
+    }).optional(),
+  })).max(100),
 });

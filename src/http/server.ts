@@ -5,12 +5,15 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { PaygateError } from '../domain/errors.js';
 import type { AppContext } from '../app/context.js';
+import { countRefusal, PRIORITY_HEADER, shouldShed } from '../app/rate-limit.js';
 import { errorResponse } from './errors.js';
 import { openApiOps } from './define.js';
 import { buildOpenApi } from './openapi.js';
 import { paymentRoutes } from './routes/payments.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminHealthRoutes } from './routes/admin-health.js';
+import { adminRoutingRoutes } from './routes/admin-routing.js';
 import { notifyRoutes } from './routes/notify.js';
 import { opsRoutes } from './routes/ops.js';
 import { payPageRoutes } from './routes/pay-page.js';
@@ -63,6 +66,13 @@ export async function buildServer(ctx: AppContext, opts: { simulators?: MountedS
     if (draining) {
       return reply.code(503).header('connection', 'close').send({ error: { code: 'SERVICE.UNAVAILABLE', message: 'Paygate is shutting down; retry on another node or in a moment', request_id: req.id } });
     }
+    // Load shedding: past its share of PAYGATE_MAX_INFLIGHT a class is refused before any work, low first.
+    const shed = shouldShed(req.url, req.headers[PRIORITY_HEADER], inflight, ctx.config.PAYGATE_MAX_INFLIGHT);
+    if (shed) {
+      countRefusal(ctx.metrics.registry, 'overloaded', shed);
+      const e = errorResponse(new PaygateError('RATE_LIMIT.OVERLOADED'), req.id);
+      return reply.code(e.status).header('retry-after', '1').send(e.body);
+    }
     inflight++;
     reply.raw.once('close', () => {
       inflight--;
@@ -85,6 +95,8 @@ export async function buildServer(ctx: AppContext, opts: { simulators?: MountedS
   paymentRoutes(app, ctx);
   webhookRoutes(app, ctx);
   adminRoutes(app, ctx);
+  adminHealthRoutes(app, ctx);
+  adminRoutingRoutes(app, ctx);
   opsRoutes(app, ctx);
   payPageRoutes(app, ctx);
   payReturnRoutes(app, ctx);

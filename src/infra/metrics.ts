@@ -1,21 +1,59 @@
 /** Prometheus metrics (prom-client), one registry per gateway instance so tests stay isolated. */
 import { Counter, Histogram, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
-export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
+export interface MetricsOptions {
+  defaultMetrics?: boolean;
+  /**
+   * run_at of the oldest job that is due (ms), or null when none is. Read on scrape rather
+   * than sampled on a timer, so an idle gateway costs nothing and a scrape is never stale.
+   */
+  oldestDueJobRunAt?: () => Promise<number | null>;
+}
+
+export function createMetrics(opts: MetricsOptions = {}) {
   const registry = new Registry();
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry });
+  const oldestDue = opts.oldestDueJobRunAt;
   return {
     registry,
     paymentsCreated: new Counter({ name: 'paygate_payments_created_total', help: 'Payments created', labelNames: ['provider', 'method'] as const, registers: [registry] }),
-    paymentTransitions: new Counter({ name: 'paygate_payment_transitions_total', help: 'Payment status changes', labelNames: ['provider', 'status'] as const, registers: [registry] }),
+    /** status=succeeded / failed gives payments succeeded and failed by provider and method. */
+    paymentTransitions: new Counter({ name: 'paygate_payment_transitions_total', help: 'Payment status changes', labelNames: ['provider', 'method', 'status'] as const, registers: [registry] }),
     providerCalls: new Histogram({
-      name: 'paygate_provider_call_seconds', help: 'Provider call latency', labelNames: ['provider', 'operation', 'outcome'] as const,
+      name: 'paygate_provider_call_seconds', help: 'Provider call latency, per attempt that went to the network', labelNames: ['provider', 'operation', 'outcome'] as const,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry],
     }),
+    providerErrors: new Counter({
+      name: 'paygate_provider_call_errors_total', help: 'Failed provider calls by error code (attempts that failed, and calls refused by the breaker or bulkhead)',
+      labelNames: ['provider', 'operation', 'code'] as const, registers: [registry],
+    }),
+    breakerState: new Gauge({
+      name: 'paygate_provider_breaker_state', help: 'Circuit breaker state per provider account on this node: 0 closed, 1 open, 2 half-open, 3 isolated',
+      labelNames: ['provider', 'provider_account_id'] as const, registers: [registry],
+    }),
+    breakerTransitions: new Counter({
+      name: 'paygate_provider_breaker_transitions_total', help: 'Circuit breaker state changes per provider account on this node',
+      labelNames: ['provider', 'provider_account_id', 'to'] as const, registers: [registry],
+    }),
     notifications: new Counter({ name: 'paygate_notifications_total', help: 'Provider notifications by verdict', labelNames: ['provider', 'verdict'] as const, registers: [registry] }),
+    routingFallbacks: new Counter({ name: 'paygate_routing_fallbacks_total', help: 'Provider accounts passed over while routing a create (skipped or failed), by reason', labelNames: ['provider', 'reason'] as const, registers: [registry] }),
     webhookAttempts: new Counter({ name: 'paygate_webhook_delivery_attempts_total', help: 'Merchant webhook delivery attempts', labelNames: ['outcome'] as const, registers: [registry] }),
+    webhookLag: new Histogram({
+      name: 'paygate_webhook_delivery_lag_seconds', help: 'From event creation to its successful delivery to an endpoint',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 7200, 86_400], registers: [registry],
+    }),
     jobRuns: new Counter({ name: 'paygate_job_runs_total', help: 'Jobs run', labelNames: ['kind', 'outcome'] as const, registers: [registry] }),
-    jobQueueDepth: new Gauge({ name: 'paygate_job_queue_depth', help: 'Jobs due now, sampled by the worker', registers: [registry] }),
+    jobQueueDepth: new Gauge({ name: 'paygate_job_queue_depth', help: 'Jobs due now, read when /metrics is scraped', registers: [registry] }),
+    oldestDueJobAge: new Gauge({
+      name: 'paygate_job_oldest_due_age_seconds', help: 'How long the oldest due job has been waiting (0 when none is due, -1 when the database did not answer)',
+      registers: [registry],
+      ...(oldestDue ? {
+        async collect(this: Gauge) {
+          const runAt = await oldestDue().catch(() => undefined);
+          this.set(runAt === undefined ? -1 : runAt === null ? 0 : Math.max(0, (Date.now() - runAt) / 1000));
+        },
+      } : {}),
+    }),
   };
 }
 

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.js';
-import { createApiKey, createMerchant, getMerchant, listMerchants, revokeApiKey } from '../../app/merchants.js';
+import { createApiKey, createMerchant, getMerchant, listMerchants, revokeApiKey, updateApiKey } from '../../app/merchants.js';
 import { createProviderAccount, providerAccountToApi } from '../../app/accounts.js';
 import { defineRoute } from '../define.js';
-import { apiKeyParams, createApiKeyBody, createMerchantBody, createProviderAccountBody, listQuery, merchantIdParams } from '../schemas.js';
+import { apiKeyParams, createApiKeyBody, createMerchantBody, createProviderAccountBody, listQuery, merchantIdParams, updateApiKeyBody } from '../schemas.js';
 
 export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
   defineRoute(app, ctx, { method: 'POST', url: '/admin/merchants', summary: 'Create a merchant and its first secret key', tag: 'Admin', auth: 'admin', body: createMerchantBody, success: 201 },
@@ -16,7 +16,9 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       return { body: { id: m.id, object: 'merchant', name: m.name, created_at: new Date(m.created_at).toISOString() } };
     });
   defineRoute(app, ctx, { method: 'POST', url: '/admin/merchants/{id}/api_keys', summary: 'Create another secret key (old keys stay valid until revoked)', tag: 'Admin', auth: 'admin', params: merchantIdParams, body: createApiKeyBody, success: 201 },
-    async ({ params, body }) => ({ status: 201, body: await createApiKey(ctx, params.id, body.mode) }));
+    async ({ params, body }) => ({ status: 201, body: await createApiKey(ctx, params.id, body) }));
+  defineRoute(app, ctx, { method: 'PATCH', url: '/admin/merchants/{id}/api_keys/{key_id}', summary: 'Change a key\'s allowed priority classes and rate limit (null = default)', tag: 'Admin', auth: 'admin', params: apiKeyParams, body: updateApiKeyBody },
+    async ({ params, body }) => ({ body: await updateApiKey(ctx, params.id, params.key_id, body) }));
   defineRoute(app, ctx, { method: 'DELETE', url: '/admin/merchants/{id}/api_keys/{key_id}', summary: 'Revoke a secret key', tag: 'Admin', auth: 'admin', params: apiKeyParams },
     async ({ params }) => ({ body: await revokeApiKey(ctx, params.id, params.key_id) }));
   defineRoute(app, ctx, { method: 'POST', url: '/admin/merchants/{id}/provider_accounts', summary: 'Add provider credentials (encrypted at rest, never returned)', tag: 'Admin', auth: 'admin', params: merchantIdParams, body: createProviderAccountBody, success: 201 },

@@ -10,6 +10,8 @@ export function opsRoutes(app: FastifyInstance, ctx: AppContext): void {
       await ping(ctx.db);
       const pending = await pendingMigrations(ctx.db);
       if (pending > 0) return reply.code(503).send({ status: 'migrations_pending', pending });
+      // Without Redis a node still serves (rate limits per node), so it stays in the load balancer.
+      if (ctx.redis) return { status: ctx.redis.state === 'up' ? 'ready' : 'degraded', redis: ctx.redis.state };
       return { status: 'ready' };
     } catch {
       return reply.code(503).send({ status: 'database_unreachable' });

@@ -14,7 +14,8 @@ export class TransportError extends Error {
 }
 
 export interface Transport {
-  send(req: WireRequest, timeoutMs: number): Promise<WireResponse>;
+  /** `signal` lets a caller's own deadline (the resilience policy's timeout) really cancel the request. */
+  send(req: WireRequest, timeoutMs: number, signal?: AbortSignal): Promise<WireResponse>;
   close(): Promise<void>;
 }
 
@@ -23,7 +24,7 @@ const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 export function createTransport(): Transport {
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64, pipelining: 1 });
   return {
-    async send(req, timeoutMs) {
+    async send(req, timeoutMs, signal) {
       try {
         const res = await request(req.url, {
           method: req.method,
@@ -32,7 +33,7 @@ export function createTransport(): Transport {
           dispatcher: agent,
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
-          signal: AbortSignal.timeout(timeoutMs),
+          signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
         });
         const chunks: Buffer[] = [];
         let size = 0;

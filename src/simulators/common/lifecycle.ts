@@ -2,6 +2,7 @@
  * Shared plumbing of every simulator: a sleep that a shutdown cuts short (a hung "timeout"
  * fault must not hold up close()), and a standalone server for one simulator.
  */
+import { setMaxListeners } from 'node:events';
 import Fastify, { type FastifyPluginAsync } from 'fastify';
 
 /** Resolves after `ms`, or at once when `signal` aborts; never keeps the process alive. */
@@ -10,9 +11,14 @@ export function abortableSleep(signal: AbortSignal, ms: number): Promise<void> {
     if (signal.aborted) return resolve();
     const timer = setTimeout(done, ms);
     timer.unref();
+    // Many requests sleep at once on the one shutdown signal (latency / hang faults under load).
+    setMaxListeners(0, signal);
     signal.addEventListener('abort', done, { once: true });
+    // Remove the listener when the timer fires: a long-lived simulator sleeps many times on
+    // one shutdown signal, and leftover listeners would pile up (and trip Node's warning).
     function done() {
       clearTimeout(timer);
+      signal.removeEventListener('abort', done);
       resolve();
     }
   });

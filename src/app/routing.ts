@@ -1,0 +1,140 @@
+/**
+ * Routing configuration and bookkeeping: each merchant's rules document (validated against
+ * its accounts, cached per node through ctx.configCache), the candidate accounts for a new
+ * payment, the per-account daily volume reservation and the payment's routing log.
+ */
+import { PaygateError } from '../domain/errors.js';
+import { routeCandidates, ruleProblems, type RoutingFacts, type RoutingLogEntry, type RoutingRule, type RuleProblem } from '../domain/routing.js';
+import type { DbOrTx, Tx } from '../infra/db/index.js';
+import type { AppContext } from './context.js';
+import { connectorFor, providerForMethod, type PaymentMethod } from './connectors.js';
+import { getMerchant } from './merchants.js';
+
+interface StoredRouting { rules: RoutingRule[]; updatedAt: number | null }
+
+export interface RoutingDocument { object: 'routing'; merchant_id: string; rules: RoutingRule[]; updated_at: string | null }
+
+const cacheKey = (merchantId: string) => `routing:${merchantId}`;
+
+async function loadStored(ctx: AppContext, merchantId: string): Promise<StoredRouting> {
+  const row = await ctx.db.selectFrom('routing_rules').selectAll().where('merchant_id', '=', merchantId).executeTakeFirst();
+  // "No rules" is an answer worth caching too: it is what most creates will find.
+  return row ? { rules: JSON.parse(row.rules) as RoutingRule[], updatedAt: row.updated_at } : { rules: [], updatedAt: null };
+}
+
+function stored(ctx: AppContext, merchantId: string): Promise<StoredRouting> {
+  return ctx.configCache.get(cacheKey(merchantId), () => loadStored(ctx, merchantId));
+}
+
+function toDocument(merchantId: string, s: StoredRouting): RoutingDocument {
+  return { object: 'routing', merchant_id: merchantId, rules: s.rules, updated_at: s.updatedAt === null ? null : new Date(s.updatedAt).toISOString() };
+}
+
+export async function getRouting(ctx: AppContext, merchantId: string): Promise<RoutingDocument> {
+  await getMerchant(ctx, merchantId);
+  return toDocument(merchantId, await stored(ctx, merchantId));
+}
+
+/** What needs the database: every account exists, is this merchant's, and its provider serves the rule's method. */
+async function accountProblems(ctx: AppContext, merchantId: string, rules: readonly RoutingRule[]): Promise<RuleProblem[]> {
+  const ids = [...new Set(rules.flatMap((r) => r.accounts.map((a) => a.provider_account_id)))];
+  const rows = ids.length ? await ctx.db.selectFrom('provider_accounts').select(['id', 'merchant_id', 'provider']).where('id', 'in', ids).execute() : [];
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const problems: RuleProblem[] = [];
+  rules.forEach((rule, i) => {
+    const provider = providerForMethod(rule.method as PaymentMethod);
+    const connector = connectorFor(provider);
+    if (!connector) {
+      problems.push({ field: `rules.${i}.method`, message: `method ${rule.method} is not available in this build` });
+      return;
+    }
+    rule.accounts.forEach((a, j) => {
+      const row = byId.get(a.provider_account_id);
+      const field = `rules.${i}.accounts.${j}.provider_account_id`;
+      if (!row) problems.push({ field, message: `provider account ${a.provider_account_id} does not exist` });
+      else if (row.merchant_id !== merchantId) problems.push({ field, message: `provider account ${a.provider_account_id} belongs to another merchant` });
+      else if (row.provider !== provider) problems.push({ field, message: `provider account ${a.provider_account_id} is a ${row.provider} account; ${rule.method} is served by ${provider}` });
+    });
+    rule.conditions?.currencies?.forEach((c, k) => {
+      if (!connector.currencies.includes(c)) {
+        problems.push({ field: `rules.${i}.conditions.currencies.${k}`, message: `${rule.method} never takes ${c} (it accepts ${connector.currencies.join(', ')}), so this rule could not match` });
+      }
+    });
+  });
+  return problems;
+}
+
+/** Replaces the merchant's rules document; every node sees it at once (broadcast) or within the cache TTL. */
+export async function saveRouting(ctx: AppContext, merchantId: string, rules: RoutingRule[]): Promise<RoutingDocument> {
+  await getMerchant(ctx, merchantId);
+  const problems = [...ruleProblems(rules), ...(await accountProblems(ctx, merchantId, rules))];
+  const first = problems[0];
+  if (first) throw new PaygateError('ROUTING.INVALID_RULES', `${first.field}: ${first.message}`, { field: first.field, details: { problems } });
+  const now = ctx.now();
+  const text = JSON.stringify(rules);
+  await ctx.db.insertInto('routing_rules').values({ merchant_id: merchantId, rules: text, updated_at: now })
+    .onConflict((oc) => oc.column('merchant_id').doUpdateSet({ rules: text, updated_at: now }))
+    .execute();
+  ctx.configCache.invalidate(cacheKey(merchantId));
+  return toDocument(merchantId, { rules, updatedAt: now });
+}
+
+/**
+ * The accounts a new payment is offered to, in order. A pinned account is the only
+ * candidate; otherwise the first matching rule decides; without one, every account of the
+ * merchant for the provider, oldest first (what Paygate did before routing existed).
+ */
+export async function candidateAccounts(ctx: AppContext, merchantId: string, provider: string, facts: RoutingFacts, pinned?: string | null): Promise<string[]> {
+  if (pinned) {
+    const row = await ctx.db.selectFrom('provider_accounts').select('id').where('id', '=', pinned).where('merchant_id', '=', merchantId).where('provider', '=', provider).executeTakeFirst();
+    if (!row) throw new PaygateError('PAYMENT.NO_PROVIDER_ACCOUNT', `provider account ${pinned} does not exist for this merchant and provider ${provider}`, { field: 'provider_account_id' });
+    return [row.id];
+  }
+  const routed = routeCandidates((await stored(ctx, merchantId)).rules, facts, Math.random);
+  if (routed) return routed;
+  const rows = await ctx.db.selectFrom('provider_accounts').select('id').where('merchant_id', '=', merchantId).where('provider', '=', provider).orderBy('created_at').orderBy('id').execute();
+  if (rows.length === 0) {
+    throw new PaygateError('PAYMENT.NO_PROVIDER_ACCOUNT', `this merchant has no ${provider} provider account; add one with POST /admin/merchants/{id}/provider_accounts`, { field: 'method' });
+  }
+  return rows.map((r) => r.id);
+}
+
+/** The UTC day a reservation made at `ms` counts against. */
+export function usageDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/**
+ * Reserves `amount` of the account's daily limit, or returns false when it would exceed it.
+ * Race-free on both dialects without reading first: the row exists (insert-or-nothing), and
+ * the add is one conditional UPDATE. On PostgreSQL concurrent UPDATEs of the row queue on its
+ * lock and each re-checks the condition against the committed total; SQLite has one writer.
+ */
+export async function reserveDailyUsage(db: DbOrTx, accountId: string, limit: number, amount: number, at: number): Promise<boolean> {
+  const day = usageDay(at);
+  await db.insertInto('account_daily_usage').values({ provider_account_id: accountId, day, amount: 0, count: 0 })
+    .onConflict((oc) => oc.columns(['provider_account_id', 'day']).doNothing()).execute();
+  const r = await db.updateTable('account_daily_usage')
+    .set((eb) => ({ amount: eb('amount', '+', amount), count: eb('count', '+', 1) }))
+    .where('provider_account_id', '=', accountId).where('day', '=', day)
+    .where((eb) => eb(eb('amount', '+', amount), '<=', limit))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Gives back a reservation made at `at` (same UTC day as the attempt's creation). */
+export async function releaseDailyUsage(db: DbOrTx, accountId: string, amount: number, at: number): Promise<void> {
+  await db.updateTable('account_daily_usage')
+    .set((eb) => ({ amount: eb('amount', '-', amount), count: eb('count', '-', 1) }))
+    .where('provider_account_id', '=', accountId).where('day', '=', usageDay(at))
+    .where('amount', '>=', amount).where('count', '>=', 1)
+    .execute();
+}
+
+/** Appends to the payment's routing log; the caller holds the payment row lock (lockPayment). */
+export async function appendRoutingLog(trx: Tx, paymentId: string, entries: readonly RoutingLogEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const row = await trx.selectFrom('payments').select('routing_log').where('id', '=', paymentId).executeTakeFirst();
+  const log = row?.routing_log ? (JSON.parse(row.routing_log) as RoutingLogEntry[]) : [];
+  await trx.updateTable('payments').set({ routing_log: JSON.stringify([...log, ...entries]) }).where('id', '=', paymentId).execute();
+}
