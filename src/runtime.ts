@@ -71,7 +71,7 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
   }
 
   const log = pino({ level: config.LOG_LEVEL, redact: { paths: LOG_REDACT, censor: '[redacted]' } });
-  const dbh = openDb({ ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}), dataDir: config.PAYGATE_DATA_DIR });
+  const dbh = openDb({ ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}), dataDir: config.PAYGATE_DATA_DIR, poolSize: config.PAYGATE_DB_POOL_SIZE });
   await migrate(dbh.db);
 
   // Production mode: shared rate limits and cross-node cache invalidation. Boot does not wait

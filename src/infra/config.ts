@@ -38,6 +38,8 @@ const schema = z.object({
   PAYGATE_BODY_LIMIT: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
   PAYGATE_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   PAYGATE_JOB_POLL_MS: z.coerce.number().int().min(5).max(60_000).default(250),
+  /** PostgreSQL connections per node: nodes × this must stay under the server's max_connections. */
+  PAYGATE_DB_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(20),
   /** How long a node may serve a cached API key / provider account / routing rule after a change elsewhere when no broadcast arrives. */
   PAYGATE_CONFIG_CACHE_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
   /** Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis. */

@@ -40,6 +40,11 @@ export function openDb(opts: DbOptions): DbHandle {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 20, connectionTimeoutMillis: 5_000 });
     // A dropped connection while idle must not crash the process; queries will fail and retry.
     pool.on('error', () => undefined);
+    // The pool only listens for errors on idle clients. A server shutdown also hits clients
+    // checked out between two queries, and an 'error' event without a listener kills the
+    // process. The query in flight fails on its own; the dead client is not queryable any
+    // more, so the pool discards it on release.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', supportsRowLocks: true, pgPool: pool, destroy: () => db.destroy() };
   }
@@ -100,12 +105,25 @@ export function isUniqueViolation(err: unknown): boolean {
   return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
-/** True for errors that mean "the database is unreachable right now". */
-export function isConnectionError(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const e = err as { code?: unknown; message?: unknown };
-  const code = typeof e.code === 'string' ? e.code : '';
-  const msg = typeof e.message === 'string' ? e.message : '';
-  return ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', '08006', '08001', '08003'].includes(code)
-    || /Connection terminated|timeout exceeded when trying to connect/i.test(msg);
+/**
+ * SQLSTATEs and socket errors that mean "the database is unreachable right now": class 08
+ * (connection exception), 57P01-57P03 (admin shutdown, crash shutdown, cannot connect now:
+ * starting up or shutting down), 53300 (too many connections), and the network errors of a
+ * server that is gone or restarting.
+ */
+const UNREACHABLE_CODES = new Set([
+  '08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03', '53300',
+  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+]);
+// pg's own wording for a connection that died under a query or is no longer usable.
+const UNREACHABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|is not queryable|terminating connection due to administrator command/i;
+
+/** True for errors that mean "the database is unreachable right now", also when wrapped (cause, AggregateError). */
+export function isConnectionError(err: unknown, depth = 0): boolean {
+  if (typeof err !== 'object' || err === null || depth > 3) return false;
+  const e = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof e.code === 'string' && UNREACHABLE_CODES.has(e.code)) return true;
+  if (typeof e.message === 'string' && UNREACHABLE_MESSAGE.test(e.message)) return true;
+  if (Array.isArray(e.errors) && e.errors.some((x) => isConnectionError(x, depth + 1))) return true;
+  return isConnectionError(e.cause, depth + 1);
 }
