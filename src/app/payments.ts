@@ -7,7 +7,7 @@ import { PaygateError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { isTerminal, type PaymentStatus } from '../domain/payment-state.js';
 import type { RoutingFacts, RoutingLogEntry } from '../domain/routing.js';
-import { isUniqueViolation } from '../infra/db/index.js';
+import { isUniqueViolation, type Tx } from '../infra/db/index.js';
 import type { AttemptRow, PaymentRow } from '../infra/db/schema.js';
 import { enqueue } from '../infra/jobs/queue.js';
 import type { AppContext } from './context.js';
@@ -72,10 +72,17 @@ export async function createPayment(ctx: AppContext, merchantId: string, input: 
     payer_country: input.payer_country ?? null, routing_log: null,
   };
   const candidates = await candidateAccounts(ctx, merchantId, provider, factsOf(payment), input.provider_account_id);
+  // The common case — first account's breaker closed, no daily limit to reserve — places the
+  // first attempt in the same transaction as the payment: a new payment has no other attempt
+  // to race with, so placeAttempt's lock-and-check would be a round trip for nothing.
+  const first = candidates[0] === undefined ? undefined : await loadAccount(ctx, candidates[0]);
+  const direct = first && first.row.daily_limit === null && !isCircuitOpen(ctx, first.row.id) ? first : undefined;
+  let placed: AttemptRow | undefined;
   try {
     await ctx.db.transaction().execute(async (trx) => {
       await trx.insertInto('payments').values(payment).execute();
       await enqueue(trx, { kind: 'expire_payment', refId: payment.id, runAt: payment.expires_at }, now);
+      if (direct) placed = await insertAttempt(ctx, trx, payment, direct, now, now);
     });
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
@@ -85,7 +92,8 @@ export async function createPayment(ctx: AppContext, merchantId: string, input: 
     return { status: 200, payment: await resumeIfUnconfirmed(ctx, winner, input.provider_account_id) };
   }
   ctx.metrics.paymentsCreated.inc({ provider, method: input.method });
-  return { status: 201, payment: await createWithFallback(ctx, payment, candidates, undefined, input.provider_account_id, 0) };
+  // A placed attempt goes first as the payment's latest, unanswered attempt; the rest of the candidates follow.
+  return { status: 201, payment: await createWithFallback(ctx, payment, candidates, placed, input.provider_account_id, 0) };
 }
 
 async function findExisting(ctx: AppContext, merchantId: string, input: CreatePaymentInput): Promise<PaymentRow | undefined> {
@@ -217,17 +225,22 @@ async function placeAttempt(ctx: AppContext, payment: PaymentRow, acc: LoadedAcc
     // fallback made within the same millisecond must still sort after the attempt it replaces.
     const at = Math.max(now, (latest?.created_at ?? 0) + 1);
     if (acc.row.daily_limit !== null && !(await reserveDailyUsage(trx, acc.row.id, acc.row.daily_limit, payment.amount, at))) return skip('DAILY_LIMIT');
-    const id = newId('att', at);
-    const attempt: AttemptRow = {
-      // The attempt id doubles as the provider-side order id (out_trade_no): stable across retries.
-      id, payment_id: payment.id, merchant_id: payment.merchant_id, provider: payment.provider, provider_account_id: acc.row.id,
-      provider_reference: id, status: 'requires_action', qr_code: null, redirect_url: null,
-      provider_transaction_id: null, error_code: null, error_message: null, created_at: at, updated_at: at,
-    };
-    await trx.insertInto('attempts').values(attempt).execute();
-    await enqueue(trx, { kind: 'poll_attempt', refId: id, runAt: now + pollDelayS(acc.connector.pollDelaysS, 0) * 1000 * ctx.timeScale, payload: { n: 0 } }, now);
-    return { kind: 'placed', attempt };
+    return { kind: 'placed', attempt: await insertAttempt(ctx, trx, payment, acc, at, now) };
   });
+}
+
+/** A new attempt on `acc` (created at `at`, which orders it after earlier attempts) and its poll job. */
+async function insertAttempt(ctx: AppContext, trx: Tx, payment: PaymentRow, acc: LoadedAccount, at: number, now: number): Promise<AttemptRow> {
+  const id = newId('att', at);
+  const attempt: AttemptRow = {
+    // The attempt id doubles as the provider-side order id (out_trade_no): stable across retries.
+    id, payment_id: payment.id, merchant_id: payment.merchant_id, provider: payment.provider, provider_account_id: acc.row.id,
+    provider_reference: id, status: 'requires_action', qr_code: null, redirect_url: null,
+    provider_transaction_id: null, error_code: null, error_message: null, created_at: at, updated_at: at,
+  };
+  await trx.insertInto('attempts').values(attempt).execute();
+  await enqueue(trx, { kind: 'poll_attempt', refId: id, runAt: now + pollDelayS(acc.connector.pollDelaysS, 0) * 1000 * ctx.timeScale, payload: { n: 0 } }, now);
+  return attempt;
 }
 
 /** Creates the order at the provider; undefined on success, else the failure. */
