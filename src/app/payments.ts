@@ -141,7 +141,7 @@ async function createWithFallback(ctx: AppContext, payment: PaymentRow, candidat
   const passed: RoutingLogEntry[] = [];
   const note = (e: RoutingLogEntry) => {
     passed.push(e);
-    ctx.metrics.routingFallbacks.inc({ provider: payment.provider, reason: e.reason });
+    ctx.metrics.routingFallbacks.inc({ provider: payment.provider, outcome: e.outcome, reason: e.reason });
   };
   let lastFailure: ConnectorFailure | undefined;
   let expectedLatest = latest?.id;

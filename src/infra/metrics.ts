@@ -36,7 +36,7 @@ export function createMetrics(opts: MetricsOptions = {}) {
       labelNames: ['provider', 'provider_account_id', 'to'] as const, registers: [registry],
     }),
     notifications: new Counter({ name: 'paygate_notifications_total', help: 'Provider notifications by verdict', labelNames: ['provider', 'verdict'] as const, registers: [registry] }),
-    routingFallbacks: new Counter({ name: 'paygate_routing_fallbacks_total', help: 'Provider accounts passed over while routing a create (skipped or failed), by reason', labelNames: ['provider', 'reason'] as const, registers: [registry] }),
+    routingFallbacks: new Counter({ name: 'paygate_routing_fallbacks_total', help: 'Provider accounts passed over while routing a create: outcome skipped (not called: CIRCUIT_OPEN, DAILY_LIMIT, ACCOUNT_UNAVAILABLE) or failed (called; reason is the failure code, e.g. CONNECTOR.TIMEOUT)', labelNames: ['provider', 'outcome', 'reason'] as const, registers: [registry] }),
     webhookAttempts: new Counter({ name: 'paygate_webhook_delivery_attempts_total', help: 'Merchant webhook delivery attempts', labelNames: ['outcome'] as const, registers: [registry] }),
     webhookLag: new Histogram({
       name: 'paygate_webhook_delivery_lag_seconds', help: 'From event creation to its successful delivery to an endpoint',
