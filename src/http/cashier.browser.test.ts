@@ -4,10 +4,10 @@
  * success within 3 s without a reload, then on to return_url. Also: fail in the wallet,
  * cancel by the merchant, and expiry while the page is open.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sandboxMerchant, startGateway, waitFor, type Gateway } from '../test-support/harness.js';
-import { decodeQr, launchChromium, screenshot, startMerchantSite } from '../test-support/browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../test-support/harness.js';
+import { decodeQr, screenshot, useCashierFixture } from '../test-support/browser.js';
 
 type Payment = { id: string; status: string; next_action: { type: string; qr_code?: string; checkout_url?: string } | null };
 
@@ -18,28 +18,12 @@ const QR_METHODS = [
 ] as const;
 
 describe('cashier page in Chromium (QR providers)', () => {
-  let gw: Gateway;
-  let key = '';
-  let browser: Browser;
-  let context: BrowserContext;
-  let site: Awaited<ReturnType<typeof startMerchantSite>>;
+  const cx = useCashierFixture();
   let n = 0;
 
-  beforeAll(async () => {
-    [gw, browser, site] = await Promise.all([startGateway({ db: 'sqlite' }), launchChromium(), startMerchantSite()]);
-    key = (await sandboxMerchant(gw)).key;
-    context = await browser.newContext({ viewport: { width: 375, height: 812 }, locale: 'en-US' });
-  });
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await site?.close();
-    await gw?.stop();
-  });
-
   const create = async (method: string, extra: Record<string, unknown> = {}) => {
-    const r = await gw.api<Payment>(key, 'POST', '/v1/payments', {
-      amount: 8888, currency: 'CNY', method, merchant_order_id: `B-${method}-${++n}`, description: 'Green tea ×2', return_url: `${site.url}/done?order=${n}`, ...extra,
+    const r = await cx.gw.api<Payment>(cx.key, 'POST', '/v1/payments', {
+      amount: 8888, currency: 'CNY', method, merchant_order_id: `B-${method}-${++n}`, description: 'Green tea ×2', return_url: `${cx.site.url}/done?order=${n}`, ...extra,
     });
     expect(r.status).toBe(201);
     return r.body;
@@ -48,12 +32,12 @@ describe('cashier page in Chromium (QR providers)', () => {
   /** The sandbox page a browser opens for the QR content (a browser cannot open weixin://). */
   const walletUrl = (qr: string) => {
     const wx = /^weixin:\/\/wxpay\/bizpayurl\?pr=([A-Za-z0-9]+)$/.exec(qr);
-    return wx ? `${gw.url}/sandbox/wechatpay/pay/${wx[1]}` : qr;
+    return wx ? `${cx.gw.url}/sandbox/wechatpay/pay/${wx[1]}` : qr;
   };
 
   const openCashier = async (p: Payment): Promise<Page> => {
-    const page = await context.newPage();
-    await page.goto(`${gw.url}/pay/${p.id}`);
+    const page = await cx.context.newPage();
+    await page.goto(`${cx.gw.url}/pay/${p.id}`);
     await page.locator('.qr').waitFor({ state: 'visible', timeout: 20_000 });
     return page;
   };
@@ -63,10 +47,10 @@ describe('cashier page in Chromium (QR providers)', () => {
       const p = await create(method);
       const qr = p.next_action?.qr_code ?? '';
       expect(qr).not.toBe('');
-      expect(p.next_action?.checkout_url).toBe(`${gw.url}/pay/${p.id}`);
+      expect(p.next_action?.checkout_url).toBe(`${cx.gw.url}/pay/${p.id}`);
 
       const page = await openCashier(p);
-      await expect.poll(() => decodeQr(browser, page.locator('.qr > div')), { timeout: 20_000 }).toBe(qr);
+      await expect.poll(() => decodeQr(cx.browser, page.locator('.qr > div')), { timeout: 20_000 }).toBe(qr);
       await expect(page.locator('h1').textContent()).resolves.toMatch(/^Shop /);
       await expect(page.locator('.amount').textContent()).resolves.toContain('88.88');
       expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
@@ -74,7 +58,7 @@ describe('cashier page in Chromium (QR providers)', () => {
       // Marks this document: if the page reloaded, the mark would be gone.
       await page.evaluate('window.mark = 42');
 
-      const wallet = await context.newPage();
+      const wallet = await cx.context.newPage();
       await wallet.goto(walletUrl(qr));
       await wallet.locator('#pay').waitFor({ state: 'visible', timeout: 20_000 });
       await screenshot(wallet, `${provider}-wallet`);
@@ -89,9 +73,9 @@ describe('cashier page in Chromium (QR providers)', () => {
       await screenshot(page, `${provider}-succeeded`);
       await screenshot(wallet, `${provider}-wallet-paid`);
 
-      await page.waitForURL(`${site.url}/done?order=${n}`, { timeout: 20_000 });
-      expect(site.hits).toContain(`/done?order=${n}`);
-      const after = await gw.api<Payment>(key, 'GET', `/v1/payments/${p.id}`);
+      await page.waitForURL(`${cx.site.url}/done?order=${n}`, { timeout: 20_000 });
+      expect(cx.site.hits).toContain(`/done?order=${n}`);
+      const after = await cx.gw.api<Payment>(cx.key, 'GET', `/v1/payments/${p.id}`);
       expect(after.body.status).toBe('succeeded');
       await Promise.all([page.close(), wallet.close()]);
     });
@@ -100,20 +84,20 @@ describe('cashier page in Chromium (QR providers)', () => {
   it('Fail in the wallet: the cashier explains the failure and stays', async () => {
     const p = await create('wechat_native');
     const page = await openCashier(p);
-    const wallet = await context.newPage();
+    const wallet = await cx.context.newPage();
     await wallet.goto(walletUrl(p.next_action?.qr_code ?? ''));
     await wallet.locator('#fail').click();
     await page.locator('[data-state="failed"]').waitFor({ state: 'visible', timeout: 20_000 });
     await expect(page.locator('[data-state="failed"] h2').textContent()).resolves.toBe('Payment failed');
     await screenshot(page, 'state-failed');
-    expect(page.url()).toBe(`${gw.url}/pay/${p.id}`);
+    expect(page.url()).toBe(`${cx.gw.url}/pay/${p.id}`);
     await Promise.all([page.close(), wallet.close()]);
   });
 
   it('canceled by the merchant: pushed to the open page', async () => {
     const p = await create('alipay_qr');
     const page = await openCashier(p);
-    expect((await gw.api(key, 'POST', `/v1/payments/${p.id}/cancel`)).status).toBe(200);
+    expect((await cx.gw.api(cx.key, 'POST', `/v1/payments/${p.id}/cancel`)).status).toBe(200);
     await page.locator('[data-state="canceled"]').waitFor({ state: 'visible', timeout: 20_000 });
     await screenshot(page, 'state-canceled');
     await page.close();
@@ -127,7 +111,7 @@ describe('cashier page in Chromium (QR providers)', () => {
     await expect(page.locator('[data-state="expired"] h2').textContent()).resolves.toBe('Payment expired');
     await expect(page.locator('.qr').isVisible()).resolves.toBe(false);
     // The server agrees (the expiry job closed it at the provider) and the page heard it.
-    await waitFor(async () => (await gw.api<Payment>(key, 'GET', `/v1/payments/${p.id}`)).body.status === 'expired', { timeoutMs: 20_000, what: 'server-side expiry' });
+    await waitFor(async () => (await cx.gw.api<Payment>(cx.key, 'GET', `/v1/payments/${p.id}`)).body.status === 'expired', { timeoutMs: 20_000, what: 'server-side expiry' });
     await screenshot(page, 'state-expired');
     await page.close();
   });

@@ -8,7 +8,9 @@ import http from 'node:http';
 import path from 'node:path';
 // jsqr is CommonJS with `export default` typings: the function is at .default at runtime too.
 import jsqr from 'jsqr';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { sandboxMerchant, startGateway, type Gateway } from './harness.js';
 
 export const CHROMIUM = process.env.PAYGATE_CHROMIUM ?? '/usr/bin/chromium';
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -80,4 +82,36 @@ export async function startMerchantSite(): Promise<{ url: string; hits: string[]
     hits,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
+}
+
+export interface CashierFixture {
+  gw: Gateway;
+  /** The sandbox merchant's secret key. */
+  key: string;
+  browser: Browser;
+  /** A phone-sized (375 px), en-US browser context. */
+  context: BrowserContext;
+  site: Awaited<ReturnType<typeof startMerchantSite>>;
+}
+
+/**
+ * The cashier browser tests' shared setup, registered as the describe block's
+ * beforeAll/afterAll: a gateway on SQLite with a sandbox merchant, Chromium with a
+ * phone-sized context, and the merchant site that return_url points at. Fields are filled
+ * in by beforeAll, so read them inside tests, not at collection time.
+ */
+export function useCashierFixture(): CashierFixture {
+  const f = {} as CashierFixture;
+  beforeAll(async () => {
+    [f.gw, f.browser, f.site] = await Promise.all([startGateway({ db: 'sqlite' }), launchChromium(), startMerchantSite()]);
+    f.key = (await sandboxMerchant(f.gw)).key;
+    f.context = await f.browser.newContext({ viewport: { width: 375, height: 812 }, locale: 'en-US' });
+  });
+  afterAll(async () => {
+    await f.context?.close();
+    await f.browser?.close();
+    await f.site?.close();
+    await f.gw?.stop();
+  });
+  return f;
 }
