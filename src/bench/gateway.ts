@@ -54,6 +54,8 @@ export async function startBenchGateway(dataDir: string, databaseUrl: string | u
     PAYGATE_ADMIN_TOKEN: `adm_${crypto.randomBytes(24).toString('base64url')}`,
     // Explicitly unset for SQLite: an inherited DATABASE_URL must not redirect the run.
     DATABASE_URL: databaseUrl,
+    // The bench runs the simulators on PostgreSQL too, which production mode refuses unless asked.
+    PAYGATE_SIMULATORS: 'true', PAYGATE_WEBHOOK_ALLOWED_HOSTS: '127.0.0.0/8,::1,localhost',
   });
   try {
     const outbound = countOutbound(rt);

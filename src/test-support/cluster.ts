@@ -86,7 +86,12 @@ export interface GatewayNode {
 
 export function gatewayNode(index: number, port: number, env: Record<string, string>): GatewayNode {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `paygate-node${index}-`));
-  const nodeEnv: Record<string, string> = { HOST: '127.0.0.1', PAYGATE_DATA_DIR: dataDir, ...env, PORT: String(port) };
+  const nodeEnv: Record<string, string> = {
+    HOST: '127.0.0.1', PAYGATE_DATA_DIR: dataDir,
+    // Test nodes use the simulators and loopback webhook receivers, which production mode refuses unless asked.
+    PAYGATE_SIMULATORS: 'true', PAYGATE_WEBHOOK_ALLOWED_HOSTS: '127.0.0.0/8,::1,localhost',
+    ...env, PORT: String(port),
+  };
   const url = `http://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();

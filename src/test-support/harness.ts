@@ -62,6 +62,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     PORT: '0', HOST: '127.0.0.1', PAYGATE_DATA_DIR: dataDir, LOG_LEVEL: 'silent', PAYGATE_ADMIN_TOKEN: ADMIN_TOKEN,
     PAYGATE_TIME_SCALE: '0.001', PAYGATE_SANDBOX_TIME_SCALE: '0.001', PAYGATE_JOB_POLL_MS: '20', PAYGATE_PROVIDER_TIMEOUT_MS: '2000',
     PAYGATE_WEBHOOK_TIMEOUT_MS: '1000',
+    // Tests run the simulators and deliver webhooks to loopback receivers on both databases;
+    // a real deployment with DATABASE_URL has neither unless it opts in like this.
+    PAYGATE_SIMULATORS: 'true', PAYGATE_WEBHOOK_ALLOWED_HOSTS: '127.0.0.0/8,::1,localhost',
     PAYGATE_MASTER_KEY: crypto.createHash('sha256').update(dataDir).digest('base64'),
     ...(pgdb ? { DATABASE_URL: pgdb.url } : {}),
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
