@@ -154,7 +154,7 @@ describe.each(DB_KINDS)('WeChat Pay Native on %s', (db) => {
       ['wrong APIv3 key', encryptedNotification({ apiv3Key: 'A'.repeat(32), eventType: 'TRANSACTION.SUCCESS', plaintext: transactionPlaintext(creds, ref, 777) }), {}, 'NOTIFY.DECRYPTION_FAILED'],
       ['tampered ciphertext', tamperedCipher, {}, 'NOTIFY.DECRYPTION_FAILED'],
       ['tampered AAD', tamperedAad, {}, 'NOTIFY.DECRYPTION_FAILED'],
-      ['stale timestamp', good, sign(good, Math.floor(Date.now() / 1000) - 301), 'NOTIFY.SIGNATURE_INVALID'],
+      ['stale timestamp', good, sign(good, Math.floor(Date.now() / 1000) - 301), 'NOTIFY.TIMESTAMP_OUT_OF_TOLERANCE'],
       ['wrong serial', good, signedHeaders(good, other.privateKey, 'PUB_KEY_ID_0199999999999999999999999999999999'), 'NOTIFY.SIGNATURE_INVALID'],
       ['right serial, wrong key', good, signedHeaders(good, other.privateKey, keys.publicKeyId), 'NOTIFY.SIGNATURE_INVALID'],
       ['SIGNTEST probe', good, { ...sign(good), 'wechatpay-signature': `WECHATPAY/SIGNTEST/${sign(good)['wechatpay-signature']}` }, 'NOTIFY.SIGNATURE_INVALID'],

@@ -10,13 +10,19 @@ import type { WechatpayCredentials } from './credentials.js';
 import { fenField, objectField, stringField } from './response.js';
 import { decryptResource } from './sign.js';
 import { mapRefundStatus, mapTradeState } from './status.js';
-import { verifyWechatpaySignature } from './verify.js';
+import { verifyWechatpaySignature, type SignatureCheck } from './verify.js';
 
 type Node = Readonly<Record<string, unknown>>;
 const REFUND_EVENTS: Readonly<Record<string, string>> = { 'REFUND.SUCCESS': 'SUCCESS', 'REFUND.ABNORMAL': 'ABNORMAL', 'REFUND.CLOSED': 'CLOSED' };
 
 function reject(code: ErrorCode, message: string): VerifiedNotification {
   return { ok: false, code, message };
+}
+
+function signatureCode(reason: Exclude<SignatureCheck, { ok: true }>['reason']): ErrorCode {
+  if (reason === 'missing') return 'NOTIFY.MALFORMED';
+  if (reason === 'stale') return 'NOTIFY.TIMESTAMP_OUT_OF_TOLERANCE';
+  return 'NOTIFY.SIGNATURE_INVALID';
 }
 
 function parseObject(text: string): Node | undefined {
@@ -31,8 +37,10 @@ function parseObject(text: string): Node | undefined {
 export function verifyWechatpayNotification(ctx: ConnectorContext<WechatpayCredentials>, inbound: InboundNotification): VerifiedNotification {
   const contentType = inbound.contentType.trim().toLowerCase();
   if (contentType !== '' && !contentType.startsWith('application/json')) return reject('NOTIFY.MALFORMED', `expected an application/json body, got ${inbound.contentType}`);
+  // verifyWechatpaySignature checks the timestamp window before it looks at the key or the
+  // signature, so a stale delivery is reported as such (a clock or replay problem), whatever its signature.
   const check = verifyWechatpaySignature(ctx.credentials, inbound.headers, inbound.rawBody, ctx.now);
-  if (!check.ok) return reject(check.reason === 'missing' ? 'NOTIFY.MALFORMED' : 'NOTIFY.SIGNATURE_INVALID', `notification ${check.message}`);
+  if (!check.ok) return reject(signatureCode(check.reason), `notification ${check.message}`);
 
   const envelope = parseObject(inbound.rawBody);
   if (!envelope) return reject('NOTIFY.MALFORMED', 'notification body is not a JSON object');
