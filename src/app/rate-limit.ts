@@ -79,23 +79,19 @@ export async function admit(ctx: AppContext, key: KeyLimits, priorityHeader: str
 }
 
 /**
- * Paths a node never sheds: buyers at the cashier, provider notifications (refusing one
- * only delays the payment's outcome), health checks and metrics, and the simulators.
+ * Whether a node with `inflight` merchant-API requests already running should shed this one.
+ * Only authenticated /v1 and /admin requests are counted and shed (http/admission.ts): buyers,
+ * provider notifications, health checks and the simulators have budgets of their own
+ * (app/admission.ts), so no amount of unauthenticated traffic can make the merchant API
+ * answer 429. The class comes from the request's header, already checked against the key's
+ * grant by then.
  */
-const NEVER_SHED = /^\/(?:sandbox|notify|pay)\/|^\/(?:healthz|readyz|metrics)(?:[/?]|$)/;
-
-/**
- * Whether a node with `inflight` requests already running should shed this one. The class
- * comes from the unauthenticated header: claiming high without the grant only gets the
- * request as far as the 403 at authentication.
- */
-export function shouldShed(url: string, priorityHeader: string | string[] | undefined, inflight: number, maxInflight: number): Priority | undefined {
-  if (NEVER_SHED.test(url)) return undefined;
+export function shouldShed(priorityHeader: string | string[] | undefined, inflight: number, maxInflight: number): Priority | undefined {
   let priority: Priority;
   try {
     priority = parsePriority(priorityHeader);
   } catch {
-    priority = 'normal'; // authentication answers the 400
+    priority = 'normal'; // admission answers the 400
   }
   return inflight + 1 > maxInflight * PRIORITY_SHARE[priority] ? priority : undefined;
 }

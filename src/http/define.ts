@@ -12,6 +12,7 @@ import { admit, PRIORITY_HEADER } from '../app/rate-limit.js';
 import { beginIdempotent, finishIdempotent, requestHash } from '../app/idempotency.js';
 import { errorResponse } from './errors.js';
 import { checkAdminToken } from './admin-auth.js';
+import { holdMerchantSlot } from './admission.js';
 
 export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -28,7 +29,11 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.
 
 export interface Handled { status?: number; body: unknown }
 
-export interface HandlerInput<P, Q, B> { params: P; query: Q; body: B; merchantId: string; req: FastifyRequest }
+export interface HandlerInput<P, Q, B> {
+  params: P; query: Q; body: B; merchantId: string; req: FastifyRequest;
+  /** The merchant API key the request was made with (its mode decides which provider accounts it reaches); undefined on admin and public routes. */
+  key: AuthenticatedKey | undefined;
+}
 
 export interface OpenApiOp { method: string; url: string; summary: string; tag: string; auth: string; params?: z.ZodType; query?: z.ZodType; body?: z.ZodType; success: number }
 
@@ -40,6 +45,9 @@ export function openApiOps(app: FastifyInstance): OpenApiOp[] {
   if (!ops) registries.set(app, (ops = []));
   return ops;
 }
+
+/** The key each merchant request authenticated with, from its onRequest hook to its handler. */
+const authenticated = new WeakMap<FastifyRequest, AuthenticatedKey>();
 
 const idemKey = z.string().regex(/^[\x21-\x7e]{1,255}$/);
 
@@ -57,16 +65,25 @@ export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType
   app.route({
     method: def.method,
     url: def.url.replace(/\{(\w+)\}/g, ':$1'),
-    handler: async (req: FastifyRequest, reply: FastifyReply) => {
-      let merchantId = '';
+    // Authentication and admission run before the body is read: a request without a valid key
+    // is answered at once and never holds a merchant-API slot while its body trickles in.
+    onRequest: async (req: FastifyRequest, reply: FastifyReply) => {
       if (def.auth === 'merchant') {
         const key = await authMerchant(ctx, req);
-        merchantId = key.merchant_id;
+        holdMerchantSlot(req, reply);
         // Before anything else costs work (idempotency rows, handlers): a refused request is cheap.
         const admission = await admit(ctx, key, req.headers[PRIORITY_HEADER]);
         reply.headers(admission.headers);
         if (admission.error) throw admission.error;
-      } else if (def.auth === 'admin') checkAdminToken(ctx, req);
+        authenticated.set(req, key);
+      } else if (def.auth === 'admin') {
+        checkAdminToken(ctx, req);
+        holdMerchantSlot(req, reply);
+      }
+    },
+    handler: async (req: FastifyRequest, reply: FastifyReply) => {
+      const apiKey = authenticated.get(req);
+      const merchantId = apiKey?.merchant_id ?? '';
       const params = (def.params ? def.params.parse(req.params) : {}) as z.infer<P>;
       let query: z.infer<Q>;
       try {
@@ -80,7 +97,7 @@ export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType
       }
       const run = async (): Promise<Handled> => {
         const body = (def.body ? def.body.parse(req.body ?? {}) : {}) as z.infer<B>;
-        return handler({ params, query, body, merchantId, req });
+        return handler({ params, query, body, merchantId, req, key: apiKey });
       };
       const keyHeader = req.headers['idempotency-key'];
       if (def.method === 'POST' && def.auth === 'merchant' && keyHeader !== undefined) {

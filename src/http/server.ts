@@ -5,7 +5,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { PaygateError } from '../domain/errors.js';
 import type { AppContext } from '../app/context.js';
-import { countRefusal, PRIORITY_HEADER, shouldShed } from '../app/rate-limit.js';
+import { classOf, createAdmission, trustProxy } from './admission.js';
+import { applyTimeouts, fastifyTimeouts } from './timeouts.js';
 import { errorResponse } from './errors.js';
 import { openApiOps } from './define.js';
 import { buildOpenApi } from './openapi.js';
@@ -18,6 +19,8 @@ import { notifyRoutes } from './routes/notify.js';
 import { opsRoutes } from './routes/ops.js';
 import { payPageRoutes } from './routes/pay-page.js';
 import { payReturnRoutes } from './routes/pay-return.js';
+import { installListenerHooks } from './listeners.js';
+import type { TlsServerOptions } from './tls.js';
 
 export interface MountedSimulator { provider: string; plugin: FastifyPluginAsync }
 
@@ -35,8 +38,10 @@ export interface Server {
   drain(timeoutMs: number): Promise<void>;
 }
 
-export async function buildServer(ctx: AppContext, opts: { simulators?: MountedSimulator[]; version?: string } = {}): Promise<Server> {
+export async function buildServer(ctx: AppContext, opts: { simulators?: MountedSimulator[]; version?: string; https?: TlsServerOptions } = {}): Promise<Server> {
+  // With `https`, app.server is an https.Server (typed as the http one); see http/tls.ts.
   const app = Fastify({
+    ...(opts.https ? { https: opts.https } : {}),
     loggerInstance: ctx.log,
     bodyLimit: ctx.config.PAYGATE_BODY_LIMIT,
     genReqId: () => `req_${crypto.randomBytes(9).toString('base64url')}`,
@@ -44,7 +49,13 @@ export async function buildServer(ctx: AppContext, opts: { simulators?: MountedS
     // Stop accepting work but let in-flight requests finish on close().
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // Header, body, keep-alive and socket timeouts (http/timeouts.ts); set on the server itself below too.
+    ...fastifyTimeouts(ctx.config),
+    // req.ip (per-client budgets) believes X-Forwarded-For only from these proxies.
+    trustProxy: trustProxy(ctx.config),
   });
+  applyTimeouts(app.server, ctx.config);
+  installListenerHooks(app, ctx.config);
 
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
@@ -59,29 +70,20 @@ export async function buildServer(ctx: AppContext, opts: { simulators?: MountedS
   });
 
   let draining = false;
-  let inflight = 0;
-  let drained: (() => void) | undefined;
+  // Every request counts in its class's budget before any work (http/admission.ts); merchant
+  // requests only once authenticated, so unauthenticated traffic never takes their budget.
+  const admission = createAdmission(ctx);
   app.addHook('onRequest', async (req, reply) => {
-    if (req.url.startsWith('/sandbox/')) return;
-    if (draining) {
+    if (draining && classOf(req) !== 'sandbox') {
       return reply.code(503).header('connection', 'close').send({ error: { code: 'SERVICE.UNAVAILABLE', message: 'Paygate is shutting down; retry on another node or in a moment', request_id: req.id } });
     }
-    // Load shedding: past its share of PAYGATE_MAX_INFLIGHT a class is refused before any work, low first.
-    const shed = shouldShed(req.url, req.headers[PRIORITY_HEADER], inflight, ctx.config.PAYGATE_MAX_INFLIGHT);
-    if (shed) {
-      countRefusal(ctx.metrics.registry, 'overloaded', shed);
-      const e = errorResponse(new PaygateError('RATE_LIMIT.OVERLOADED'), req.id);
-      return reply.code(e.status).header('retry-after', '1').send(e.body);
-    }
-    inflight++;
-    reply.raw.once('close', () => {
-      inflight--;
-      if (draining && inflight === 0) drained?.();
-    });
+    return admission.admit(req, reply);
   });
 
   app.addHook('onSend', async (req, reply) => {
     reply.header('request-id', req.id);
+    // API answers (errors too) carry keys, amounts and buyer data: no cache may keep them.
+    if (classOf(req) === 'merchant') reply.header('cache-control', 'no-store');
   });
   app.setErrorHandler((err, req, reply) => {
     const e = errorResponse(err, req.id);
@@ -114,13 +116,13 @@ export async function buildServer(ctx: AppContext, opts: { simulators?: MountedS
     app,
     async drain(timeoutMs) {
       draining = true;
-      if (inflight === 0) return;
+      if (admission.inflight() === 0) return;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, timeoutMs);
-        drained = () => {
+        admission.whenIdle(() => {
           clearTimeout(timer);
           resolve();
-        };
+        });
       });
     },
   };

@@ -4,15 +4,16 @@
  * change), so an idle page costs a socket and a map entry, never a database query. The
  * current status is sent on connect; a terminal status is the last message and ends the
  * stream. One shared timer writes heartbeat comments, so proxies keep idle streams open and
- * dead sockets are noticed, without a timer per connection.
+ * dead sockets are noticed, without a timer per connection. How many streams may be open
+ * (per payment, per node) is decided before this route runs, in http/admission.ts.
  */
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import { isPaymentStatus, isTerminal } from '../../domain/payment-state.js';
+import { heartbeatMs } from '../timeouts.js';
 import { PAYMENT_ID, statusMessage } from './view.js';
 
-export const HEARTBEAT_MS = 15_000;
 /** How long an EventSource waits before reconnecting: after a node drains, or without a bus. */
 const RETRY_MS = 2_000;
 
@@ -20,12 +21,14 @@ const terminal = (s: string): boolean => isPaymentStatus(s) && isTerminal(s);
 
 export function sseRoutes(app: FastifyInstance, ctx: AppContext): void {
   const open = new Set<ServerResponse>();
+  // Often enough that the socket timeout (PAYGATE_SOCKET_TIMEOUT_MS) never cuts a healthy stream.
+  const every = heartbeatMs(ctx.config);
   let heartbeat: NodeJS.Timeout | undefined;
   const track = (res: ServerResponse) => {
     open.add(res);
     heartbeat ??= setInterval(() => {
       for (const r of open) r.write(': hb\n\n');
-    }, HEARTBEAT_MS).unref();
+    }, every).unref();
   };
   const untrack = (res: ServerResponse) => {
     open.delete(res);
