@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
-import { pino } from 'pino';
+import { pino, type DestinationStream } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from './infra/config.js';
 import { Vault, loadMasterKey } from './infra/crypto/vault.js';
@@ -27,6 +27,8 @@ import { RedisLink } from './infra/redis/client.js';
 import { RedisBroadcaster } from './infra/redis/broadcaster.js';
 import { buildServer, LOG_REDACT } from './http/server.js';
 import { createSimulators, type Simulators } from './sandbox/index.js';
+import { GatewayListeners, type ListenerAddresses } from './http/listeners.js';
+import { readTlsMaterial, TlsReloader } from './http/tls.js';
 
 export interface Runtime {
   config: Readonly<Config>;
@@ -34,6 +36,10 @@ export interface Runtime {
   app: FastifyInstance;
   simulators: Simulators;
   notes: string[];
+  /** URLs of the listeners once listen() has run (admin and redirect only when configured). */
+  listeners: Partial<ListenerAddresses>;
+  /** Re-reads PAYGATE_TLS_CERT / PAYGATE_TLS_KEY (also on SIGHUP and on a change of either file); false if nothing changed or the new pair is bad. */
+  reloadTls(): boolean;
   listen(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -52,8 +58,15 @@ async function oldestDueJobRunAt(db: Db): Promise<number | null> {
   return row?.t === null || row?.t === undefined ? null : Number(row.t);
 }
 
-export async function createRuntime(env: Record<string, string | undefined> = process.env): Promise<Runtime> {
+export interface RuntimeOptions {
+  /** Where the log goes (default stdout); tests pass a stream they can read. */
+  logDestination?: DestinationStream;
+}
+
+export async function createRuntime(env: Record<string, string | undefined> = process.env, opts: RuntimeOptions = {}): Promise<Runtime> {
   let config = loadConfig(env);
+  // Before anything is written: a bad certificate or key stops the boot with the variable to fix.
+  const tlsMaterial = config.PAYGATE_TLS_CERT && config.PAYGATE_TLS_KEY ? readTlsMaterial(config.PAYGATE_TLS_CERT, config.PAYGATE_TLS_KEY) : undefined;
   const notes: string[] = [];
   const master = loadMasterKey({ ...(config.PAYGATE_MASTER_KEY ? { masterKey: config.PAYGATE_MASTER_KEY } : {}), dataDir: config.PAYGATE_DATA_DIR });
   if (master.source === 'generated') notes.push(`generated a master key at ${master.file} (keep it: it decrypts stored credentials; set PAYGATE_MASTER_KEY in production)`);
@@ -70,7 +83,7 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
     config = Object.freeze({ ...config, PAYGATE_ADMIN_TOKEN: token });
   }
 
-  const log = pino({ level: config.LOG_LEVEL, redact: { paths: LOG_REDACT, censor: '[redacted]' } });
+  const log = pino({ level: config.LOG_LEVEL, redact: { paths: LOG_REDACT, censor: '[redacted]' } }, opts.logDestination);
   const dbh = openDb({ ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}), dataDir: config.PAYGATE_DATA_DIR, poolSize: config.PAYGATE_DB_POOL_SIZE });
   await migrate(dbh.db);
 
@@ -105,14 +118,23 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
     }));
   }
 
+  notes.push(...surfaceNotes(config));
+  if (config.webhookLoopbackByDefault) notes.push('webhooks may be delivered to loopback (127.0.0.0/8, ::1, localhost) so the demo inbox works (embedded quick start; private and link-local addresses stay refused; set PAYGATE_WEBHOOK_ALLOWED_HOSTS to choose, `none` for no exception)');
   const simulators: Simulators = {};
   if (config.PAYGATE_SIMULATORS) {
     for (const sim of createSimulators({ dataDir: path.join(config.PAYGATE_DATA_DIR, 'sandbox'), timeScale: config.sandboxTimeScale, publicUrl: () => publicUrl })) {
       simulators[sim.provider] = sim;
     }
   }
-  const server = await buildServer(ctx, { simulators: Object.values(simulators) });
+  const tlsReloader: TlsReloader | undefined = tlsMaterial && config.PAYGATE_TLS_CERT && config.PAYGATE_TLS_KEY
+    // `listeners` exists by the time anything reloads (reloads start in listen()).
+    ? new TlsReloader({ certFile: config.PAYGATE_TLS_CERT, keyFile: config.PAYGATE_TLS_KEY, material: tlsMaterial, servers: () => listeners.tlsServers(), log, registry: ctx.metrics.registry })
+    : undefined;
+  if (tlsMaterial) notes.push(...certificateNotes(tlsMaterial.leaf, Date.now()));
+  const server = await buildServer(ctx, { simulators: Object.values(simulators), ...(tlsReloader ? { https: tlsReloader.options } : {}) });
   const app = server.app;
+  const listeners: GatewayListeners = new GatewayListeners(app, config, () => tlsReloader?.options);
+  const onSighup = () => void tlsReloader?.reload();
 
   if (config.PAYGATE_WORKER) {
     worker = new Worker({
@@ -123,15 +145,22 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
       onRun: (job, outcome) => ctx.metrics.jobRuns.inc({ kind: job.kind, outcome }),
     });
     await enqueue(dbh.db, { kind: 'purge_idempotency', refId: 'global', runAt: Date.now() + 60_000 }, Date.now());
+    await enqueue(dbh.db, { kind: 'purge_notifications', refId: 'global', runAt: Date.now() + 60_000 }, Date.now());
   }
 
   return {
     config, ctx, app, simulators, notes,
+    listeners: listeners.addresses,
+    reloadTls: () => tlsReloader?.reload() ?? false,
     async listen() {
-      const address = await app.listen({ port: config.PORT, host: config.HOST });
+      const address = await listeners.listen();
       if (!config.PAYGATE_PUBLIC_URL) {
         const port = (app.server.address() as { port: number }).port;
-        publicUrl = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+        publicUrl = `${config.tls ? 'https' : 'http'}://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+      }
+      if (tlsReloader) {
+        tlsReloader.watch();
+        process.on('SIGHUP', onSighup);
       }
       worker?.start();
       return address;
@@ -142,6 +171,9 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
       // In-flight requests first (they may need the worker-free DB and the simulators), then jobs.
       await server.drain(30_000);
       await worker?.stop();
+      tlsReloader?.close();
+      process.off('SIGHUP', onSighup);
+      await listeners.close();
       await app.close();
       redis?.close();
       for (const sim of Object.values(simulators)) await sim.close();
@@ -149,4 +181,26 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
       await dbh.destroy();
     },
   };
+}
+
+/** Startup warnings about what this node exposes (printed by `paygate start`). */
+function surfaceNotes(config: Readonly<Config>): string[] {
+  const notes: string[] = [];
+  if (config.PAYGATE_SIMULATORS) {
+    notes.push(config.embedded && config.NODE_ENV !== 'production'
+      ? 'simulators and the sandbox webhook inbox are mounted at /sandbox/* for anyone who can reach this port (embedded quick start; off by default with DATABASE_URL or NODE_ENV=production; PAYGATE_SIMULATORS=false turns them off)'
+      : 'PAYGATE_SIMULATORS=true: simulators and the sandbox webhook inbox are mounted at /sandbox/* for anyone who can reach this port; never do this on a node that takes real payments');
+  }
+  if (!config.embedded && !config.adminListen && !config.PAYGATE_METRICS_TOKEN) {
+    notes.push('/metrics is public on the main listener and names provider accounts: set PAYGATE_METRICS_TOKEN or move it with PAYGATE_ADMIN_LISTEN');
+  }
+  return notes;
+}
+
+/** A certificate near or past its end still serves (a late renewal must not take the node down), loudly. */
+function certificateNotes(leaf: crypto.X509Certificate, now: number): string[] {
+  const daysLeft = Math.floor((new Date(leaf.validTo).getTime() - now) / 86_400_000);
+  if (daysLeft < 0) return [`the TLS certificate in PAYGATE_TLS_CERT expired on ${leaf.validTo}: clients will refuse it; replace the file (it reloads without a restart)`];
+  if (daysLeft < 14) return [`the TLS certificate in PAYGATE_TLS_CERT expires in ${daysLeft} days (${leaf.validTo}); replace the file (it reloads without a restart)`];
+  return [];
 }

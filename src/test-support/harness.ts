@@ -9,6 +9,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { createRuntime, type Runtime } from '../runtime.js';
 
 export type DbKind = 'sqlite' | 'postgres';
@@ -53,6 +54,8 @@ export interface GatewayOptions {
   /** Reuse an existing data dir / database (restart tests). */
   dataDir?: string;
   databaseUrl?: string;
+  /** PEM of the CA that signed the gateway's TLS certificate (env PAYGATE_TLS_*): api()/admin() then trust it. */
+  ca?: string;
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
@@ -73,12 +76,15 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const rt = await createRuntime(env);
   await rt.listen();
   const url = rt.ctx.publicUrl();
-  const call = async (auth: string, method: string, p: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(url + p, {
+  const dispatcher = opts.ca ? new Agent({ connect: { ca: opts.ca } }) : undefined;
+  const call = async (auth: string, method: string, p: string, body?: unknown, headers: Record<string, string> = {}, base = url) => {
+    const init = {
       method,
       headers: { authorization: `Bearer ${auth}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
       ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-    });
+    };
+    // undici's own fetch only when a test CA must be trusted; otherwise Node's global fetch, as before.
+    const res = dispatcher ? await undiciFetch(base + p, { ...init, dispatcher }) : await fetch(base + p, init);
     const text = await res.text();
     let parsed: unknown = text;
     try {
@@ -92,7 +98,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const gw: Gateway = {
     url, rt, dataDir, env,
     admin: async <T,>(method: string, p: string, body?: unknown) => {
-      const r = await call(ADMIN_TOKEN, method, p, body);
+      // The admin listener when PAYGATE_ADMIN_LISTEN moved the admin API off the public one.
+      const r = await call(ADMIN_TOKEN, method, p, body, {}, rt.listeners.admin ?? url);
       return { status: r.status, body: r.body as T };
     },
     api: async <T,>(key: string, method: string, p: string, body?: unknown, headers?: Record<string, string>) => {
@@ -103,6 +110,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       if (stopped) return;
       stopped = true;
       await rt.stop();
+      await dispatcher?.close();
     },
     async stop() {
       await gw.close();

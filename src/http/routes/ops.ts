@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import { pendingMigrations, ping } from '../../infra/db/index.js';
 import { countDue } from '../../infra/jobs/queue.js';
+import { PaygateError } from '../../domain/errors.js';
+import { bearerMatches } from '../admin-auth.js';
 
 export function opsRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -17,7 +19,11 @@ export function opsRoutes(app: FastifyInstance, ctx: AppContext): void {
       return reply.code(503).send({ status: 'database_unreachable' });
     }
   });
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', async (req, reply) => {
+    // Metrics name provider accounts and traffic: with a token set, only the scraper reads them.
+    if (ctx.config.PAYGATE_METRICS_TOKEN !== undefined && !bearerMatches(req, ctx.config.PAYGATE_METRICS_TOKEN)) {
+      throw new PaygateError('AUTH.INVALID_METRICS_TOKEN');
+    }
     ctx.metrics.jobQueueDepth.set(await countDue(ctx.db, ctx.now()).catch(() => -1));
     return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
   });
