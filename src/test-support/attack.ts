@@ -4,6 +4,7 @@
  * retries). Loopback has all of 127.0.0.0/8 on Linux, so `from` spreads clients over many
  * source addresses, as a botnet or a carrier-grade NAT would.
  */
+import http from 'node:http';
 import net from 'node:net';
 
 export interface Target { host: string; port: number }
@@ -108,4 +109,20 @@ export async function inBatches<T, R>(items: T[], width: number, fn: (item: T, i
     out.push(...(await Promise.all(items.slice(i, i + width).map((x, j) => fn(x, i + j)))));
   }
   return out;
+}
+
+export interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: string }
+
+/** One request on its own connection from source address `from` (fetch cannot choose it). */
+export function request(url: string, opts: { from?: string; method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: opts.method ?? 'GET', headers: opts.headers ?? {}, agent: false, ...(opts.from ? { localAddress: opts.from } : {}) }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
 }
