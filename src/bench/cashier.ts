@@ -36,6 +36,8 @@ async function main(): Promise<void> {
   const rt = await createRuntime({
     ...process.env, PORT: '0', HOST: '127.0.0.1', PAYGATE_DATA_DIR: dataDir, LOG_LEVEL: 'silent', PAYGATE_ADMIN_TOKEN: 'bench-admin-token-0123456789',
     PAYGATE_MASTER_KEY: crypto.randomBytes(32).toString('base64'), DATABASE_URL: '',
+    // The buyer pays on the in-process simulators: on explicitly, whatever NODE_ENV the shell has.
+    PAYGATE_SIMULATORS: 'true',
   });
   await rt.listen();
   const base = rt.ctx.publicUrl();

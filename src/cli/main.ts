@@ -8,7 +8,7 @@ import { migrate, openDb } from '../infra/db/index.js';
 import { loadConfig, ConfigError } from '../infra/config.js';
 import { createMerchant } from '../app/merchants.js';
 import { createSandboxMerchant } from '../sandbox/index.js';
-import { bootstrapDemo } from './demo.js';
+import { bootstrapDemo, simulatorsOffReason } from './demo.js';
 
 const USAGE = `usage: paygate <command>
   start                                   start the gateway (embedded default: SQLite in ./data, simulators mounted)
@@ -50,7 +50,7 @@ async function start(): Promise<void> {
   const rt = await createRuntime();
   const address = await rt.listen();
   for (const n of rt.notes) rt.ctx.log.warn(n);
-  rt.ctx.log.info({ address, database: rt.ctx.dbh.dialect }, 'paygate listening');
+  rt.ctx.log.info({ address, ...(rt.listeners.admin ? { admin: rt.listeners.admin } : {}), ...(rt.listeners.redirect ? { http_redirect: rt.listeners.redirect } : {}), database: rt.ctx.dbh.dialect }, 'paygate listening');
   const demo = await bootstrapDemo(rt);
   if (demo) process.stdout.write(demo);
   let stopping = false;
@@ -87,6 +87,12 @@ async function merchant(args: string[]): Promise<void> {
   }
   const rt = await createRuntime({ ...process.env, PAYGATE_WORKER: 'false', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
   try {
+    if (values.sandbox && !rt.config.PAYGATE_SIMULATORS) {
+      // Sandbox accounts point at the in-process simulators; without them they could never take a payment.
+      console.error(`--sandbox needs the provider simulators, which are off here (${simulatorsOffReason(rt.config)}). Set PAYGATE_SIMULATORS=true on this command and on the gateway to use them (never on a node that takes real payments), or create the merchant without --sandbox and add provider accounts with POST /admin/merchants/{id}/provider_accounts. Nothing was created.`);
+      process.exitCode = 2;
+      return;
+    }
     const m = values.sandbox ? await createSandboxMerchant(rt.ctx, rt.simulators, values.name) : await createMerchant(rt.ctx, { name: values.name });
     if (values.json) console.log(JSON.stringify(m));
     else console.log(`merchant ${m.id}\nsecret key ${m.secret_key}`);
