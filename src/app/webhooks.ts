@@ -2,11 +2,15 @@
  * Merchant webhooks: endpoints, the event log, and delivery. A delivery POSTs the stored
  * event body (same id on every retry) signed as Paygate-Signature: t=<unix>,v1=<hex
  * HMAC-SHA256(secret, "<t>.<body>")>, and is retried on the API.md schedule until a 2xx.
+ * The URL is the merchant's choice, so it is checked twice: a literal address or localhost
+ * at registration, and every resolved address when the delivery connects (infra/http/egress.ts).
  */
 import crypto from 'node:crypto';
 import { PaygateError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { JobRow } from '../infra/db/schema.js';
+import { literalHostProblem } from '../infra/http/address-policy.js';
+import { EgressRefusedError } from '../infra/http/egress.js';
 import { TransportError } from '../infra/http/transport.js';
 import type { JobOutcome } from '../infra/jobs/worker.js';
 import type { AppContext } from './context.js';
@@ -22,6 +26,9 @@ export function signWebhook(secret: string, timestamp: number, body: string): st
 const aad = (id: string) => `webhook_endpoint:${id}`;
 
 export async function createEndpoint(ctx: AppContext, merchantId: string, input: { url: string; events: string[] }) {
+  // The WHATWG parser has already turned 2130706433, 0x7f.1, 0177.0.0.1 … into dotted form.
+  const problem = literalHostProblem(new URL(input.url).hostname, ctx.config.webhookAllowList);
+  if (problem) throw new PaygateError('WEBHOOK_ENDPOINT.URL_FORBIDDEN', `url: ${problem}`, { field: 'url' });
   const now = ctx.now();
   const id = newId('we', now);
   const secret = `whsec_${crypto.randomBytes(24).toString('base64url')}`;
@@ -100,25 +107,30 @@ export async function deliverWebhook(ctx: AppContext, job: JobRow): Promise<JobO
   const t = Math.floor(ctx.now() / 1000);
   let status: number | null = null;
   let error: string | null = null;
+  let refused = false;
   try {
     const res = await ctx.transport.send({
       method: 'POST', url: ep.url, body,
       headers: { 'content-type': 'application/json', 'user-agent': 'Paygate-Webhooks/1', 'paygate-signature': signWebhook(ctx.vault.open(ep.secret_enc, aad(ep.id)), t, body), 'paygate-event-id': ev.id },
-    }, ctx.config.PAYGATE_WEBHOOK_TIMEOUT_MS);
+    }, ctx.config.PAYGATE_WEBHOOK_TIMEOUT_MS, undefined, { egress: ctx.config.webhookAllowList });
     status = res.status;
     if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
   } catch (err) {
-    error = err instanceof TransportError ? err.message : String(err);
+    refused = err instanceof EgressRefusedError;
+    error = err instanceof TransportError || refused ? (err as Error).message : String(err);
   }
   const now = ctx.now();
   const attempts = d.attempts + 1;
   const ok = error === null;
-  const delay = WEBHOOK_RETRY_DELAYS_S[attempts - 1];
+  // A refused address fails at once: nothing was sent, and retries would only repeat the
+  // refusal until the merchant fixes DNS or the URL (then resend) or the operator allows it.
+  const delay = refused ? undefined : WEBHOOK_RETRY_DELAYS_S[attempts - 1];
   const finalStatus = ok ? 'succeeded' : delay === undefined ? 'failed' : 'pending';
   await ctx.db.updateTable('webhook_deliveries')
     .set({ status: finalStatus, attempts, last_status_code: status, last_error: error, delivered_at: ok ? now : null, updated_at: now })
     .where('id', '=', d.id).execute();
-  ctx.metrics.webhookAttempts.inc({ outcome: ok ? 'success' : 'failure' });
+  ctx.metrics.webhookAttempts.inc({ outcome: ok ? 'success' : refused ? 'refused' : 'failure' });
+  if (refused) ctx.log.warn({ endpoint_id: ep.id, delivery_id: d.id, reason: error }, 'webhook delivery refused by the egress policy');
   // Lag is what the merchant feels: event written → endpoint answered 2xx, retries included.
   if (ok) ctx.metrics.webhookLag.observe(Math.max(0, now - ev.created_at) / 1000);
   if (ok || delay === undefined) return { done: true };

@@ -18,7 +18,8 @@ export const createPaymentBody = z.strictObject({
   merchant_order_id: z.string().min(1).max(64).regex(/^[\w\-.:]+$/, 'letters, digits and _ - . : only'),
   description: z.string().max(256).optional(),
   expires_in_seconds: z.number().int().min(5).max(7 * 86400).optional(),
-  return_url: z.url().max(2048).nullable().optional(),
+  // Checked by the create itself (domain/return-url.ts), which knows the key's mode: one code, VALIDATION.RETURN_URL_INVALID.
+  return_url: z.string().meta({ format: 'uri', maxLength: 2048, description: 'https URL the buyer returns to; http only to localhost/127.0.0.1/[::1] with a test key' }).nullable().optional(),
   metadata: z.record(z.string().max(40), z.string().max(500)).refine((m) => Object.keys(m).length <= 50, 'at most 50 keys').optional(),
   provider_account_id: id('pa').nullable().optional(),
   payer_country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 code in upper case, e.g. CN').nullable().optional(),
@@ -41,7 +42,9 @@ export const listRefundsQuery = listQuery.extend({ payment_id: id('pay').optiona
 
 export const EVENT_TYPES = ['payment.processing', 'payment.succeeded', 'payment.failed', 'payment.canceled', 'payment.expired', 'payment.conflict', 'refund.succeeded', 'refund.failed'] as const;
 export const createEndpointBody = z.strictObject({
-  url: z.url({ protocol: /^https?$/ }).max(2048),
+  // Where it may point (no loopback, private, …) is policy, checked by app/webhooks.ts.
+  url: z.url({ protocol: /^https?$/ }).max(2048)
+    .refine((u) => { const x = URL.parse(u); return x === null || (x.username === '' && x.password === ''); }, 'must not contain a user name or password (user:pass@); authenticate the request by its Paygate-Signature'),
   events: z.array(z.enum([...EVENT_TYPES, '*'])).min(1).max(20),
 });
 export const endpointIdParams = z.object({ id: id('we') });

@@ -3,8 +3,10 @@
  * The transport knows nothing about providers: it sends a WireRequest and returns the raw
  * answer, or a TransportError saying whether the request may have reached the other side.
  */
-import { Agent, request, errors } from 'undici';
+import { Agent, request, errors, type Dispatcher } from 'undici';
 import type { WireRequest, WireResponse } from '../../connectors/types.js';
+import type { AllowList } from './address-policy.js';
+import { EgressRefusedError, guardedAgent, type Resolver } from './egress.js';
 
 export class TransportError extends Error {
   constructor(readonly kind: 'timeout' | 'network', message: string, options?: { cause?: unknown }) {
@@ -13,24 +15,43 @@ export class TransportError extends Error {
   }
 }
 
+export interface SendOptions {
+  /**
+   * The URL was chosen by a merchant (webhooks): connect only to addresses this policy
+   * allows, checked at connect time (see egress.ts). A refusal throws EgressRefusedError.
+   * Provider calls go to operator-configured base URLs and leave this unset.
+   */
+  egress?: AllowList;
+}
+
 export interface Transport {
   /** `signal` lets a caller's own deadline (the resilience policy's timeout) really cancel the request. */
-  send(req: WireRequest, timeoutMs: number, signal?: AbortSignal): Promise<WireResponse>;
+  send(req: WireRequest, timeoutMs: number, signal?: AbortSignal, options?: SendOptions): Promise<WireResponse>;
   close(): Promise<void>;
 }
 
 const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
-export function createTransport(): Transport {
+export function createTransport(opts: { resolve?: Resolver } = {}): Transport {
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64, pipelining: 1 });
+  // One guarded pool per policy (in practice one: the frozen config's), kept for reuse.
+  const guarded = new Map<AllowList, Agent>();
+  const dispatcherFor = (egress: AllowList | undefined): Dispatcher => {
+    if (!egress) return agent;
+    let a = guarded.get(egress);
+    if (!a) guarded.set(egress, (a = guardedAgent({ allow: egress, ...(opts.resolve ? { resolve: opts.resolve } : {}) })));
+    return a;
+  };
   return {
-    async send(req, timeoutMs, signal) {
+    async send(req, timeoutMs, signal, options) {
       try {
+        // undici's request() never follows redirects (that needs its redirect interceptor,
+        // which is not installed): a 3xx comes back as the answer, and is not a 2xx.
         const res = await request(req.url, {
           method: req.method,
           headers: req.headers,
           body: req.body,
-          dispatcher: agent,
+          dispatcher: dispatcherFor(options?.egress),
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
           signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
@@ -52,7 +73,7 @@ export function createTransport(): Transport {
         }
         return { status: res.statusCode, headers, body: Buffer.concat(chunks).toString('utf8') };
       } catch (err) {
-        if (err instanceof TransportError) throw err;
+        if (err instanceof TransportError || err instanceof EgressRefusedError) throw err;
         if (
           err instanceof errors.HeadersTimeoutError ||
           err instanceof errors.BodyTimeoutError ||
@@ -64,6 +85,6 @@ export function createTransport(): Transport {
         throw new TransportError('network', `request to ${new URL(req.url).origin} failed: ${(err as Error).message}`, { cause: err });
       }
     },
-    close: () => agent.close(),
+    close: async () => { await Promise.all([agent.close(), ...[...guarded.values()].map((a) => a.close())]); },
   };
 }
