@@ -4,6 +4,11 @@
  * while the first is still running → 409. Keys live 24 h. Server errors (5xx) are not
  * stored, so the merchant's retry runs again — every provider call underneath is itself
  * idempotent, so that is safe.
+ *
+ * The store never holds a secret: a route names the fields of its answer that carry one
+ * (a webhook endpoint's `secret`), and anything shaped like a Paygate secret (whsec_,
+ * sk_test_, sk_live_) or a Stripe client secret is caught as well. Such a value is stored,
+ * and so replayed, as null beside `<field>_shown_once: true`: it is in the first answer only.
  */
 import crypto from 'node:crypto';
 import { PaygateError } from '../domain/errors.js';
@@ -20,7 +25,59 @@ export function requestHash(method: string, path: string, body: string): string 
 
 export type IdemBegin = { kind: 'new' } | { kind: 'replay'; status: number; body: string };
 
-export async function beginIdempotent(ctx: AppContext, merchantId: string, key: string, hash: string): Promise<IdemBegin> {
+export interface IdemOptions {
+  /** Top-level fields of the route's answer that hold a secret shown once. */
+  secretFields?: readonly string[];
+}
+
+/**
+ * Paygate's own secret formats (webhook signing secrets, API keys) and Stripe's client
+ * secrets (pi_…_secret_…), should an answer ever carry one, wherever they appear.
+ */
+const SECRET_VALUE = /^(?:(?:whsec|sk_test|sk_live)_[A-Za-z0-9_-]{16,}|(?:pi|seti)_[A-Za-z0-9]+_secret_[A-Za-z0-9]+)$/;
+const SECRET_INSIDE = /(?:whsec|sk_test|sk_live)_[A-Za-z0-9_-]{16,}|(?:pi|seti)_[A-Za-z0-9]+_secret_[A-Za-z0-9]+/;
+
+function redactValue(value: unknown): { value: unknown; changed: boolean } {
+  if (typeof value === 'string') return SECRET_VALUE.test(value) ? { value: null, changed: true } : { value, changed: false };
+  if (Array.isArray(value)) {
+    let changed = false;
+    const out = value.map((v) => { const r = redactValue(v); changed ||= r.changed; return r.value; });
+    return { value: out, changed };
+  }
+  if (value !== null && typeof value === 'object') return redactObject(value as Record<string, unknown>, []);
+  return { value, changed: false };
+}
+
+function redactObject(obj: Record<string, unknown>, secretFields: readonly string[]): { value: unknown; changed: boolean } {
+  let changed = false;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    const declared = secretFields.includes(k) && v !== null && v !== undefined;
+    const r = declared ? { value: null, changed: true } : redactValue(v);
+    out[k] = r.value;
+    // A secret string became null: say why, right beside it, so a client does not read it as "no secret".
+    if (r.changed && (declared || typeof v === 'string')) out[`${k}_shown_once`] = true;
+    changed ||= r.changed;
+  }
+  return { value: out, changed };
+}
+
+/** The answer as the store may keep it: unchanged text unless a secret had to go. */
+export function redactForStore(body: string, opts: IdemOptions = {}): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    // Answers are JSON (define.ts); anything else is kept only if it carries no secret.
+    return SECRET_INSIDE.test(body) ? 'null' : body;
+  }
+  const r = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+    ? redactObject(parsed as Record<string, unknown>, opts.secretFields ?? [])
+    : redactValue(parsed);
+  return r.changed ? JSON.stringify(r.value) : body;
+}
+
+export async function beginIdempotent(ctx: AppContext, merchantId: string, key: string, hash: string, opts: IdemOptions = {}): Promise<IdemBegin> {
   const now = ctx.now();
   try {
     await ctx.db.insertInto('idempotency_keys').values({ merchant_id: merchantId, idem_key: key, request_hash: hash, status: 'in_progress', response_status: null, response_body: null, created_at: now, expires_at: now + TTL_MS }).execute();
@@ -29,13 +86,14 @@ export async function beginIdempotent(ctx: AppContext, merchantId: string, key: 
     if (!isUniqueViolation(err)) throw err;
   }
   const row = await ctx.db.selectFrom('idempotency_keys').selectAll().where('merchant_id', '=', merchantId).where('idem_key', '=', key).executeTakeFirst();
-  if (!row) return beginIdempotent(ctx, merchantId, key, hash);
+  if (!row) return beginIdempotent(ctx, merchantId, key, hash, opts);
   if (row.expires_at < now) {
     await ctx.db.deleteFrom('idempotency_keys').where('merchant_id', '=', merchantId).where('idem_key', '=', key).where('expires_at', '<', now).execute();
-    return beginIdempotent(ctx, merchantId, key, hash);
+    return beginIdempotent(ctx, merchantId, key, hash, opts);
   }
   if (row.request_hash !== hash) throw new PaygateError('IDEMPOTENCY.KEY_REUSED', `Idempotency-Key ${key} was used with a different request; use a new key for a new request`);
-  if (row.status === 'done' && row.response_status !== null && row.response_body !== null) return { kind: 'replay', status: row.response_status, body: row.response_body };
+  // Redacted again on the way out: a row written before the store redacted must not replay a secret either.
+  if (row.status === 'done' && row.response_status !== null && row.response_body !== null) return { kind: 'replay', status: row.response_status, body: redactForStore(row.response_body, opts) };
   if (row.created_at < now - STALE_IN_PROGRESS_MS) {
     const res = await ctx.db.updateTable('idempotency_keys').set({ created_at: now }).where('merchant_id', '=', merchantId).where('idem_key', '=', key).where('created_at', '=', row.created_at).executeTakeFirst();
     if (Number(res.numUpdatedRows) === 1) return { kind: 'new' };
@@ -43,10 +101,11 @@ export async function beginIdempotent(ctx: AppContext, merchantId: string, key: 
   throw new PaygateError('IDEMPOTENCY.IN_PROGRESS', `a request with Idempotency-Key ${key} is still in progress; retry when it has finished`);
 }
 
-export async function finishIdempotent(ctx: AppContext, merchantId: string, key: string, status: number, body: string): Promise<void> {
+/** `body` is the answer as sent to the client; what is stored is redactForStore(body). */
+export async function finishIdempotent(ctx: AppContext, merchantId: string, key: string, status: number, body: string, opts: IdemOptions = {}): Promise<void> {
   if (status >= 500) {
     await ctx.db.deleteFrom('idempotency_keys').where('merchant_id', '=', merchantId).where('idem_key', '=', key).execute();
     return;
   }
-  await ctx.db.updateTable('idempotency_keys').set({ status: 'done', response_status: status, response_body: body }).where('merchant_id', '=', merchantId).where('idem_key', '=', key).execute();
+  await ctx.db.updateTable('idempotency_keys').set({ status: 'done', response_status: status, response_body: redactForStore(body, opts) }).where('merchant_id', '=', merchantId).where('idem_key', '=', key).execute();
 }

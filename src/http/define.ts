@@ -25,6 +25,11 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.
   body?: B;
   /** Status of a successful answer, for the OpenAPI document. */
   success?: number;
+  /**
+   * Top-level fields of the answer that hold a secret shown once: never kept in the
+   * idempotency store, so a replay answers them as null with `<field>_shown_once: true`.
+   */
+  secretFields?: readonly string[];
 }
 
 export interface Handled { status?: number; body: unknown }
@@ -35,7 +40,7 @@ export interface HandlerInput<P, Q, B> {
   key: AuthenticatedKey | undefined;
 }
 
-export interface OpenApiOp { method: string; url: string; summary: string; tag: string; auth: string; params?: z.ZodType; query?: z.ZodType; body?: z.ZodType; success: number }
+export interface OpenApiOp { method: string; url: string; summary: string; tag: string; auth: string; params?: z.ZodType; query?: z.ZodType; body?: z.ZodType; success: number; secretFields?: readonly string[] }
 
 const registries = new WeakMap<FastifyInstance, OpenApiOp[]>();
 
@@ -61,6 +66,8 @@ export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType
   if (def.params) op.params = def.params;
   if (def.query) op.query = def.query;
   if (def.body) op.body = def.body;
+  if (def.secretFields) op.secretFields = def.secretFields;
+  const idemOpts = def.secretFields ? { secretFields: def.secretFields } : {};
   openApiOps(app).push(op);
   app.route({
     method: def.method,
@@ -104,7 +111,7 @@ export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType
         const key = Array.isArray(keyHeader) ? keyHeader[0] ?? '' : keyHeader;
         if (!idemKey.safeParse(key).success) throw new PaygateError('IDEMPOTENCY.KEY_INVALID');
         const hash = requestHash(req.method, req.url, (req as { rawBody?: string }).rawBody ?? '');
-        const begun = await beginIdempotent(ctx, merchantId, key, hash);
+        const begun = await beginIdempotent(ctx, merchantId, key, hash, idemOpts);
         if (begun.kind === 'replay') {
           return reply.code(begun.status).header('idempotent-replayed', 'true').type('application/json; charset=utf-8').send(begun.body);
         }
@@ -120,7 +127,8 @@ export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType
           status = e.status;
           text = JSON.stringify(e.body);
         }
-        await finishIdempotent(ctx, merchantId, key, status, text);
+        // The client gets the answer as made; the store keeps it without secrets (see app/idempotency.ts).
+        await finishIdempotent(ctx, merchantId, key, status, text, idemOpts);
         return reply.code(status).type('application/json; charset=utf-8').send(text);
       }
       const out = await run();

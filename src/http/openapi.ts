@@ -23,7 +23,9 @@ export function buildOpenApi(ops: OpenApiOp[], version: string) {
         ...(op.auth === 'merchant' ? [{ name: 'Paygate-Priority', in: 'header', required: false, description: 'Priority class for rate limiting and load shedding (default normal; high must be granted to the key)', schema: { type: 'string', enum: ['high', 'normal', 'low'] } }] : []),
       ],
       responses: {
-        [String(op.success)]: { description: 'Success' },
+        [String(op.success)]: { description: op.secretFields?.length
+          ? `Success. ${op.secretFields.map((f) => `\`${f}\``).join(', ')} is in this answer only: a replay with the same Idempotency-Key answers null there, with ${op.secretFields.map((f) => `\`${f}_shown_once: true\``).join(', ')} (Paygate never stores it outside the vault)`
+          : 'Success' },
         ...(op.auth === 'merchant' ? { '429': { description: 'Rate limited (RATE_LIMIT.EXCEEDED) or node overloaded (RATE_LIMIT.OVERLOADED); see Retry-After', headers: { 'Retry-After': { schema: { type: 'integer' } } } } } : {}),
         default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
       },

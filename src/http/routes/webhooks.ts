@@ -5,7 +5,7 @@ import { defineRoute } from '../define.js';
 import { createEndpointBody, endpointIdParams, eventIdParams, listEventsQuery, listQuery } from '../schemas.js';
 
 export function webhookRoutes(app: FastifyInstance, ctx: AppContext): void {
-  defineRoute(app, ctx, { method: 'POST', url: '/v1/webhook_endpoints', summary: 'Register a webhook endpoint; the answer holds its signing secret (shown once)', tag: 'Webhooks', auth: 'merchant', body: createEndpointBody, success: 201 },
+  defineRoute(app, ctx, { method: 'POST', url: '/v1/webhook_endpoints', summary: 'Register a webhook endpoint; the answer holds its signing secret (shown once)', tag: 'Webhooks', auth: 'merchant', body: createEndpointBody, success: 201, secretFields: ['secret'] },
     async ({ merchantId, body }) => ({ status: 201, body: await createEndpoint(ctx, merchantId, body) }));
   defineRoute(app, ctx, { method: 'GET', url: '/v1/webhook_endpoints', summary: 'List webhook endpoints', tag: 'Webhooks', auth: 'merchant', query: listQuery },
     async ({ merchantId, query }) => ({ body: await listEndpoints(ctx, merchantId, query) }));
