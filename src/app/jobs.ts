@@ -8,6 +8,7 @@ import { submitRefund } from './refunds.js';
 import { deliverWebhook } from './webhooks.js';
 import { POLL_DELAYS_S, REFUND_SYNC_DELAYS_S, delayAt, pollDelayS } from './schedule.js';
 import { connectorFor } from './connectors.js';
+import { purgeIdempotencyJob, purgeNotificationsJob } from './retention.js';
 
 function payloadOf(job: JobRow): { n?: number; phase?: 'submit' | 'query' } {
   try {
@@ -48,18 +49,13 @@ async function syncRefund(ctx: AppContext, job: JobRow): Promise<JobOutcome> {
   return { done: false, runAt: ctx.now() + delayAt(REFUND_SYNC_DELAYS_S, n) * 1000 * ctx.timeScale, payload: { n, phase: n % 2 === 0 ? 'submit' : 'query' } };
 }
 
-async function purgeIdempotency(ctx: AppContext): Promise<JobOutcome> {
-  const now = ctx.now();
-  await ctx.db.deleteFrom('idempotency_keys').where('expires_at', '<', now).execute();
-  return { done: false, runAt: now + 3600_000 };
-}
-
 export function jobHandlers(ctx: AppContext): Record<string, JobHandler> {
   return {
     deliver_webhook: (job) => deliverWebhook(ctx, job),
     poll_attempt: (job) => pollAttempt(ctx, job),
     expire_payment: (job) => expirePayment(ctx, job),
     sync_refund: (job) => syncRefund(ctx, job),
-    purge_idempotency: () => purgeIdempotency(ctx),
+    purge_idempotency: () => purgeIdempotencyJob(ctx),
+    purge_notifications: () => purgeNotificationsJob(ctx),
   };
 }

@@ -3,20 +3,37 @@
  * verifies the signature and account id over the raw body, the order must be one this
  * account created, and the amount and currency must equal the payment's. Only then is the
  * observation applied — in the same transaction as the notification record — and only
- * after commit does the provider get its "success". Every notification is recorded
- * (masked), accepted or not, and counted.
+ * after commit does the provider get its "success".
+ *
+ * What is stored, since anyone can POST here: nothing for an unknown provider or account
+ * (404, counted under fixed labels only); for a real account, every notification masked by
+ * its connector's allow-list (mask.ts), and those not proven authentic (bad signature,
+ * malformed, …) truncated to UNVERIFIED_MAX_CHARS and at most UNVERIFIED_PER_MINUTE per
+ * account per node — the rest are counted, not stored. Buyer identifiers of verified
+ * notifications are indexed as keyed hashes for erasure (privacy.ts).
  */
-import { newId } from '../domain/ids.js';
+import { hasPrefix, newId } from '../domain/ids.js';
 import type { ErrorCode } from '../domain/errors.js';
-import type { InboundNotification, NotificationAck, VerifiedNotification } from '../connectors/types.js';
+import type { Connector, InboundNotification, NotificationAck, VerifiedNotification } from '../connectors/types.js';
+import type { Db } from '../infra/db/index.js';
 import type { AppContext } from './context.js';
-import { connectorContext, loadAccount } from './accounts.js';
+import { connectorContext, loadAccount, type LoadedAccount } from './accounts.js';
 import { observePayment } from './payment-transitions.js';
-import { connectorFor } from './connectors.js';
+import { connectorFor, PROVIDERS } from './connectors.js';
 import { observeRefund } from './refunds.js';
-import { maskRaw } from './mask.js';
+import { maskNotification } from './mask.js';
+import { indexIdentifiers } from './privacy.js';
 import { notificationMaterial } from './notification-material.js';
 import { captureApproved } from './capture.js';
+
+/** Forged or otherwise unverified notifications stored per account per node per minute; the rest are only counted. */
+export const UNVERIFIED_PER_MINUTE = 60;
+/** An unverified notification's masked body is cut to this: enough to see why it failed, too little to store anything. */
+export const UNVERIFIED_MAX_CHARS = 4096;
+const VERIFIED_MAX_CHARS = 16_384;
+/** Warnings about unknown accounts per node per minute (misconfigured notify URL); the rest log at debug. */
+const UNKNOWN_WARNINGS_PER_MINUTE = 10;
+const KNOWN_PROVIDERS: ReadonlySet<string> = new Set(PROVIDERS);
 
 export interface NotificationOutcome {
   ack: NotificationAck;
@@ -27,15 +44,22 @@ export interface NotificationOutcome {
 
 export async function handleNotification(ctx: AppContext, provider: string, accountId: string, inbound: InboundNotification): Promise<NotificationOutcome> {
   const connector = connectorFor(provider);
-  const reject = async (code: ErrorCode, message: string, extra: { notificationId?: string; paymentId?: string } = {}): Promise<NotificationOutcome> => {
-    await record(ctx, { provider, accountId, verdict: 'rejected', code, raw: inbound.rawBody, ...extra }).catch((err: unknown) => ctx.log.error({ err }, 'could not record rejected notification'));
+  if (!connector) return unknownAccount(ctx, provider, accountId, undefined);
+  const acc = hasPrefix(accountId, 'pa') ? await loadAccount(ctx, accountId) : undefined;
+  if (!acc || acc.row.provider !== provider) return unknownAccount(ctx, provider, accountId, connector);
+
+  const reject = async (code: ErrorCode, message: string, extra: RejectExtra = {}): Promise<NotificationOutcome> => {
     ctx.metrics.notifications.inc({ provider, verdict: 'rejected' });
-    ctx.log.warn({ provider, provider_account_id: accountId, code, reason: message }, 'notification rejected');
-    return { ack: connector ? connector.notificationAck(false) : { status: 404, contentType: 'text/plain', body: 'fail' }, verdict: 'rejected', code, message };
+    const reason = message.slice(0, 300);
+    if (extra.verified || withinBudget(ctx, `unverified:${accountId}`, UNVERIFIED_PER_MINUTE)) {
+      await record(ctx, acc, { verdict: 'rejected', code, raw: inbound.rawBody, ...extra }).catch((err: unknown) => ctx.log.error({ err }, 'could not record rejected notification'));
+      ctx.log.warn({ provider, provider_account_id: accountId, code, reason }, 'notification rejected');
+    } else {
+      ctx.metrics.notificationsUnstored.inc({ provider, reason: 'unverified_budget' });
+      ctx.log.debug({ provider, provider_account_id: accountId, code, reason }, 'notification rejected; not stored (unverified budget spent)');
+    }
+    return { ack: acc.connector.notificationAck(false), verdict: 'rejected', code, message };
   };
-  if (!connector) return reject('NOTIFY.UNKNOWN_ACCOUNT', `unknown provider ${provider}`);
-  const acc = await loadAccount(ctx, accountId);
-  if (!acc || acc.row.provider !== provider) return reject('NOTIFY.UNKNOWN_ACCOUNT', `no ${provider} account ${accountId}`);
 
   const cctx = connectorContext(ctx, acc);
   const material = await notificationMaterial(ctx, acc, cctx, inbound);
@@ -44,17 +68,17 @@ export async function handleNotification(ctx: AppContext, provider: string, acco
   if (!v.ok) return reject(v.code, v.message);
 
   if (v.kind === 'ignored') {
-    await record(ctx, { provider, accountId, verdict: 'ignored', raw: inbound.rawBody, notificationId: v.notificationId });
+    await record(ctx, acc, { verdict: 'ignored', raw: inbound.rawBody, notificationId: v.notificationId, verified: true });
     ctx.metrics.notifications.inc({ provider, verdict: 'ignored' });
     return { ack: acc.connector.notificationAck(true), verdict: 'ignored' };
   }
-  if (v.kind === 'refund') return handleRefundNotification(ctx, provider, accountId, inbound, v, acc.connector.notificationAck(true), reject);
+  if (v.kind === 'refund') return handleRefundNotification(ctx, acc, inbound, v, reject);
 
   const attempt = await ctx.db.selectFrom('attempts').selectAll().where('provider_account_id', '=', accountId).where('provider_reference', '=', v.reference).executeTakeFirst();
-  if (!attempt) return reject('NOTIFY.UNKNOWN_ORDER', `order ${v.reference} was not created by account ${accountId}`, { notificationId: v.notificationId });
+  if (!attempt) return reject('NOTIFY.UNKNOWN_ORDER', `order ${v.reference} was not created by account ${accountId}`, { notificationId: v.notificationId, verified: true });
   const payment = await ctx.db.selectFrom('payments').selectAll().where('id', '=', attempt.payment_id).executeTakeFirstOrThrow();
   if (v.amount !== payment.amount || v.currency !== payment.currency) {
-    return reject('NOTIFY.AMOUNT_MISMATCH', `notified ${v.amount} ${v.currency}, payment ${payment.id} is ${payment.amount} ${payment.currency}`, { notificationId: v.notificationId, paymentId: payment.id });
+    return reject('NOTIFY.AMOUNT_MISMATCH', `notified ${v.amount} ${v.currency}, payment ${payment.id} is ${payment.amount} ${payment.currency}`, { notificationId: v.notificationId, paymentId: payment.id, verified: true });
   }
 
   const observed = await ctx.db.transaction().execute(async (trx) => {
@@ -62,7 +86,7 @@ export async function handleNotification(ctx: AppContext, provider: string, acco
       paymentId: payment.id, attemptId: attempt.id, observed: v.status, source: 'notification',
       ...(v.providerTransactionId ? { providerTransactionId: v.providerTransactionId } : {}),
     }, trx);
-    await record(ctx, { provider, accountId, verdict: r.changed ? 'accepted' : 'duplicate', raw: inbound.rawBody, notificationId: v.notificationId, paymentId: payment.id }, trx);
+    await record(ctx, acc, { verdict: r.changed ? 'accepted' : 'duplicate', raw: inbound.rawBody, notificationId: v.notificationId, paymentId: payment.id, verified: true }, trx);
     return r;
   });
   // observePayment ran inside our transaction, so it left publishing to us: only now is the change visible.
@@ -80,35 +104,86 @@ function accepted(ctx: AppContext, provider: string, changed: boolean, ack: Noti
 }
 
 type RefundNotice = Extract<VerifiedNotification, { kind: 'refund' }>;
-type Reject = (code: ErrorCode, message: string, extra?: { notificationId?: string; paymentId?: string }) => Promise<NotificationOutcome>;
+interface RejectExtra { notificationId?: string; paymentId?: string; verified?: boolean }
+type Reject = (code: ErrorCode, message: string, extra?: RejectExtra) => Promise<NotificationOutcome>;
 
 /** A refund result pushed by the provider: the refund must be ours, on this account, for this amount. */
-async function handleRefundNotification(ctx: AppContext, provider: string, accountId: string, inbound: InboundNotification, v: RefundNotice, ack: NotificationAck, reject: Reject): Promise<NotificationOutcome> {
+async function handleRefundNotification(ctx: AppContext, acc: LoadedAccount, inbound: InboundNotification, v: RefundNotice, reject: Reject): Promise<NotificationOutcome> {
+  const accountId = acc.row.id;
   const refund = await ctx.db.selectFrom('refunds').innerJoin('attempts', 'attempts.id', 'refunds.attempt_id')
     .select(['refunds.id', 'refunds.amount', 'refunds.currency', 'refunds.payment_id', 'attempts.provider_account_id', 'attempts.provider_reference'])
     .where('refunds.provider_reference', '=', v.refundReference).executeTakeFirst();
   if (!refund || refund.provider_account_id !== accountId || refund.provider_reference !== v.reference) {
-    return reject('NOTIFY.UNKNOWN_ORDER', `refund ${v.refundReference} of order ${v.reference} was not requested through account ${accountId}`, { notificationId: v.notificationId });
+    return reject('NOTIFY.UNKNOWN_ORDER', `refund ${v.refundReference} of order ${v.reference} was not requested through account ${accountId}`, { notificationId: v.notificationId, verified: true });
   }
   if (v.amount !== refund.amount || v.currency !== refund.currency) {
-    return reject('NOTIFY.AMOUNT_MISMATCH', `notified refund of ${v.amount} ${v.currency}, refund ${refund.id} is ${refund.amount} ${refund.currency}`, { notificationId: v.notificationId, paymentId: refund.payment_id });
+    return reject('NOTIFY.AMOUNT_MISMATCH', `notified refund of ${v.amount} ${v.currency}, refund ${refund.id} is ${refund.amount} ${refund.currency}`, { notificationId: v.notificationId, paymentId: refund.payment_id, verified: true });
   }
   const changed = await ctx.db.transaction().execute(async (trx) => {
     const c = v.status === 'pending' ? false : await observeRefund(ctx, trx, refund.id, { status: v.status, ...(v.providerRefundId ? { providerRefundId: v.providerRefundId } : {}), failureReason: v.providerStatus });
-    await record(ctx, { provider, accountId, verdict: c ? 'accepted' : 'duplicate', raw: inbound.rawBody, notificationId: v.notificationId, paymentId: refund.payment_id }, trx);
+    await record(ctx, acc, { verdict: c ? 'accepted' : 'duplicate', raw: inbound.rawBody, notificationId: v.notificationId, paymentId: refund.payment_id, verified: true }, trx);
     return c;
   });
-  return accepted(ctx, provider, changed, ack);
+  return accepted(ctx, acc.row.provider, changed, acc.connector.notificationAck(true));
+}
+
+/**
+ * No such account of this provider (or no such provider, or an id that cannot be one): a
+ * 404 with the provider's own failure answer, so a misconfigured notify URL is visible at
+ * the provider, and nothing stored. Labels are from fixed lists, never the path.
+ */
+function unknownAccount(ctx: AppContext, provider: string, accountId: string, connector: Connector<unknown> | undefined): NotificationOutcome {
+  const label = KNOWN_PROVIDERS.has(provider) ? provider : 'unknown';
+  ctx.metrics.notifications.inc({ provider: label, verdict: 'rejected' });
+  ctx.metrics.notificationsUnstored.inc({ provider: label, reason: 'unknown_account' });
+  const message = connector ? `no ${provider} account ${accountId.slice(0, 64)}` : `unknown provider ${provider.slice(0, 32)}`;
+  const level = withinBudget(ctx, 'unknown-account-log', UNKNOWN_WARNINGS_PER_MINUTE) ? 'warn' : 'debug';
+  ctx.log[level]({ provider: label, code: 'NOTIFY.UNKNOWN_ACCOUNT', reason: message }, 'notification for an unknown provider account; not stored (check the notify URL configured at the provider)');
+  const fail = connector ? connector.notificationAck(false) : { status: 404, contentType: 'text/plain', body: 'fail' };
+  return { ack: { ...fail, status: 404 }, verdict: 'rejected', code: 'NOTIFY.UNKNOWN_ACCOUNT', message };
+}
+
+const budgets = new WeakMap<AppContext, Map<string, { start: number; n: number }>>();
+
+/** A fixed one-minute window per key on this node; keys are real account ids, so the map stays small. */
+function withinBudget(ctx: AppContext, key: string, limit: number): boolean {
+  let perCtx = budgets.get(ctx);
+  if (!perCtx) budgets.set(ctx, (perCtx = new Map()));
+  const now = ctx.now();
+  let b = perCtx.get(key);
+  if (!b || now - b.start >= 60_000) perCtx.set(key, (b = { start: now, n: 0 }));
+  b.n++;
+  return b.n <= limit;
 }
 
 interface RecordInput {
-  provider: string; accountId: string; verdict: string; code?: ErrorCode; raw: string; notificationId?: string; paymentId?: string;
+  verdict: string; code?: ErrorCode; raw: string; notificationId?: string; paymentId?: string;
+  /** Proven authentic (signature and account checked): stored in full (masked) and its buyer identifiers indexed. */
+  verified?: boolean;
 }
 
-async function record(ctx: AppContext, r: RecordInput, trx: Pick<AppContext['db'], 'insertInto'> = ctx.db): Promise<void> {
+async function record(ctx: AppContext, acc: LoadedAccount, r: RecordInput, trx: Pick<Db, 'insertInto'> = ctx.db): Promise<void> {
   const now = ctx.now();
+  const privacy = acc.connector.notificationPrivacy;
+  const masked = maskNotification(r.raw, privacy, privacy.open ? openDocument(acc, r.raw) : undefined);
+  const limit = r.verified ? VERIFIED_MAX_CHARS : UNVERIFIED_MAX_CHARS;
+  const raw = masked.text.length <= limit ? masked.text : `${masked.text.slice(0, limit - 40)} [cut: ${masked.text.length} characters]`;
+  const id = newId('ntf', now);
   await trx.insertInto('notifications').values({
-    id: newId('ntf', now), provider: r.provider, provider_account_id: r.accountId.slice(0, 64), notification_id: r.notificationId ?? null,
-    payment_id: r.paymentId ?? null, verdict: r.verdict, error_code: r.code ?? null, raw: maskRaw(r.raw.slice(0, 16_384)), received_at: now,
+    id, provider: acc.row.provider, provider_account_id: acc.row.id, notification_id: r.notificationId?.slice(0, 128) ?? null,
+    payment_id: r.paymentId ?? null, verdict: r.verdict, error_code: r.code ?? null, raw, received_at: now,
   }).execute();
+  // Only what the provider signed may link a buyer to a row: a forger could otherwise plant anyone's e-mail.
+  if (r.verified) await indexIdentifiers(ctx, trx, { sourceId: id, paymentId: r.paymentId ?? null, merchantId: acc.row.merchant_id, now }, masked.identifiers);
+}
+
+/** The connector's readable form of a partly encrypted body (WeChat Pay), or undefined to mask the raw JSON. */
+function openDocument(acc: LoadedAccount, raw: string): Record<string, unknown> | undefined {
+  try {
+    const doc: unknown = JSON.parse(raw);
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return undefined;
+    return acc.connector.notificationPrivacy.open?.(acc.credentials, doc as Record<string, unknown>);
+  } catch {
+    return undefined;
+  }
 }

@@ -169,6 +169,31 @@ export interface NotificationAck {
   body: string;
 }
 
+/** Kinds of buyer identifier indexed (as a keyed hash, never in clear) so an erase request can find the rows that carried them. */
+export type BuyerIdentifierKind = 'provider_buyer_id' | 'email' | 'customer_id';
+
+/**
+ * What of a provider's notification may be stored or logged in clear. Masking is by
+ * allow-list: a value is kept only when its path is in `keep` and it does not look like an
+ * e-mail, a card number or a secret; everything else — a field the provider adds tomorrow
+ * included — is masked. Paths: form field names, or dotted JSON paths with `[]` for any
+ * array element (`resource.purchase_units[].amount.value`).
+ */
+export interface NotificationPrivacy<C> {
+  readonly format: 'form' | 'json';
+  readonly keep: readonly string[];
+  /** Personal fields the provider is known to send (masked because they are not kept; named for tests and docs). */
+  readonly personal: readonly string[];
+  /** Signatures, client secrets, certificates and ciphertexts the provider is known to send (masked likewise). */
+  readonly secret: readonly string[];
+  /** Where the buyer's identifiers are, read (before masking) from verified notifications only. */
+  readonly identifiers: readonly { path: string; kind: BuyerIdentifierKind }[];
+  /** Request headers carrying signatures: redacted from logs. */
+  readonly secretHeaders: readonly string[];
+  /** For bodies partly encrypted (WeChat Pay `resource`): the document with the plaintext added, so it is masked and indexed like the rest; undefined when it does not open. */
+  open?(credentials: C, document: Readonly<Record<string, unknown>>): Record<string, unknown> | undefined;
+}
+
 /** OAuth2 client-credentials token (PayPal). */
 export type AuthResult = { ok: true; token: string; expiresAt: Date } | ConnectorFailure;
 
@@ -215,4 +240,6 @@ export interface Connector<C> {
   notificationMaterial?(ctx: ConnectorContext<C>, inbound: InboundNotification): NotificationMaterialRequest;
   /** The answer the provider expects: success tells it to stop retrying. */
   notificationAck(accepted: boolean): NotificationAck;
+  /** What of its notifications may be kept in clear, and where its buyer identifiers are (sensitive.ts in the connector's folder). */
+  readonly notificationPrivacy: NotificationPrivacy<C>;
 }

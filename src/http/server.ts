@@ -15,6 +15,8 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminHealthRoutes } from './routes/admin-health.js';
 import { adminRoutingRoutes } from './routes/admin-routing.js';
+import { adminPrivacyRoutes } from './routes/admin-privacy.js';
+import { notificationSecretHeaderPaths } from '../app/privacy.js';
 import { notifyRoutes } from './routes/notify.js';
 import { opsRoutes } from './routes/ops.js';
 import { payPageRoutes } from './routes/pay-page.js';
@@ -26,6 +28,8 @@ export interface MountedSimulator { provider: string; plugin: FastifyPluginAsync
 
 export const LOG_REDACT = [
   'req.headers.authorization', 'req.headers["idempotency-key"]', '*.credentials', '*.private_key', '*.secret_key', '*.apiv3_key', '*.client_secret', '*.webhook_secret', '*.secret',
+  // Provider signature headers (wechatpay-signature, paypal-transmission-sig, stripe-signature), from each connector's declaration.
+  ...notificationSecretHeaderPaths(),
 ];
 
 export interface Server {
@@ -99,6 +103,7 @@ export async function buildServer(ctx: AppContext, opts: { simulators?: MountedS
   adminRoutes(app, ctx);
   adminHealthRoutes(app, ctx);
   adminRoutingRoutes(app, ctx);
+  adminPrivacyRoutes(app, ctx);
   opsRoutes(app, ctx);
   payPageRoutes(app, ctx);
   payReturnRoutes(app, ctx);

@@ -36,6 +36,11 @@ export function createMetrics(opts: MetricsOptions = {}) {
       labelNames: ['provider', 'provider_account_id', 'to'] as const, registers: [registry],
     }),
     notifications: new Counter({ name: 'paygate_notifications_total', help: 'Provider notifications by verdict', labelNames: ['provider', 'verdict'] as const, registers: [registry] }),
+    /** Labels come from fixed lists (provider: the five or "unknown"), never from the request path. */
+    notificationsUnstored: new Counter({
+      name: 'paygate_notifications_unstored_total', help: 'Provider notifications answered but not stored: reason unknown_account (no such account of that provider) or unverified_budget (forged/unverified ones past the per-account budget)',
+      labelNames: ['provider', 'reason'] as const, registers: [registry],
+    }),
     routingFallbacks: new Counter({ name: 'paygate_routing_fallbacks_total', help: 'Provider accounts passed over while routing a create: outcome skipped (not called: CIRCUIT_OPEN, DAILY_LIMIT, ACCOUNT_UNAVAILABLE) or failed (called; reason is the failure code, e.g. CONNECTOR.TIMEOUT)', labelNames: ['provider', 'outcome', 'reason'] as const, registers: [registry] }),
     webhookAttempts: new Counter({ name: 'paygate_webhook_delivery_attempts_total', help: 'Merchant webhook delivery attempts', labelNames: ['outcome'] as const, registers: [registry] }),
     webhookLag: new Histogram({

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { Agent, fetch as undiciFetch } from 'undici';
+import type { DestinationStream } from 'pino';
 import { createRuntime, type Runtime } from '../runtime.js';
 
 export type DbKind = 'sqlite' | 'postgres';
@@ -56,6 +57,8 @@ export interface GatewayOptions {
   databaseUrl?: string;
   /** PEM of the CA that signed the gateway's TLS certificate (env PAYGATE_TLS_*): api()/admin() then trust it. */
   ca?: string;
+  /** Receives the gateway's log lines (set LOG_LEVEL in env to see more than nothing). */
+  logDestination?: DestinationStream;
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
@@ -73,7 +76,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
     ...(opts.env ?? {}),
   };
-  const rt = await createRuntime(env);
+  const rt = await createRuntime(env, opts.logDestination ? { logDestination: opts.logDestination } : {});
   await rt.listen();
   const url = rt.ctx.publicUrl();
   const dispatcher = opts.ca ? new Agent({ connect: { ca: opts.ca } }) : undefined;

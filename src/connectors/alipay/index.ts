@@ -7,6 +7,7 @@ import { CURRENCY } from './amount.js';
 import { buildClose, parseClose } from './close.js';
 import { parseAlipayCredentials, type AlipayCredentials } from './credentials.js';
 import { alipayNotificationAck, verifyAlipayNotification } from './notify.js';
+import { alipayNotificationPrivacy } from './sensitive.js';
 import { buildPrecreate, parsePrecreate } from './precreate.js';
 import { buildQuery, parseQuery } from './query.js';
 import { buildRefund, buildRefundQuery, parseRefund, parseRefundQuery } from './refund.js';
@@ -35,4 +36,5 @@ export const alipayConnector: Connector<AlipayCredentials> = {
   refundQuery: { build: buildRefundQuery, parse: parseRefundQuery },
   verifyNotification: verifyAlipayNotification,
   notificationAck: alipayNotificationAck,
+  notificationPrivacy: alipayNotificationPrivacy,
 };

@@ -6,6 +6,7 @@ import type { Connector } from '../types.js';
 import { buildToken, parseToken } from './auth.js';
 import { parsePaypalCredentials, type PaypalCredentials } from './credentials.js';
 import { paypalNotificationAck, paypalNotificationMaterial, verifyPaypalNotification } from './notify.js';
+import { paypalNotificationPrivacy } from './sensitive.js';
 import { buildCapture, buildCreateOrder, buildGetOrder, parseCapture, parseClose, parseCreateOrder, parseGetOrder } from './orders.js';
 import { buildRefund, buildRefundQuery, parseRefund } from './refund.js';
 
@@ -30,4 +31,5 @@ export const paypalConnector: Connector<PaypalCredentials> = {
   notificationMaterial: paypalNotificationMaterial,
   verifyNotification: verifyPaypalNotification,
   notificationAck: paypalNotificationAck,
+  notificationPrivacy: paypalNotificationPrivacy,
 };

@@ -8,6 +8,7 @@ import { amountProblem, STRIPE_CURRENCIES } from './amount.js';
 import { buildCheckout, parseCheckout } from './checkout.js';
 import { parseStripeCredentials, type StripeCredentials } from './credentials.js';
 import { stripeNotificationAck, verifyStripeNotification } from './notify.js';
+import { stripeNotificationPrivacy } from './sensitive.js';
 import { buildClose, buildQuery, parseClose, parseQuery } from './query.js';
 import { buildRefund, buildRefundQuery, parseRefund, parseRefundQuery } from './refund.js';
 
@@ -27,4 +28,5 @@ export const stripeConnector: Connector<StripeCredentials> = {
   refundQuery: { build: buildRefundQuery, parse: parseRefundQuery },
   verifyNotification: verifyStripeNotification,
   notificationAck: stripeNotificationAck,
+  notificationPrivacy: stripeNotificationPrivacy,
 };

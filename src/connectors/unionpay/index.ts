@@ -6,6 +6,7 @@ import type { Connector } from '../types.js';
 import { buildApply, parseApply } from './apply.js';
 import { parseUnionpayCredentials, type UnionpayCredentials } from './credentials.js';
 import { unionpayNotificationAck, verifyUnionpayNotification } from './notify.js';
+import { unionpayNotificationPrivacy } from './sensitive.js';
 import { CURRENCY } from './order.js';
 import { buildQuery, buildRefundQuery, parseQuery, parseRefundQuery } from './query.js';
 import { buildRefund, parseRefund } from './refund.js';
@@ -39,4 +40,5 @@ export const unionpayConnector: Connector<UnionpayCredentials> = {
   refundQuery: { build: buildRefundQuery, parse: parseRefundQuery },
   verifyNotification: verifyUnionpayNotification,
   notificationAck: unionpayNotificationAck,
+  notificationPrivacy: unionpayNotificationPrivacy,
 };

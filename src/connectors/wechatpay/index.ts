@@ -8,6 +8,7 @@ import { buildClose, parseClose } from './close.js';
 import { parseWechatpayCredentials, type WechatpayCredentials } from './credentials.js';
 import { buildNative, parseNative } from './native.js';
 import { verifyWechatpayNotification, wechatpayNotificationAck } from './notify.js';
+import { wechatpayNotificationPrivacy } from './sensitive.js';
 import { buildQuery, parseQuery } from './query.js';
 import { buildRefund, buildRefundQuery, parseRefund, parseRefundQuery } from './refund.js';
 
@@ -38,4 +39,5 @@ export const wechatpayConnector: Connector<WechatpayCredentials> = {
   refundQuery: { build: buildRefundQuery, parse: parseRefundQuery },
   verifyNotification: verifyWechatpayNotification,
   notificationAck: wechatpayNotificationAck,
+  notificationPrivacy: wechatpayNotificationPrivacy,
 };

@@ -23,6 +23,15 @@ export class Vault {
     return `v1.${Buffer.concat([iv, ct, cipher.getAuthTag()]).toString('base64')}`;
   }
 
+  /**
+   * A key for one purpose (HKDF-SHA256 of the master key), so a purpose such as the keyed
+   * hashes of buyer identifiers never needs the master key itself and never shares its key
+   * with sealing.
+   */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(crypto.hkdfSync('sha256', this.#key, Buffer.alloc(0), Buffer.from(`paygate:${purpose}`, 'utf8'), 32));
+  }
+
   open(blob: string, aad: string): string {
     if (!blob.startsWith('v1.')) throw new Error('unknown secret format');
     const raw = Buffer.from(blob.slice(3), 'base64');

@@ -216,6 +216,29 @@ const m0003: Migration = {
   },
 };
 
+// Security hardening (issue 11): retention and erasure of buyer data. Raw notifications are
+// purged (raw blanked, purged_at set) while the row keeps ids and verdict for the books; a
+// buyer's identifiers are indexed only as keyed hashes (HMAC under a key derived from the
+// master key), so an erase request can find the rows without any identifier stored in clear.
+const m0004: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('notifications').addColumn('purged_at', 'bigint').execute();
+    await db.schema.createIndex('notifications_received_at').on('notifications').column('received_at').execute();
+    await db.schema.createTable('buyer_identifiers')
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      // The row that carried the identifier: a notification (ntf_…), or a payment (pay_…) once payments carry a customer.
+      .addColumn('source_id', 'text', (c) => c.notNull())
+      .addColumn('payment_id', 'text')
+      .addColumn('merchant_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('buyer_identifiers_pk', ['hash', 'source_id'])
+      .execute();
+    await db.schema.createIndex('buyer_identifiers_source').on('buyer_identifiers').column('source_id').execute();
+    await db.schema.createIndex('buyer_identifiers_payment').on('buyer_identifiers').column('payment_id').execute();
+  },
+};
+
 export const migrations: MigrationProvider = {
-  getMigrations: async () => ({ '0001_core': m0001, '0002_attempt_provider_order_id': m0002, '0003_production_mode': m0003 }),
+  getMigrations: async () => ({ '0001_core': m0001, '0002_attempt_provider_order_id': m0002, '0003_production_mode': m0003, '0004_security': m0004 }),
 };

@@ -51,6 +51,13 @@ export interface WebhookDeliveryRow {
 export interface NotificationRow {
   id: string; provider: string; provider_account_id: string; notification_id: string | null; payment_id: string | null;
   verdict: string; error_code: string | null; raw: string; received_at: number;
+  /** When `raw` was blanked (retention or a buyer's erase request); null while it is kept. */
+  purged_at?: number | null;
+}
+export type BuyerIdentifierKindColumn = 'provider_buyer_id' | 'email' | 'customer_id';
+/** A buyer identifier as a keyed hash (never in clear), pointing at the row that carried it. */
+export interface BuyerIdentifierRow {
+  hash: string; kind: BuyerIdentifierKindColumn; source_id: string; payment_id: string | null; merchant_id: string; created_at: number;
 }
 export interface JobRow {
   id: string; kind: string; ref_id: string; run_at: number; attempts: number; payload: string;
@@ -80,5 +87,6 @@ export interface Database {
   paygate_meta: MetaRow;
   routing_rules: RoutingRulesRow;
   account_daily_usage: AccountDailyUsageRow;
+  buyer_identifiers: BuyerIdentifierRow;
   _unused?: Generated<never>;
 }

@@ -10,7 +10,7 @@ import { newId } from '../../domain/ids.js';
 import type { DbHandle, DbOrTx } from '../db/index.js';
 import type { JobRow } from '../db/schema.js';
 
-export type JobKind = 'deliver_webhook' | 'poll_attempt' | 'expire_payment' | 'sync_refund' | 'purge_idempotency';
+export type JobKind = 'deliver_webhook' | 'poll_attempt' | 'expire_payment' | 'sync_refund' | 'purge_idempotency' | 'purge_notifications';
 
 export interface EnqueueInput {
   kind: JobKind;
