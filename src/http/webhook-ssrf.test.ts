@@ -216,3 +216,35 @@ describe('webhook delivery checks the address it connects to', () => {
     }
   });
 });
+
+describe('the default policy', () => {
+  it('embedded quick start: loopback allowed so the demo inbox works, and the banner says so', async () => {
+    // An empty value means unset: the default applies.
+    const gw = await startGateway({ db: 'sqlite', env: { PAYGATE_WEBHOOK_ALLOWED_HOSTS: '' } });
+    try {
+      expect(gw.rt.notes.some((n) => /webhooks may be delivered to loopback .*embedded quick start/.test(n))).toBe(true);
+      const m = await sandboxMerchant(gw, `${gw.url}/sandbox/webhooks/inbox`, ['payment.succeeded']);
+      const id = await paySucceeded(gw, m.key, 'SSRF-QUICK-1');
+      await waitFor(async () => {
+        const inbox = (await (await fetch(`${gw.url}/sandbox/webhooks/inbox`)).json()) as { data: Array<{ body: { data: { object: { id: string } } } }> };
+        return inbox.data.find((d) => d.body.data.object.id === id);
+      }, { what: 'the webhook in the demo inbox' });
+      const res = await gw.api<ApiError>(m.key, 'POST', '/v1/webhook_endpoints', { url: 'http://169.254.169.254/latest/meta-data/', events: ['*'] });
+      expect(res.body.error.code).toBe('WEBHOOK_ENDPOINT.URL_FORBIDDEN');
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('with DATABASE_URL: no exception, loopback refused, no banner line', async () => {
+    const gw = await startGateway({ db: 'postgres', env: { PAYGATE_WEBHOOK_ALLOWED_HOSTS: '' } });
+    try {
+      expect(gw.rt.notes.some((n) => /webhooks may be delivered to loopback/.test(n))).toBe(false);
+      const res = await gw.api<ApiError>((await sandboxMerchant(gw)).key, 'POST', '/v1/webhook_endpoints', { url: `${gw.url}/sandbox/webhooks/inbox`, events: ['*'] });
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toMatch(/address 127\.0\.0\.1 is loopback; allow it with PAYGATE_WEBHOOK_ALLOWED_HOSTS/);
+    } finally {
+      await gw.stop();
+    }
+  });
+});
