@@ -118,7 +118,7 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
     }));
   }
 
-  notes.push(...surfaceNotes(config));
+  notes.push(...surfaceNotes(config, env));
   if (config.webhookLoopbackByDefault) notes.push('webhooks may be delivered to loopback (127.0.0.0/8, ::1, localhost) so the demo inbox works (embedded quick start; private and link-local addresses stay refused; set PAYGATE_WEBHOOK_ALLOWED_HOSTS to choose, `none` for no exception)');
   const simulators: Simulators = {};
   if (config.PAYGATE_SIMULATORS) {
@@ -184,8 +184,12 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
 }
 
 /** Startup warnings about what this node exposes (printed by `paygate start`). */
-function surfaceNotes(config: Readonly<Config>): string[] {
+function surfaceNotes(config: Readonly<Config>, env: Record<string, string | undefined>): string[] {
   const notes: string[] = [];
+  if (config.PAYGATE_SIMULATORS && config.tls && !env.NODE_EXTRA_CA_CERTS) {
+    // Sandbox accounts reach the in-process simulators at the public URL, over this node's own TLS.
+    notes.push(`sandbox accounts call the in-process simulators at this node's public URL over TLS: with a self-signed or private-CA certificate, start with NODE_EXTRA_CA_CERTS=<CA or certificate file> so this node trusts itself`);
+  }
   if (config.PAYGATE_SIMULATORS) {
     notes.push(config.embedded && config.NODE_ENV !== 'production'
       ? 'simulators and the sandbox webhook inbox are mounted at /sandbox/* for anyone who can reach this port (embedded quick start; off by default with DATABASE_URL or NODE_ENV=production; PAYGATE_SIMULATORS=false turns them off)'

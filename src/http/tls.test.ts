@@ -242,16 +242,21 @@ describe('HTTPS listener', () => {
 });
 
 describe('HSTS options and plain HTTP', () => {
-  it('adds includeSubDomains and the max-age only when asked, and never over plain HTTP', async () => {
+  it('adds includeSubDomains and the max-age only when asked, and never over plain HTTP; warns of a certificate near its end', async () => {
     const sub = path.join(dir, 'sub');
     fs.mkdirSync(sub);
-    const pair = writePair(sub, pki.server());
+    const pair = writePair(sub, pki.server('localhost', 5.5));
     const secure = await startGateway({ db: 'sqlite', ca: pki.caPem, env: { PAYGATE_TLS_CERT: pair.cert, PAYGATE_TLS_KEY: pair.key, PAYGATE_HSTS_MAX_AGE: '600', PAYGATE_HSTS_INCLUDE_SUBDOMAINS: 'true' } });
     const insecure = await startGateway({ db: 'sqlite' });
     try {
       expect((await secure.api('x', 'GET', '/healthz')).headers.get('strict-transport-security')).toBe('max-age=600; includeSubDomains');
       expect(insecure.url).toMatch(/^http:\/\//);
       expect((await insecure.api('x', 'GET', '/healthz')).headers.get('strict-transport-security')).toBeNull();
+      const notes = secure.rt.notes.join('\n');
+      expect(notes).toMatch(/the TLS certificate in PAYGATE_TLS_CERT expires in 5 days/);
+      // The harness mounts the simulators: over TLS with a test CA the node must be told to trust itself.
+      expect(notes).toContain("sandbox accounts call the in-process simulators at this node's public URL over TLS");
+      expect(insecure.rt.notes.join('\n')).not.toMatch(/TLS/);
     } finally {
       await secure.stop();
       await insecure.stop();

@@ -17,14 +17,14 @@ function rsaKey(): { keyPem: string; publicPem: string } {
   return { keyPem: privateKey, publicPem: publicKey };
 }
 
-function issue(commonName: string, issuer: Issued | undefined, ca: boolean): Issued {
+function issue(commonName: string, issuer: Issued | undefined, ca: boolean, days = 30): Issued {
   const { keyPem, publicPem } = rsaKey();
   const key = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicPem);
   cert.serialNumber = `01${crypto.randomBytes(8).toString('hex')}`;
   cert.validity.notBefore = new Date(Date.now() - 3600_000);
-  cert.validity.notAfter = new Date(Date.now() + 30 * 86_400_000);
+  cert.validity.notAfter = new Date(Date.now() + days * 86_400_000);
   const subject = [{ name: 'commonName', value: commonName }, { name: 'organizationName', value: 'Paygate test' }];
   cert.setSubject(subject);
   cert.setIssuer(issuer ? issuer.cert.subject.attributes : subject);
@@ -45,7 +45,7 @@ export interface TestPki {
   caPem: string;
   intermediate: Issued;
   /** A new server certificate (and key) under the same intermediate; the chain file holds server + intermediate. */
-  server(commonName?: string): { chainPem: string; keyPem: string; fingerprint256: string };
+  server(commonName?: string, days?: number): { chainPem: string; keyPem: string; fingerprint256: string };
 }
 
 export function createTestPki(): TestPki {
@@ -54,8 +54,8 @@ export function createTestPki(): TestPki {
   return {
     caPem: root.certPem,
     intermediate,
-    server(commonName = 'localhost') {
-      const leaf = issue(commonName, intermediate, false);
+    server(commonName = 'localhost', days = 30) {
+      const leaf = issue(commonName, intermediate, false, days);
       return { chainPem: leaf.certPem + intermediate.certPem, keyPem: leaf.keyPem, fingerprint256: new crypto.X509Certificate(leaf.certPem).fingerprint256 };
     },
   };
