@@ -132,6 +132,15 @@ export async function eraseBuyer(ctx: AppContext, input: EraseInput): Promise<Er
 }
 
 /** The payment fields that can hold a buyer's data (set by the merchant); the rest is ids, amounts and state. */
+function scrubObject(o: Record<string, unknown>): Record<string, unknown> {
+  const next = { ...o };
+  if ('metadata' in o) next.metadata = {};
+  if ('payer_country' in o) next.payer_country = null;
+  if ('return_url' in o) next.return_url = null;
+  return next;
+}
+
+/** An event's data is `{ object: <payment or refund as the API shows it> }` (outbox.ts). */
 function scrubEvent(text: string): string | undefined {
   let data: unknown;
   try {
@@ -139,14 +148,10 @@ function scrubEvent(text: string): string | undefined {
   } catch {
     return undefined;
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
-  const o = data as Record<string, unknown>;
-  const next = { ...o };
-  if ('metadata' in o) next.metadata = {};
-  if ('payer_country' in o) next.payer_country = null;
-  if ('return_url' in o) next.return_url = null;
-  const out = JSON.stringify(next);
-  return out === JSON.stringify(o) ? undefined : out;
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObj(data) || !isObj(data.object)) return undefined;
+  const out = JSON.stringify({ ...data, object: scrubObject(data.object) });
+  return out === JSON.stringify(data) ? undefined : out;
 }
 
 /**

@@ -13,7 +13,8 @@ import type { Gateway } from './harness.js';
 import { encryptedNotification, readSimKeys, signedHeaders, transactionPlaintext } from './wechatpay-kit.js';
 
 export interface SignedNotification { headers: Record<string, string>; body: string; sensitive: string[] }
-export type Signer = (reference: string, amount: number) => SignedNotification;
+/** `over` replaces fields of the notification (Alipay: form fields; Stripe: fields of data.object) before signing. */
+export type Signer = (reference: string, amount: number, over?: Record<string, unknown>) => SignedNotification;
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' };
 const sandboxFile = <T>(gw: Gateway, name: string) => JSON.parse(fs.readFileSync(path.join(gw.dataDir, 'sandbox', name), 'utf8')) as T;
@@ -23,7 +24,7 @@ const yuan = (fen: number) => `${Math.floor(fen / 100)}.${String(fen % 100).padS
 export async function alipaySigner(gw: Gateway, accountId: string): Promise<Signer> {
   const key = crypto.createPrivateKey(sandboxFile<{ alipay_private_key: string }>(gw, 'alipay-keys.json').alipay_private_key);
   const { appId } = await credentialsOf<{ appId: string }>(gw, accountId);
-  return (ref, amount) => {
+  return (ref, amount, over = {}) => {
     const fields: Record<string, string> = {
       notify_time: '2026-11-25 20:00:01', notify_type: 'trade_status_sync', notify_id: crypto.randomUUID().replace(/-/g, ''), app_id: appId, charset: 'utf-8',
       version: '1.0', sign_type: 'RSA2', trade_no: `2026112522${Date.now()}`, out_trade_no: ref, buyer_id: '2088102177846880',
@@ -31,6 +32,7 @@ export async function alipaySigner(gw: Gateway, accountId: string): Promise<Sign
       seller_email: 'owner.wang@example.com', trade_status: 'TRADE_SUCCESS', total_amount: yuan(amount), receipt_amount: yuan(amount), buyer_pay_amount: yuan(amount),
       gmt_create: '2026-11-25 19:59:40', gmt_payment: '2026-11-25 20:00:00', subject: 'tickets', passback_params: 'mobile=13800138000',
       fund_bill_list: '[{"amount":"1.00","fundChannel":"BANKCARD","bankCode":"CMB","cardNo":"6225880000000000"}]',
+      ...(over as Record<string, string>),
     };
     const content = Object.keys(fields).filter((k) => k !== 'sign_type').sort().map((k) => `${k}=${fields[k]}`).join('&');
     const sign = crypto.sign('sha256', Buffer.from(content, 'utf8'), key).toString('base64');
@@ -77,7 +79,7 @@ export async function unionpaySigner(gw: Gateway, accountId: string): Promise<Si
 /** Stripe-Signature t=…,v1=HMAC-SHA256(secret, `${t}.${body}`) over a pretty-printed event, as Stripe sends it. */
 export async function stripeSigner(gw: Gateway, accountId: string): Promise<Signer> {
   const { webhookSecret } = await credentialsOf<{ webhookSecret: string }>(gw, accountId);
-  return (ref, amount) => {
+  return (ref, amount, over = {}) => {
     const pi = `pi_3Q${crypto.randomBytes(8).toString('hex')}`;
     const clientSecret = `cs_test_${crypto.randomBytes(6).toString('hex')}_secret_${crypto.randomBytes(10).toString('hex')}`;
     const event = {
@@ -89,6 +91,7 @@ export async function stripeSigner(gw: Gateway, accountId: string): Promise<Sign
           customer_details: { email: 'mia.schmidt@example.com', name: 'Mia Schmidt', phone: '+4915112345678', address: { line1: 'Hauptstraße 5', city: 'Berlin', postal_code: '10115', country: 'DE' } },
           shipping_details: { name: 'Mia Schmidt', address: { line1: 'Hauptstraße 5' } }, metadata: { paygate_reference: ref, loyalty_card: 'LOYAL-99812' },
           payment_method_details: { card: { last4: '4242', fingerprint: 'Xt5EWLLDS7FJjR1c' } },
+          ...over,
         },
       },
     };
