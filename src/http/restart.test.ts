@@ -57,6 +57,8 @@ describe.each(DB_KINDS)('restart safety on %s', (db) => {
       PORT: String(port), HOST: '127.0.0.1', PAYGATE_DATA_DIR: path.join(dir, 'gw'), PAYGATE_SIMULATORS: 'false', LOG_LEVEL: 'error',
       PAYGATE_TIME_SCALE: '0.001', PAYGATE_JOB_POLL_MS: '20', PAYGATE_ADMIN_TOKEN: ADMIN_TOKEN, PAYGATE_MASTER_KEY: crypto.randomBytes(32).toString('base64'),
       PAYGATE_PROVIDER_TIMEOUT_MS: '3000', PAYGATE_WEBHOOK_TIMEOUT_MS: '2000',
+      // The receiver is on loopback, which a deployment with DATABASE_URL refuses unless allowed.
+      PAYGATE_WEBHOOK_ALLOWED_HOSTS: '127.0.0.0/8,::1,localhost',
     };
     if (db === 'postgres') {
       const pg = await createPgDatabase();
