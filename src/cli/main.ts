@@ -48,7 +48,16 @@ export async function main(argv: string[]): Promise<void> {
 
 async function start(): Promise<void> {
   const rt = await createRuntime();
-  const address = await rt.listen();
+  let address: string;
+  try {
+    address = await rt.listen();
+  } catch (err) {
+    // A port in use or not ours (PORT, PAYGATE_ADMIN_LISTEN, PAYGATE_HTTP_REDIRECT_PORT): say which, close what opened.
+    console.error((err as Error).message);
+    await rt.stop();
+    process.exitCode = 1;
+    return;
+  }
   for (const n of rt.notes) rt.ctx.log.warn(n);
   rt.ctx.log.info({ address, ...(rt.listeners.admin ? { admin: rt.listeners.admin } : {}), ...(rt.listeners.redirect ? { http_redirect: rt.listeners.redirect } : {}), database: rt.ctx.dbh.dialect }, 'paygate listening');
   const demo = await bootstrapDemo(rt);

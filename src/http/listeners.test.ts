@@ -4,7 +4,9 @@
  * DATABASE_URL is set or NODE_ENV=production.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
 import { loadConfig } from '../infra/config.js';
+import { createRuntime } from '../runtime.js';
 import { ADMIN_TOKEN, DB_KINDS, startGateway, type Gateway } from '../test-support/harness.js';
 
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
@@ -66,6 +68,17 @@ describe('admin listener (PAYGATE_ADMIN_LISTEN)', () => {
 
   it('the harness admin() goes to the admin listener', async () => {
     expect((await gw.admin('GET', '/admin/merchants')).status).toBe(200);
+  });
+
+  it('an admin address already in use fails listen() with the variable named, and stop() still cleans up', async () => {
+    const taken = new URL(adminUrl);
+    const rt = await createRuntime({ ...gw.env, PAYGATE_DATA_DIR: `${gw.dataDir}-second`, PAYGATE_ADMIN_LISTEN: `${taken.hostname}:${taken.port}`, PAYGATE_WORKER: 'false' });
+    try {
+      await expect(rt.listen()).rejects.toThrow(`PAYGATE_ADMIN_LISTEN: cannot listen on 127.0.0.1:${taken.port} (EADDRINUSE)`);
+    } finally {
+      await rt.stop();
+      fs.rmSync(`${gw.dataDir}-second`, { recursive: true, force: true });
+    }
   });
 });
 
