@@ -38,6 +38,9 @@ async function main(): Promise<void> {
     PAYGATE_MASTER_KEY: crypto.randomBytes(32).toString('base64'), DATABASE_URL: '',
     // The buyer pays on the in-process simulators: on explicitly, whatever NODE_ENV the shell has.
     PAYGATE_SIMULATORS: 'true',
+    // The fan-out measure puts up to 5,000 subscribers from one address on one payment: far
+    // past the admission limits a real checkout gets (16 streams, 50 connects/s per address).
+    PAYGATE_SSE_MAX_PER_PAYMENT: '100000', PAYGATE_SSE_MAX_STREAMS: '100000', PAYGATE_CASHIER_RATE_PER_IP: '1000000',
   });
   await rt.listen();
   const base = rt.ctx.publicUrl();

@@ -6,7 +6,7 @@ async function main(spec: LoadSpec): Promise<LoadResult> {
   const expected = spec.expectBody;
   const base: autocannon.Options = {
     url: spec.url,
-    method: 'POST',
+    method: spec.method ?? 'POST',
     headers: spec.headers,
     connections: spec.connections,
     // verifyBody, not expectBody: autocannon refuses expectBody together with `requests`.
@@ -40,8 +40,8 @@ async function main(spec: LoadSpec): Promise<LoadResult> {
     };
     opts = { ...base, amount: bodies.length, requests: [{ setupRequest, onResponse }] };
   } else {
-    if (spec.durationSec === undefined || spec.bodyTemplate === undefined) throw new Error('a spec needs bodies, or durationSec and bodyTemplate');
-    opts = { ...base, duration: spec.durationSec, body: spec.bodyTemplate, idReplacement: true };
+    if (spec.durationSec === undefined || (spec.bodyTemplate === undefined && spec.method !== 'GET')) throw new Error('a spec needs bodies, or durationSec and bodyTemplate (GET: durationSec)');
+    opts = { ...base, duration: spec.durationSec, ...(spec.bodyTemplate !== undefined ? { body: spec.bodyTemplate, idReplacement: true } : {}) };
   }
 
   const r = await autocannon(opts);

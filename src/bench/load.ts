@@ -10,6 +10,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 export interface LoadSpec {
   /** Full target URL, path included. */
   url: string;
+  /** POST unless told; a GET run needs no body template. */
+  method?: 'GET' | 'POST';
   headers: Record<string, string>;
   connections: number;
   /** Either a fixed duration with a body template (`[<id>]` becomes a unique id per request)… */
