@@ -104,7 +104,11 @@ export async function revokeApiKey(ctx: AppContext, merchantId: string, keyId: s
 /** What a request needs to know about the key it was made with; cached, so most requests skip the database. */
 export interface AuthenticatedKey extends KeyLimits {
   merchant_id: string;
+  /** test keys only reach sandbox provider accounts, live keys only live ones (app/modes.ts). */
+  mode: KeyMode;
 }
+
+export type KeyMode = 'test' | 'live';
 
 function apiKeyCacheKey(keyHash: string): string {
   return `apikey:${keyHash}`;
@@ -116,10 +120,10 @@ export async function authenticate(ctx: AppContext, secret: string): Promise<Aut
   // Lookup by hash of a 192-bit random secret: equality on the digest leaks nothing useful.
   const hash = hashKey(secret);
   const key = await ctx.configCache.get(apiKeyCacheKey(hash), async (): Promise<AuthenticatedKey | undefined> => {
-    const row = await ctx.db.selectFrom('api_keys').select(['id', 'merchant_id', 'revoked_at', 'allowed_priorities', 'rate_limit']).where('key_hash', '=', hash).executeTakeFirst();
+    const row = await ctx.db.selectFrom('api_keys').select(['id', 'merchant_id', 'mode', 'revoked_at', 'allowed_priorities', 'rate_limit']).where('key_hash', '=', hash).executeTakeFirst();
     // Unknown and revoked keys are not cached: a revoked key stays refused, a new key works at once.
     if (!row || row.revoked_at !== null) return undefined;
-    return { merchant_id: row.merchant_id, key_id: row.id, allowed_priorities: row.allowed_priorities ?? null, rate_limit: row.rate_limit ?? null };
+    return { merchant_id: row.merchant_id, key_id: row.id, mode: row.mode === 'live' ? 'live' : 'test', allowed_priorities: row.allowed_priorities ?? null, rate_limit: row.rate_limit ?? null };
   });
   if (!key) throw new PaygateError('AUTH.INVALID_KEY');
   return key;

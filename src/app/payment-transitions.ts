@@ -12,6 +12,7 @@ import type { PaymentRow } from '../infra/db/schema.js';
 import type { AppContext } from './context.js';
 import { recordEvent } from './outbox.js';
 import { paymentToApi } from './representations.js';
+import { liveAccounts, livemodeOf } from './modes.js';
 
 export async function lockPayment(ctx: AppContext, trx: Tx, id: string): Promise<PaymentRow | undefined> {
   const q = trx.selectFrom('payments').selectAll().where('id', '=', id);
@@ -76,7 +77,8 @@ export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: 
     const type = paymentEventFor(next);
     if (type) {
       const attempts = await trx.selectFrom('attempts').selectAll().where('payment_id', '=', payment.id).orderBy('id').execute();
-      const snapshot = paymentToApi({ ...payment, status: next, updated_at: now }, attempts, ctx.publicUrl());
+      const live = await liveAccounts(trx, attempts.map((a) => a.provider_account_id));
+      const snapshot = paymentToApi({ ...payment, status: next, updated_at: now }, attempts, ctx.publicUrl(), livemodeOf(attempts, live));
       await recordEvent(trx, { merchantId: payment.merchant_id, type, objectId: payment.id, data: snapshot }, now);
     }
     if (isTerminal(next)) {

@@ -20,6 +20,9 @@ import { pollDelayS } from './schedule.js';
 import { closeAtProvider, queryAtProvider } from './settle.js';
 import { isCircuitOpen } from './resilience.js';
 import { appendRoutingLog, candidateAccounts, releaseDailyUsage, reserveDailyUsage } from './routing.js';
+import { returnUrlProblem } from '../domain/return-url.js';
+import type { KeyMode } from './merchants.js';
+import { assertPaymentMode, liveAccounts, livemodeOf, paymentMode } from './modes.js';
 
 export interface CreatePaymentInput {
   amount: number;
@@ -45,23 +48,31 @@ export async function loadPaymentApi(ctx: AppContext, merchantId: string, id: st
 
 async function toApi(ctx: AppContext, p: PaymentRow): Promise<PaymentApi> {
   const attempts = await ctx.db.selectFrom('attempts').selectAll().where('payment_id', '=', p.id).orderBy('id').execute();
-  return paymentToApi(p, attempts, ctx.publicUrl());
+  return paymentToApi(p, attempts, ctx.publicUrl(), livemodeOf(attempts, await liveAccounts(ctx.db, attempts.map((a) => a.provider_account_id))));
 }
 
 const factsOf = (p: Pick<PaymentRow, 'method' | 'currency' | 'amount' | 'payer_country'>): RoutingFacts => ({ method: p.method, currency: p.currency, amount: p.amount, payerCountry: p.payer_country ?? null });
 
-export async function createPayment(ctx: AppContext, merchantId: string, input: CreatePaymentInput): Promise<{ status: 200 | 201; payment: PaymentApi }> {
+/**
+ * Everything a provider would refuse (currency, amount out of its limits or not expressible)
+ * and every unsafe return_url is refused here, before anything is written: a refused create
+ * leaves no payment, attempt or job behind. `keyMode` is the calling key's: it only reaches
+ * accounts of its mode (routing.ts) and may only repeat a create of its own mode.
+ */
+export async function createPayment(ctx: AppContext, merchantId: string, input: CreatePaymentInput, keyMode: KeyMode): Promise<{ status: 200 | 201; payment: PaymentApi }> {
   const provider = providerForMethod(input.method);
   const connector = connectorFor(provider);
   if (!connector) throw new PaygateError('PAYMENT.METHOD_UNAVAILABLE', `method ${input.method} is not available in this build yet`, { field: 'method' });
   if (!connector.currencies.includes(input.currency)) {
     throw new PaygateError('VALIDATION.UNSUPPORTED_CURRENCY', `${input.method} accepts ${connector.currencies.join(', ')}; got ${input.currency}`, { field: 'currency' });
   }
-  const amountProblem = connector.amountProblem?.(input.amount, input.currency);
+  const amountProblem = connector.amountProblem(input.amount, input.currency);
   if (amountProblem) throw new PaygateError('VALIDATION.AMOUNT_NOT_REPRESENTABLE', `${input.method}: ${amountProblem}`, { field: 'amount' });
+  const urlProblem = input.return_url === null || input.return_url === undefined ? undefined : returnUrlProblem(input.return_url, { allowLoopbackHttp: keyMode === 'test' });
+  if (urlProblem) throw new PaygateError('VALIDATION.RETURN_URL_INVALID', `return_url ${urlProblem}`, { field: 'return_url' });
 
-  const existing = await findExisting(ctx, merchantId, input);
-  if (existing) return { status: 200, payment: await resumeIfUnconfirmed(ctx, existing, input.provider_account_id) };
+  const existing = await findExisting(ctx, merchantId, input, keyMode);
+  if (existing) return { status: 200, payment: await resumeIfUnconfirmed(ctx, existing, input.provider_account_id, keyMode) };
 
   const now = ctx.now();
   const payment: PaymentRow = {
@@ -71,7 +82,7 @@ export async function createPayment(ctx: AppContext, merchantId: string, input: 
     expires_at: now + (input.expires_in_seconds ?? 900) * 1000, created_at: now, updated_at: now,
     payer_country: input.payer_country ?? null, routing_log: null,
   };
-  const candidates = await candidateAccounts(ctx, merchantId, provider, factsOf(payment), input.provider_account_id);
+  const candidates = await candidateAccounts(ctx, merchantId, provider, factsOf(payment), input.provider_account_id, keyMode);
   // The common case — first account's breaker closed, no daily limit to reserve — places the
   // first attempt in the same transaction as the payment: a new payment has no other attempt
   // to race with, so placeAttempt's lock-and-check would be a round trip for nothing.
@@ -87,20 +98,25 @@ export async function createPayment(ctx: AppContext, merchantId: string, input: 
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     // Lost a race with a concurrent create of the same merchant_order_id.
-    const winner = await findExisting(ctx, merchantId, input);
+    const winner = await findExisting(ctx, merchantId, input, keyMode);
     if (!winner) throw err;
-    return { status: 200, payment: await resumeIfUnconfirmed(ctx, winner, input.provider_account_id) };
+    return { status: 200, payment: await resumeIfUnconfirmed(ctx, winner, input.provider_account_id, keyMode) };
   }
   ctx.metrics.paymentsCreated.inc({ provider, method: input.method });
   // A placed attempt goes first as the payment's latest, unanswered attempt; the rest of the candidates follow.
-  return { status: 201, payment: await createWithFallback(ctx, payment, candidates, placed, input.provider_account_id, 0) };
+  return { status: 201, payment: await createWithFallback(ctx, payment, candidates, placed, { pinned: input.provider_account_id, keyMode }, 0) };
 }
 
-async function findExisting(ctx: AppContext, merchantId: string, input: CreatePaymentInput): Promise<PaymentRow | undefined> {
+async function findExisting(ctx: AppContext, merchantId: string, input: CreatePaymentInput, keyMode: KeyMode): Promise<PaymentRow | undefined> {
   const p = await ctx.db.selectFrom('payments').selectAll().where('merchant_id', '=', merchantId).where('merchant_order_id', '=', input.merchant_order_id).executeTakeFirst();
   if (!p) return undefined;
   if (p.amount !== input.amount || p.currency !== input.currency || p.method !== input.method) {
     throw new PaygateError('PAYMENT.DUPLICATE_ORDER', `merchant_order_id ${input.merchant_order_id} already exists as ${p.id} with ${p.amount} ${p.currency} (${p.method})`, { field: 'merchant_order_id', details: { payment_id: p.id } });
+  }
+  // The same order id from a key of the other mode must not resume (and so reach accounts of) this payment.
+  const mode = await paymentMode(ctx.db, merchantId, p.id);
+  if (mode !== undefined && mode !== keyMode) {
+    throw new PaygateError('PAYMENT.MODE_MISMATCH', `merchant_order_id ${input.merchant_order_id} already exists as ${p.id}, a ${mode}-mode payment; a ${keyMode} key cannot repeat it — use a new order id`, { field: 'merchant_order_id', details: { payment_id: p.id } });
   }
   return p;
 }
@@ -113,20 +129,23 @@ const MAX_RESUMES = 3;
  * current attempt) tries again: an attempt that never got an answer is asked again with
  * the same out_trade_no; after a failed one, routing starts over with new attempts.
  */
-async function resumeIfUnconfirmed(ctx: AppContext, p: PaymentRow, pinned: string | null | undefined, depth = 0): Promise<PaymentApi> {
+async function resumeIfUnconfirmed(ctx: AppContext, p: PaymentRow, pinned: string | null | undefined, keyMode: KeyMode, depth = 0): Promise<PaymentApi> {
   if (p.status === 'requires_action' && p.expires_at > ctx.now() && depth < MAX_RESUMES) {
     const latest = await ctx.db.selectFrom('attempts').selectAll().where('payment_id', '=', p.id).orderBy('id', 'desc').executeTakeFirst();
     if (!latest || (!latest.qr_code && !latest.redirect_url && (latest.status === 'requires_action' || latest.status === 'failed'))) {
-      const candidates = await candidateAccounts(ctx, p.merchant_id, p.provider, factsOf(p), pinned);
-      return createWithFallback(ctx, p, candidates, latest, pinned, depth);
+      const candidates = await candidateAccounts(ctx, p.merchant_id, p.provider, factsOf(p), pinned, keyMode);
+      return createWithFallback(ctx, p, candidates, latest, { pinned, keyMode }, depth);
     }
   }
   return toApi(ctx, p);
 }
 
-async function resumeFresh(ctx: AppContext, payment: PaymentRow, pinned: string | null | undefined, depth: number): Promise<PaymentApi> {
+/** How the create was asked for: the pinned account, if any, and the calling key's mode. */
+interface RouteRequest { pinned: string | null | undefined; keyMode: KeyMode }
+
+async function resumeFresh(ctx: AppContext, payment: PaymentRow, route: RouteRequest, depth: number): Promise<PaymentApi> {
   const fresh = await ctx.db.selectFrom('payments').selectAll().where('id', '=', payment.id).executeTakeFirstOrThrow();
-  return resumeIfUnconfirmed(ctx, fresh, pinned, depth + 1);
+  return resumeIfUnconfirmed(ctx, fresh, route.pinned, route.keyMode, depth + 1);
 }
 
 /**
@@ -137,7 +156,7 @@ async function resumeFresh(ctx: AppContext, payment: PaymentRow, pinned: string 
  * (the provider refused this order) would be refused elsewhere too: the payment fails.
  * Everything passed over is kept in the payment's routing log.
  */
-async function createWithFallback(ctx: AppContext, payment: PaymentRow, candidates: string[], latest: AttemptRow | undefined, pinned: string | null | undefined, depth: number): Promise<PaymentApi> {
+async function createWithFallback(ctx: AppContext, payment: PaymentRow, candidates: string[], latest: AttemptRow | undefined, route: RouteRequest, depth: number): Promise<PaymentApi> {
   const passed: RoutingLogEntry[] = [];
   const note = (e: RoutingLogEntry) => {
     passed.push(e);
@@ -173,7 +192,7 @@ async function createWithFallback(ctx: AppContext, payment: PaymentRow, candidat
       continue;
     }
     const placed = await placeAttempt(ctx, payment, acc, expectedLatest);
-    if (placed.kind === 'superseded') return resumeFresh(ctx, payment, pinned, depth);
+    if (placed.kind === 'superseded') return resumeFresh(ctx, payment, route, depth);
     if (placed.kind === 'skipped') {
       note(placed.entry);
       continue;
@@ -313,17 +332,22 @@ export async function listPayments(ctx: AppContext, merchantId: string, q: ListP
   const page = rows.slice(0, q.limit);
   const ids = page.map((p) => p.id);
   const attempts = ids.length ? await ctx.db.selectFrom('attempts').selectAll().where('payment_id', 'in', ids).orderBy('id').execute() : [];
+  const live = await liveAccounts(ctx.db, attempts.map((a) => a.provider_account_id));
   return {
     object: 'list' as const,
-    data: page.map((p) => paymentToApi(p, attempts.filter((a) => a.payment_id === p.id), ctx.publicUrl())),
+    data: page.map((p) => {
+      const own = attempts.filter((a) => a.payment_id === p.id);
+      return paymentToApi(p, own, ctx.publicUrl(), livemodeOf(own, live));
+    }),
     has_more: rows.length > q.limit,
   };
 }
 
 /** Cancel: close at the provider first; only a confirmed close cancels (a paid trade wins). */
-export async function cancelPayment(ctx: AppContext, merchantId: string, id: string): Promise<PaymentApi> {
+export async function cancelPayment(ctx: AppContext, merchantId: string, id: string, keyMode: KeyMode): Promise<PaymentApi> {
   const p = await ctx.db.selectFrom('payments').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
   if (!p) throw new PaygateError('PAYMENT.NOT_FOUND', `no payment ${id}`);
+  await assertPaymentMode(ctx, merchantId, id, keyMode);
   if (p.status === 'canceled') return toApi(ctx, p);
   if (isTerminal(p.status as PaymentStatus)) {
     throw new PaygateError('PAYMENT.STATE_FORBIDS_ACTION', `payment ${id} is ${p.status} and cannot be canceled${p.status === 'succeeded' ? '; refund it instead' : ''}`);
@@ -338,9 +362,10 @@ export async function cancelPayment(ctx: AppContext, merchantId: string, id: str
 }
 
 /** GET ?refresh=true: ask the provider now instead of waiting for a notification or poll. */
-export async function refreshPayment(ctx: AppContext, merchantId: string, id: string): Promise<PaymentApi> {
+export async function refreshPayment(ctx: AppContext, merchantId: string, id: string, keyMode: KeyMode): Promise<PaymentApi> {
   const p = await ctx.db.selectFrom('payments').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
   if (!p) throw new PaygateError('PAYMENT.NOT_FOUND', `no payment ${id}`);
+  await assertPaymentMode(ctx, merchantId, id, keyMode);
   if (!isTerminal(p.status as PaymentStatus)) await queryAtProvider(ctx, p);
   return loadPaymentApi(ctx, merchantId, id);
 }

@@ -57,7 +57,7 @@ export async function callAccount<R extends { ok: boolean }>(
   ctx: AppContext,
   acc: LoadedAccount,
   operation: string,
-  build: (cctx: ConnectorContext<unknown>) => WireRequest,
+  build: (cctx: ConnectorContext<unknown>) => WireRequest | ConnectorFailure,
   parse: (cctx: ConnectorContext<unknown>, res: WireResponse) => R | ConnectorFailure,
 ): Promise<R | ConnectorFailure> {
   const cctx = connectorContext(ctx, acc);

@@ -17,7 +17,8 @@ export function attemptToApi(a: AttemptRow) {
   };
 }
 
-export function paymentToApi(p: PaymentRow, attempts: AttemptRow[], publicUrl: string) {
+/** `livemode`: whether the payment's attempts went to a live account (app/modes.ts livemodeOf); null before any attempt. */
+export function paymentToApi(p: PaymentRow, attempts: AttemptRow[], publicUrl: string, livemode: boolean | null) {
   const current = attempts[attempts.length - 1];
   let nextAction: Record<string, string> | null = null;
   if (current && (p.status === 'requires_action' || p.status === 'processing')) {
@@ -30,6 +31,7 @@ export function paymentToApi(p: PaymentRow, attempts: AttemptRow[], publicUrl: s
   return {
     id: p.id,
     object: 'payment' as const,
+    livemode,
     status: p.status,
     amount: p.amount,
     currency: p.currency,

@@ -8,9 +8,15 @@ import { routeCandidates, ruleProblems, type RoutingFacts, type RoutingLogEntry,
 import type { DbOrTx, Tx } from '../infra/db/index.js';
 import type { AppContext } from './context.js';
 import { connectorFor, providerForMethod, type PaymentMethod } from './connectors.js';
-import { getMerchant } from './merchants.js';
+import { getMerchant, type KeyMode } from './merchants.js';
+import { accountModeOf, type AccountMode } from './modes.js';
 
-interface StoredRouting { rules: RoutingRule[]; updatedAt: number | null }
+interface StoredRouting {
+  rules: RoutingRule[];
+  updatedAt: number | null;
+  /** Mode (sandbox | live) of every account the rules name; an account's mode never changes, so it caches with the rules. */
+  accountModes: Record<string, string>;
+}
 
 export interface RoutingDocument { object: 'routing'; merchant_id: string; rules: RoutingRule[]; updated_at: string | null }
 
@@ -19,7 +25,21 @@ const cacheKey = (merchantId: string) => `routing:${merchantId}`;
 async function loadStored(ctx: AppContext, merchantId: string): Promise<StoredRouting> {
   const row = await ctx.db.selectFrom('routing_rules').selectAll().where('merchant_id', '=', merchantId).executeTakeFirst();
   // "No rules" is an answer worth caching too: it is what most creates will find.
-  return row ? { rules: JSON.parse(row.rules) as RoutingRule[], updatedAt: row.updated_at } : { rules: [], updatedAt: null };
+  if (!row) return { rules: [], updatedAt: null, accountModes: {} };
+  const rules = JSON.parse(row.rules) as RoutingRule[];
+  const ids = [...new Set(rules.flatMap((r) => r.accounts.map((a) => a.provider_account_id)))];
+  const accounts = ids.length ? await ctx.db.selectFrom('provider_accounts').select(['id', 'mode']).where('id', 'in', ids).execute() : [];
+  return { rules, updatedAt: row.updated_at, accountModes: Object.fromEntries(accounts.map((a) => [a.id, a.mode])) };
+}
+
+/**
+ * The rules as a key of one mode sees them: accounts of the other mode are left out, and a
+ * rule with none left does not exist for it (the next matching rule, or the default, applies).
+ */
+function rulesForMode(s: StoredRouting, accountMode: AccountMode): RoutingRule[] {
+  return s.rules
+    .map((r) => ({ ...r, accounts: r.accounts.filter((a) => s.accountModes[a.provider_account_id] === accountMode) }))
+    .filter((r) => r.accounts.length > 0);
 }
 
 function stored(ctx: AppContext, merchantId: string): Promise<StoredRouting> {
@@ -76,7 +96,7 @@ export async function saveRouting(ctx: AppContext, merchantId: string, rules: Ro
     .onConflict((oc) => oc.column('merchant_id').doUpdateSet({ rules: text, updated_at: now }))
     .execute();
   ctx.configCache.invalidate(cacheKey(merchantId));
-  return toDocument(merchantId, { rules, updatedAt: now });
+  return toDocument(merchantId, { rules, updatedAt: now, accountModes: {} });
 }
 
 /**
@@ -84,17 +104,22 @@ export async function saveRouting(ctx: AppContext, merchantId: string, rules: Ro
  * candidate; otherwise the first matching rule decides; without one, every account of the
  * merchant for the provider, oldest first (what Paygate did before routing existed).
  */
-export async function candidateAccounts(ctx: AppContext, merchantId: string, provider: string, facts: RoutingFacts, pinned?: string | null): Promise<string[]> {
+export async function candidateAccounts(ctx: AppContext, merchantId: string, provider: string, facts: RoutingFacts, pinned: string | null | undefined, keyMode: KeyMode): Promise<string[]> {
+  // Only accounts of the key's mode are ever candidates: a test key never reaches a live account.
+  const accountMode = accountModeOf(keyMode);
   if (pinned) {
-    const row = await ctx.db.selectFrom('provider_accounts').select('id').where('id', '=', pinned).where('merchant_id', '=', merchantId).where('provider', '=', provider).executeTakeFirst();
+    const row = await ctx.db.selectFrom('provider_accounts').select(['id', 'mode']).where('id', '=', pinned).where('merchant_id', '=', merchantId).where('provider', '=', provider).executeTakeFirst();
     if (!row) throw new PaygateError('PAYMENT.NO_PROVIDER_ACCOUNT', `provider account ${pinned} does not exist for this merchant and provider ${provider}`, { field: 'provider_account_id' });
+    if (row.mode !== accountMode) {
+      throw new PaygateError('PAYMENT.MODE_MISMATCH', `provider account ${pinned} is a ${row.mode} account; a ${keyMode} key only reaches ${accountMode} accounts`, { field: 'provider_account_id' });
+    }
     return [row.id];
   }
-  const routed = routeCandidates((await stored(ctx, merchantId)).rules, facts, Math.random);
+  const routed = routeCandidates(rulesForMode(await stored(ctx, merchantId), accountMode), facts, Math.random);
   if (routed) return routed;
-  const rows = await ctx.db.selectFrom('provider_accounts').select('id').where('merchant_id', '=', merchantId).where('provider', '=', provider).orderBy('created_at').orderBy('id').execute();
+  const rows = await ctx.db.selectFrom('provider_accounts').select('id').where('merchant_id', '=', merchantId).where('provider', '=', provider).where('mode', '=', accountMode).orderBy('created_at').orderBy('id').execute();
   if (rows.length === 0) {
-    throw new PaygateError('PAYMENT.NO_PROVIDER_ACCOUNT', `this merchant has no ${provider} provider account; add one with POST /admin/merchants/{id}/provider_accounts`, { field: 'method' });
+    throw new PaygateError('PAYMENT.NO_PROVIDER_ACCOUNT', `this merchant has no ${accountMode} ${provider} provider account (${keyMode} keys only use ${accountMode} accounts); add one with POST /admin/merchants/{id}/provider_accounts`, { field: 'method' });
   }
   return rows.map((r) => r.id);
 }

@@ -59,7 +59,7 @@ async function ensureOpenPayments(gw: BenchGateway, spec: ProviderSpec, count: n
   const worker = async () => {
     while (missing > 0) {
       missing--;
-      await createPayment(gw.rt.ctx, gw.merchantId, { amount: PAYMENT_AMOUNT, currency: spec.currency, method: spec.method, merchant_order_id: `topup-${crypto.randomUUID()}` });
+      await createPayment(gw.rt.ctx, gw.merchantId, { amount: PAYMENT_AMOUNT, currency: spec.currency, method: spec.method, merchant_order_id: `topup-${crypto.randomUUID()}` }, 'test');
     }
   };
   await Promise.all(Array.from({ length: 16 }, worker));

@@ -5,6 +5,7 @@
  * the clock (callers pass `now`) or the database.
  */
 import type { ErrorCode } from '../domain/errors.js';
+import type { AmountLimits } from './limits.js';
 
 export type ProviderName = 'alipay' | 'wechatpay' | 'unionpay' | 'paypal' | 'stripe';
 
@@ -221,9 +222,16 @@ export interface Connector<C> {
    * prescribes its own (UnionPay: 1, 2, 4, 8, 16, 32 s); afterwards the shared back-off applies.
    */
   readonly pollDelaysS?: readonly number[];
-  /** Why `amount` cannot be sent in `currency` (Stripe: KWD needs a multiple of 10), checked before anything is stored; undefined when fine. */
-  amountProblem?(amount: number, currency: string): string | undefined;
-  create: { build(ctx: ConnectorContext<C>, input: CreateInput): WireRequest; parse(ctx: ConnectorContext<C>, input: CreateInput, res: WireResponse): CreateResult };
+  /** What the provider can charge per currency (min/max minor units, decimal digits); its keys are `currencies`. Declared in the connector's limits.ts. */
+  readonly limits: AmountLimits;
+  /**
+   * Why `amount` cannot be sent in `currency` under `limits` (out of range, or not expressible:
+   * Stripe KWD needs a multiple of 10), or undefined when fine. The app checks it before
+   * anything is stored, so a create the connector would refuse leaves nothing behind.
+   */
+  amountProblem(amount: number, currency: string): string | undefined;
+  /** build never throws: input it cannot send (something amountProblem missed) comes back as a non-retryable failure, and nothing is sent. */
+  create: { build(ctx: ConnectorContext<C>, input: CreateInput): WireRequest | ConnectorFailure; parse(ctx: ConnectorContext<C>, input: CreateInput, res: WireResponse): CreateResult };
   /** `order` carries the provider's own order id for providers that query by it (PayPal); callers pass it when they have it. */
   query: { build(ctx: ConnectorContext<C>, reference: string, order?: CloseOrder): WireRequest; parse(ctx: ConnectorContext<C>, reference: string, currency: string, res: WireResponse, order?: CloseOrder): QueryResult };
   /** `order` carries what some providers need to close (UnionPay consume undo: txnAmt, origQryId); callers pass it when they have it. */

@@ -4,10 +4,11 @@
 import { formatMinor } from '../../domain/money.js';
 import type { ConnectorFailure } from '../types.js';
 import { fail } from './response.js';
+import { ALIPAY_CNY } from './limits.js';
 
 export const CURRENCY = 'CNY';
-export const MIN_AMOUNT_MINOR = 1;
-export const MAX_AMOUNT_MINOR = 10_000_000_000;
+export const MIN_AMOUNT_MINOR = ALIPAY_CNY.min;
+export const MAX_AMOUNT_MINOR = ALIPAY_CNY.max;
 
 /** The failure an amount/currency pair gets before anything is sent, or undefined. */
 export function amountProblem(amount: number, currency: string, field: string): ConnectorFailure | undefined {

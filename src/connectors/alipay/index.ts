@@ -4,6 +4,7 @@
  */
 import type { Connector } from '../types.js';
 import { CURRENCY } from './amount.js';
+import { ALIPAY_LIMITS, alipayAmountProblem } from './limits.js';
 import { buildClose, parseClose } from './close.js';
 import { parseAlipayCredentials, type AlipayCredentials } from './credentials.js';
 import { alipayNotificationAck, verifyAlipayNotification } from './notify.js';
@@ -28,6 +29,8 @@ export {
 export const alipayConnector: Connector<AlipayCredentials> = {
   provider: 'alipay',
   currencies: [CURRENCY],
+  limits: ALIPAY_LIMITS,
+  amountProblem: alipayAmountProblem,
   parseCredentials: parseAlipayCredentials,
   create: { build: buildPrecreate, parse: parsePrecreate },
   query: { build: buildQuery, parse: parseQuery },

@@ -2,7 +2,6 @@
  * alipay.trade.precreate: creates the QR code the buyer scans. The trade itself does not
  * exist at Alipay until the scan.
  */
-import { PaygateError } from '../../domain/errors.js';
 import type { ConnectorFailure, CreateInput, CreateResult, WireRequest, WireResponse } from '../types.js';
 import { amountProblem, yuan } from './amount.js';
 import { gatewayRequest, type AlipayContext } from './request.js';
@@ -16,11 +15,10 @@ export function checkCreateInput(input: CreateInput): ConnectorFailure | undefin
   return amountProblem(input.amount, input.currency, 'total_amount');
 }
 
-export function buildPrecreate(ctx: AlipayContext, input: CreateInput): WireRequest {
+export function buildPrecreate(ctx: AlipayContext, input: CreateInput): WireRequest | ConnectorFailure {
   const problem = checkCreateInput(input);
-  // build() cannot return a failure; a caller that skipped checkCreateInput gets the same
-  // catalog code as an exception rather than a request Alipay would reject anyway.
-  if (problem) throw new PaygateError(problem.code, problem.message);
+  // A caller that skipped the app's amount check gets the failure as a value and nothing is sent.
+  if (problem) return problem;
   return gatewayRequest(
     ctx,
     PRECREATE,

@@ -10,6 +10,7 @@ import type { ConnectorContext, CreateInput, RefundInput, WireRequest } from '..
 import { alipayConnector, alipayBillDate, buildBillDownloadUrl, buildCancel, type AlipayCredentials } from './index.js';
 import { canonicalString } from './sign.js';
 import { chinaDate, chinaDateTime } from './time.js';
+import { sent } from '../../test-support/wire.js';
 
 const app = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const alipay = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -129,7 +130,7 @@ describe('GMT+8 time formatting', () => {
 });
 
 describe('precreate request', () => {
-  const req = alipayConnector.create.build(ctx, createInput);
+  const req = sent(alipayConnector.create.build(ctx, createInput));
   const form = formOf(req);
 
   it('posts every parameter in a UTF-8 form body to /gateway.do', () => {
@@ -175,26 +176,22 @@ describe('precreate request', () => {
   });
 
   it('passes notify_url exactly as given and leaves it out when empty', () => {
-    const odd = alipayConnector.create.build({ ...ctx, notifyUrl: 'https://h.example/n/a%2Fb' }, createInput);
+    const odd = sent(alipayConnector.create.build({ ...ctx, notifyUrl: 'https://h.example/n/a%2Fb' }, createInput));
     expect(formOf(odd).notify_url).toBe('https://h.example/n/a%2Fb');
-    expect(formOf(alipayConnector.create.build({ ...ctx, notifyUrl: '' }, createInput)).notify_url).toBeUndefined();
+    expect(formOf(sent(alipayConnector.create.build({ ...ctx, notifyUrl: '' }, createInput))).notify_url).toBeUndefined();
   });
 
   it('formats amounts exactly and enforces 0.01..100000000 CNY before sending', () => {
-    const total = (amount: number) => JSON.parse(formOf(alipayConnector.create.build(ctx, { ...createInput, amount })).biz_content ?? '').total_amount;
+    const total = (amount: number) => JSON.parse(formOf(sent(alipayConnector.create.build(ctx, { ...createInput, amount }))).biz_content ?? '').total_amount;
     expect(total(1)).toBe('0.01');
     expect(total(8888)).toBe('88.88');
     expect(total(10)).toBe('0.10');
     expect(total(10_000_000_000)).toBe('100000000.00');
+    // Refused as a failure value, never thrown: nothing is sent.
     for (const amount of [0, -1, 10_000_000_001, 1.5]) {
-      expect(() => alipayConnector.create.build(ctx, { ...createInput, amount })).toThrow(PaygateError);
+      expect(alipayConnector.create.build(ctx, { ...createInput, amount })).toMatchObject({ ok: false, code: 'VALIDATION.INVALID_BODY', retryable: false });
     }
-    try {
-      alipayConnector.create.build(ctx, { ...createInput, currency: 'USD' });
-      expect.unreachable();
-    } catch (err) {
-      expect((err as PaygateError).code).toBe('VALIDATION.UNSUPPORTED_CURRENCY');
-    }
+    expect(alipayConnector.create.build(ctx, { ...createInput, currency: 'USD' })).toMatchObject({ ok: false, code: 'VALIDATION.UNSUPPORTED_CURRENCY' });
   });
 });
 

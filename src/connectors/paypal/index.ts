@@ -9,17 +9,19 @@ import { paypalNotificationAck, paypalNotificationMaterial, verifyPaypalNotifica
 import { paypalNotificationPrivacy } from './sensitive.js';
 import { buildCapture, buildCreateOrder, buildGetOrder, parseCapture, parseClose, parseCreateOrder, parseGetOrder } from './orders.js';
 import { buildRefund, buildRefundQuery, parseRefund } from './refund.js';
+import { PAYPAL_CURRENCIES, PAYPAL_LIMITS, paypalAmountProblem } from './limits.js';
 
 export type { PaypalCredentials } from './credentials.js';
 export { crc32 } from './crc32.js';
 export { buildGetRefund } from './refund.js';
 
-/** Currencies PayPal settles that Paygate's money table knows (no KWD at PayPal; JPY has no decimals). */
-export const PAYPAL_CURRENCIES = ['USD', 'EUR', 'GBP', 'JPY', 'HKD', 'CNY', 'AUD', 'CAD', 'SGD', 'CHF', 'NZD', 'SEK', 'NOK', 'DKK', 'MXN'] as const;
+export { PAYPAL_CURRENCIES } from './limits.js';
 
 export const paypalConnector: Connector<PaypalCredentials> = {
   provider: 'paypal',
   currencies: PAYPAL_CURRENCIES,
+  limits: PAYPAL_LIMITS,
+  amountProblem: paypalAmountProblem,
   parseCredentials: parsePaypalCredentials,
   auth: { build: buildToken, parse: parseToken },
   create: { build: buildCreateOrder, parse: parseCreateOrder },

@@ -4,16 +4,19 @@
  * order of a canceled payment is simply never captured.
  */
 import { formatMinor } from '../../domain/money.js';
-import type { CaptureInput, CaptureResult, CloseOrder, CloseResult, CreateInput, CreateResult, ProviderPaymentStatus, QueryResult, WireRequest, WireResponse } from '../types.js';
+import type { CaptureInput, CaptureResult, CloseOrder, ConnectorFailure, CloseResult, CreateInput, CreateResult, ProviderPaymentStatus, QueryResult, WireRequest, WireResponse } from '../types.js';
 import { enc, getRequest, postRequest, requestId, type PaypalContext } from './request.js';
+import { paypalAmountProblem } from './limits.js';
 import { amountOf, bad, failureOf, first, isObject, obj, parseJson, readReply, str, type Json } from './response.js';
 
 const DESCRIPTION_MAX = 127;
 
-export function buildCreateOrder(ctx: PaypalContext, input: CreateInput): WireRequest {
+export function buildCreateOrder(ctx: PaypalContext, input: CreateInput): WireRequest | ConnectorFailure {
+  const problem = paypalAmountProblem(input.amount, input.currency);
+  if (problem) return { ok: false, code: 'VALIDATION.AMOUNT_NOT_REPRESENTABLE', retryable: false, message: problem };
   // The app fills returnUrl with /pay/{payment_id}/return; without it the buyer would be stranded at PayPal.
-  if (!input.returnUrl) throw new Error('paypal create: CreateInput.returnUrl is required');
-  const cancel = new URL(input.returnUrl);
+  const cancel = input.returnUrl && URL.canParse(input.returnUrl) ? new URL(input.returnUrl) : undefined;
+  if (!input.returnUrl || !cancel) return { ok: false, code: 'INTERNAL.ERROR', retryable: false, message: 'paypal create: CreateInput.returnUrl must be an absolute URL (the app passes /pay/{payment_id}/return)' };
   cancel.searchParams.set('canceled', 'true');
   return postRequest(ctx, '/v2/checkout/orders', {
     intent: 'CAPTURE',

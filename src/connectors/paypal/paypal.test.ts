@@ -3,6 +3,7 @@ import type { WireResponse } from '../types.js';
 import { crc32, paypalConnector } from './index.js';
 import { certUrlAllowed } from './notify.js';
 import type { PaypalContext } from './request.js';
+import { sent } from '../../test-support/wire.js';
 
 const ctx: PaypalContext = {
   credentials: { clientId: 'cid', clientSecret: 'sec', webhookId: 'WH1' },
@@ -18,8 +19,8 @@ describe('paypal connector', () => {
   });
 
   it('creates an order with intent CAPTURE, JPY without decimals, a stable PayPal-Request-Id and return/cancel URLs', () => {
-    const a = paypalConnector.create.build(ctx, input);
-    const b = paypalConnector.create.build(ctx, input);
+    const a = sent(paypalConnector.create.build(ctx, input));
+    const b = sent(paypalConnector.create.build(ctx, input));
     expect(a.headers['paypal-request-id']).toBe(b.headers['paypal-request-id']);
     expect(a.headers.authorization).toBe('Bearer TOKEN');
     const body = JSON.parse(a.body!) as { intent: string; purchase_units: Array<{ amount: unknown; custom_id: string }>; payment_source: { paypal: { experience_context: { return_url: string; cancel_url: string } } } };
@@ -27,7 +28,7 @@ describe('paypal connector', () => {
     expect(body.purchase_units[0]!.amount).toEqual({ currency_code: 'JPY', value: '500' });
     expect(body.purchase_units[0]!.custom_id).toBe('att_1');
     expect(body.payment_source.paypal.experience_context.cancel_url).toBe(`${input.returnUrl}?canceled=true`);
-    const usd = JSON.parse(paypalConnector.create.build(ctx, { ...input, amount: 1999, currency: 'USD' }).body!) as { purchase_units: Array<{ amount: { value: string } }> };
+    const usd = JSON.parse(sent(paypalConnector.create.build(ctx, { ...input, amount: 1999, currency: 'USD' })).body!) as { purchase_units: Array<{ amount: { value: string } }> };
     expect(usd.purchase_units[0]!.amount.value).toBe('19.99');
   });
 

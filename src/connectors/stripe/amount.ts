@@ -4,10 +4,9 @@
  * (KWD, BHD, ...) are sent in thousandths but must end in 0 (stripe.com/docs/currencies).
  * Paygate's minor units (ISO 4217 exponent, domain/money.ts) equal Stripe's units for every
  * currency listed here, so the value passes through unchanged; what Stripe cannot charge
- * is refused before anything is stored. Currencies where Stripe's unit differs from ISO
+ * is refused before anything is stored (limits.ts). Currencies where Stripe's unit differs from ISO
  * (ISK, HUF, TWD, UGX special cases) are deliberately not offered.
  */
-import { minorUnits } from '../../domain/money.js';
 
 /** Presentment currencies Paygate supports (money.ts) that Stripe charges with ISO minor units. */
 export const STRIPE_CURRENCIES = [
@@ -19,16 +18,6 @@ const SUPPORTED: ReadonlySet<string> = new Set(STRIPE_CURRENCIES);
 
 /** Stripe's largest amount field is 8 digits for most currencies; 99,999,999 units is the documented ceiling. */
 export const MAX_STRIPE_AMOUNT = 99_999_999;
-
-export function amountProblem(amount: number, currency: string): string | undefined {
-  if (!SUPPORTED.has(currency)) return `Stripe is not offered for ${currency}; use one of ${STRIPE_CURRENCIES.join(', ')}`;
-  if (!Number.isSafeInteger(amount) || amount <= 0) return `amount must be a positive integer in minor units, got ${amount}`;
-  if (amount > MAX_STRIPE_AMOUNT) return `amount ${amount} exceeds Stripe's maximum of ${MAX_STRIPE_AMOUNT} ${currency} minor units`;
-  if (minorUnits(currency) === 3 && amount % 10 !== 0) {
-    return `Stripe charges ${currency} in multiples of 10 minor units (0.010 ${currency}); ${amount} cannot be sent exactly — use ${Math.floor(amount / 10) * 10} or ${Math.ceil(amount / 10) * 10}`;
-  }
-  return undefined;
-}
 
 /** Stripe wants ISO codes in lower case in requests and answers in lower case. */
 export const toStripeCurrency = (currency: string): string => currency.toLowerCase();

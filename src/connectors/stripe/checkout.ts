@@ -4,9 +4,9 @@
  * and metadata on the session, and payment_intent_data.metadata on the PaymentIntent that
  * Checkout creates when the buyer pays — so every webhook object carries it.
  */
-import { PaygateError } from '../../domain/errors.js';
-import type { CreateInput, CreateResult, WireRequest, WireResponse } from '../types.js';
-import { amountProblem, fromStripeCurrency, toStripeCurrency } from './amount.js';
+import type { ConnectorFailure, CreateInput, CreateResult, WireRequest, WireResponse } from '../types.js';
+import { fromStripeCurrency, toStripeCurrency } from './amount.js';
+import { stripeAmountProblem as amountProblem } from './limits.js';
 import { badResponse, int, readReply, stripePost, str, obj, type StripeContext } from './http.js';
 import { idempotencyKey } from './ids.js';
 
@@ -33,10 +33,10 @@ export function sessionExpiresAt(input: CreateInput, now: Date): number | undefi
   return at - Math.floor(now.getTime() / 1000) <= MAX_SESSION_S - MINUTE_S ? at : undefined;
 }
 
-export function buildCheckout(ctx: StripeContext, input: CreateInput): WireRequest {
+export function buildCheckout(ctx: StripeContext, input: CreateInput): WireRequest | ConnectorFailure {
   const problem = amountProblem(input.amount, input.currency);
-  // The app checks amountProblem before storing the payment; a caller that did not gets the same code.
-  if (problem) throw new PaygateError('VALIDATION.AMOUNT_NOT_REPRESENTABLE', problem, { field: 'amount' });
+  // The app checks amountProblem before storing the payment; a caller that did not gets the same code, and nothing is sent.
+  if (problem) return { ok: false, code: 'VALIDATION.AMOUNT_NOT_REPRESENTABLE', retryable: false, message: problem };
   const returnUrl = input.returnUrl ?? `${gatewayBase(ctx.notifyUrl)}/`;
   const metadata = { [REFERENCE_KEY]: input.reference };
   return stripePost(ctx, '/v1/checkout/sessions', {

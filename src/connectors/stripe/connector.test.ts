@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { PaygateError } from '../../domain/errors.js';
 import type { CreateInput, RefundInput, WireResponse } from '../types.js';
 import { stripeConnector as c } from './index.js';
 import { encodeForm } from './form.js';
 import type { StripeContext } from './http.js';
+import { sent } from '../../test-support/wire.js';
 
 const now = new Date('2025-03-01T10:00:00Z');
 const ctx: StripeContext = { credentials: { secretKey: 'sk_test_abcdefgh', webhookSecret: 'whsec_abcdefgh' }, baseUrl: 'https://api.stripe.com', notifyUrl: 'http://gw.example/notify/stripe/pa_1', now };
@@ -20,11 +20,11 @@ describe('amounts and currencies', () => {
     expect(c.amountProblem?.(0, 'USD')).toMatch(/positive/);
     expect(c.amountProblem?.(100, 'ISK')).toMatch(/not offered/);
     expect(c.currencies).toEqual(expect.arrayContaining(['USD', 'EUR', 'GBP', 'JPY', 'HKD', 'CNY', 'KWD', 'KRW']));
-    expect(() => c.create.build(ctx, { ...input, currency: 'KWD', amount: 12345 })).toThrow(PaygateError);
+    expect(c.create.build(ctx, { ...input, currency: 'KWD', amount: 12345 })).toMatchObject({ ok: false, code: 'VALIDATION.AMOUNT_NOT_REPRESENTABLE', retryable: false });
   });
 
   it.each([['JPY', 500, 'jpy'], ['KWD', 12340, 'kwd'], ['KRW', 15000, 'krw'], ['USD', 2000, 'usd']])('create sends %s %i as unit_amount %i %s', (currency, amount, lower) => {
-    const f = form(c.create.build(ctx, { ...input, currency, amount }).body);
+    const f = form(sent(c.create.build(ctx, { ...input, currency, amount })).body);
     expect(f['line_items[0][price_data][unit_amount]']).toBe(String(amount));
     expect(f['line_items[0][price_data][currency]']).toBe(lower);
   });
@@ -32,8 +32,8 @@ describe('amounts and currencies', () => {
 
 describe('create (Checkout Session)', () => {
   it('is a form POST with nested params, Bearer auth and a stable Idempotency-Key', () => {
-    const a = c.create.build(ctx, input);
-    const b = c.create.build({ ...ctx, now: new Date(now.getTime() + 5000) }, input);
+    const a = sent(c.create.build(ctx, input));
+    const b = sent(c.create.build({ ...ctx, now: new Date(now.getTime() + 5000) }, input));
     expect(a.method).toBe('POST');
     expect(a.url).toBe('https://api.stripe.com/v1/checkout/sessions');
     expect(a.headers.authorization).toBe('Bearer sk_test_abcdefgh');

@@ -2,9 +2,8 @@
  * QR apply (consume, customer scans): txnType 01, txnSubType 07. UnionPay answers with the
  * qrCode; the consume itself happens when the buyer pays, and is then notified to backUrl.
  */
-import { PaygateError } from '../../domain/errors.js';
 import type { ConnectorFailure, CreateInput, CreateResult, WireRequest, WireResponse } from '../types.js';
-import { amountProblem, beijingTime, CURRENCY_CODE, orderIdOf, txnTimeOf } from './order.js';
+import { amountProblem, beijingTime, CURRENCY_CODE, failure, isPaygateReference, orderIdOf, txnTimeOf } from './order.js';
 import { BACK_TRANS_PATH, unionpayRequest, type UnionpayContext } from './request.js';
 import { badResponse, failureOf, field, readReply } from './response.js';
 
@@ -13,12 +12,14 @@ const OP = 'QR apply (01/07)';
 export const CHANNEL_TYPE = '08';
 
 export function checkCreateInput(input: CreateInput): ConnectorFailure | undefined {
+  if (!isPaygateReference(input.reference)) return failure('VALIDATION.INVALID_BODY', `UnionPay needs a Paygate reference "<prefix>_<26 base32 chars>", got ${JSON.stringify(input.reference)}`);
   return amountProblem(input.amount, input.currency, 'txnAmt');
 }
 
-export function buildApply(ctx: UnionpayContext, input: CreateInput): WireRequest {
+export function buildApply(ctx: UnionpayContext, input: CreateInput): WireRequest | ConnectorFailure {
   const problem = checkCreateInput(input);
-  if (problem) throw new PaygateError(problem.code, problem.message);
+  // A caller that skipped the app's amount check gets the failure as a value and nothing is sent.
+  if (problem) return problem;
   return unionpayRequest(ctx, BACK_TRANS_PATH, {
     txnType: '01',
     txnSubType: '07',

@@ -5,6 +5,7 @@ import { startUnionpaySimulator } from '../../simulators/unionpay/index.js';
 import type { ConnectorContext } from '../types.js';
 import type { UnionpayCredentials } from './credentials.js';
 import { buildFileTransfer, parseFileTransfer, parseZmFile, unionpayConnector, ZM_WIDTHS } from './index.js';
+import { sent } from '../../test-support/wire.js';
 
 describe('file transfer against the simulator', () => {
   let s: Awaited<ReturnType<typeof startUnionpaySimulator>>;
@@ -22,7 +23,7 @@ describe('file transfer against the simulator', () => {
 
   it('reads the ZM records of a paid order', async () => {
     const reference = `att_${'0'.repeat(10)}abcdefghjkmnpqrs`.replace('0'.repeat(10), '01hk0w4v00');
-    const build = unionpayConnector.create.build(ctx, { reference, amount: 1234, currency: 'CNY', description: 'x', expiresAt: new Date(Date.now() + 3600_000) });
+    const build = sent(unionpayConnector.create.build(ctx, { reference, amount: 1234, currency: 'CNY', description: 'x', expiresAt: new Date(Date.now() + 3600_000) }));
     const created = unionpayConnector.create.parse(ctx, { reference, amount: 1234, currency: 'CNY', description: 'x', expiresAt: new Date() }, await send(build.url, build.body ?? ''));
     expect(created.ok).toBe(true);
     s.sim.pay(reference.slice(4), 'success');

@@ -8,16 +8,23 @@
  */
 import { PaygateError } from '../../domain/errors.js';
 import type { ConnectorFailure } from '../types.js';
+import { UNIONPAY_CNY } from './limits.js';
 
 export const CURRENCY = 'CNY';
 /** ISO 4217 numeric code for CNY, ACP currencyCode. */
 export const CURRENCY_CODE = '156';
-export const MAX_AMOUNT_FEN = 10_000_000_000;
+/** txnAmt is at most 12 digits of fen (limits.ts). */
+export const MAX_AMOUNT_FEN = UNIONPAY_CNY.max;
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 const REFERENCE = /^[a-z]+_([0-9a-hjkmnp-tv-z]{26})$/;
 export const ORDER_ID = /^[0-9A-Za-z]{8,32}$/;
 const BEIJING_OFFSET_MS = 8 * 3600_000;
+
+/** Whether orderIdOf / txnTimeOf can read the reference (they throw otherwise). */
+export function isPaygateReference(reference: string): boolean {
+  return REFERENCE.test(reference);
+}
 
 function parts(reference: string): { orderId: string; createdAt: number } {
   const m = REFERENCE.exec(reference);

@@ -5,6 +5,7 @@ import type { ConnectorContext, CreateInput, WireResponse } from '../types.js';
 import type { UnionpayCredentials } from './credentials.js';
 import { orderIdOf, txnTimeOf, unionpayConnector as c } from './index.js';
 import { oracleSign, rawBody, testPki, makePfx, type TestCert } from './test-certs.js';
+import { sent } from '../../test-support/wire.js';
 
 let pki: ReturnType<typeof testPki>;
 let ctx: ConnectorContext<UnionpayCredentials>;
@@ -49,7 +50,7 @@ describe('requests', () => {
   });
 
   it('signs the QR apply so that the oracle verifies it with the merchant certificate', () => {
-    const req = c.create.build(ctx, input);
+    const req = sent(c.create.build(ctx, input));
     expect(req.url).toBe('http://sim/sandbox/unionpay/gateway/api/backTransReq.do');
     const f = Object.fromEntries(new URLSearchParams(req.body ?? ''));
     expect(f).toMatchObject({ txnType: '01', txnSubType: '07', bizType: '000000', txnAmt: '8888', currencyCode: '156', orderId: orderIdOf(REF), payTimeout: '20240101121500', backUrl: ctx.notifyUrl });

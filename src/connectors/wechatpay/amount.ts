@@ -3,10 +3,11 @@
  */
 import type { ConnectorFailure } from '../types.js';
 import { fail } from './response.js';
+import { WECHATPAY_CNY } from './limits.js';
 
 export const CURRENCY = 'CNY';
-/** amount.total is a 32-bit int at WeChat Pay. */
-export const MAX_FEN = 2_147_483_647;
+/** amount.total is a 32-bit int at WeChat Pay (limits.ts). */
+export const MAX_FEN = WECHATPAY_CNY.max;
 
 export function amountProblem(amount: number, currency: string, field: string): ConnectorFailure | undefined {
   if (currency !== CURRENCY) return fail('VALIDATION.UNSUPPORTED_CURRENCY', `WeChat Pay Native settles ${CURRENCY} only; got ${JSON.stringify(currency)}`);

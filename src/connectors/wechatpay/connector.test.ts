@@ -11,6 +11,7 @@ import { PaygateError } from '../../domain/errors.js';
 import type { ConnectorContext, CreateInput, RefundInput, WireResponse } from '../types.js';
 import { parseWechatpayCredentials, type WechatpayCredentials } from './credentials.js';
 import { wechatpayConnector as wx } from './index.js';
+import { sent } from '../../test-support/wire.js';
 
 const pem = () => crypto.generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
 const merchant = pem();
@@ -52,7 +53,7 @@ function signedResponse(status: number, body: string, o: { key?: string; serial?
 
 describe('request signing (checked by wechatpay-axios-plugin)', () => {
   it('native order: exact JSON body, fen, RFC 3339 +08:00, notify_url verbatim, verifiable Authorization', () => {
-    const req = wx.create.build(ctx, input);
+    const req = sent(wx.create.build(ctx, input));
     expect(req.method).toBe('POST');
     expect(req.url).toBe('https://api.mch.weixin.qq.com/v3/pay/transactions/native');
     expect(JSON.parse(req.body!)).toEqual({
@@ -86,15 +87,15 @@ describe('request signing (checked by wechatpay-axios-plugin)', () => {
   });
 
   it('nonce is reproducible for the same inputs and time, and differs otherwise', () => {
-    const a = wx.create.build(ctx, input).headers.Authorization;
-    expect(wx.create.build(ctx, input).headers.Authorization).toBe(a);
-    const later = wx.create.build({ ...ctx, now: new Date(NOW.getTime() + 1) }, input).headers.Authorization;
+    const a = sent(wx.create.build(ctx, input)).headers.Authorization;
+    expect(sent(wx.create.build(ctx, input)).headers.Authorization).toBe(a);
+    const later = sent(wx.create.build({ ...ctx, now: new Date(NOW.getTime() + 1) }, input)).headers.Authorization;
     expect(AUTH.exec(later!)![2]).not.toBe(AUTH.exec(a!)![2]);
   });
 
   it('refuses what WeChat Pay would refuse, before sending', () => {
-    expect(() => wx.create.build(ctx, { ...input, currency: 'USD' })).toThrow(PaygateError);
-    expect(() => wx.create.build(ctx, { ...input, amount: 1.5 })).toThrow(/fen/);
+    expect(wx.create.build(ctx, { ...input, currency: 'USD' })).toMatchObject({ ok: false, code: 'VALIDATION.UNSUPPORTED_CURRENCY', retryable: false });
+    expect(wx.create.build(ctx, { ...input, amount: 1.5 })).toMatchObject({ ok: false, message: expect.stringMatching(/fen/) });
     expect(() => wx.refund.build(ctx, { ...refundIn, paymentAmount: undefined })).toThrow(/order total/);
     expect(wx.currencies).toEqual(['CNY']);
   });

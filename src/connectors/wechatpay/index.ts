@@ -4,6 +4,7 @@
  */
 import type { Connector } from '../types.js';
 import { CURRENCY } from './amount.js';
+import { WECHATPAY_LIMITS, wechatpayAmountProblem } from './limits.js';
 import { buildClose, parseClose } from './close.js';
 import { parseWechatpayCredentials, type WechatpayCredentials } from './credentials.js';
 import { buildNative, parseNative } from './native.js';
@@ -31,6 +32,8 @@ export {
 export const wechatpayConnector: Connector<WechatpayCredentials> = {
   provider: 'wechatpay',
   currencies: [CURRENCY],
+  limits: WECHATPAY_LIMITS,
+  amountProblem: wechatpayAmountProblem,
   parseCredentials: parseWechatpayCredentials,
   create: { build: buildNative, parse: parseNative },
   query: { build: buildQuery, parse: parseQuery },

@@ -2,7 +2,6 @@
  * POST /v3/pay/transactions/native: creates the order and returns code_url, the content of
  * the QR code the buyer scans with WeChat.
  */
-import { PaygateError } from '../../domain/errors.js';
 import type { ConnectorFailure, CreateInput, CreateResult, WireRequest, WireResponse } from '../types.js';
 import { amountProblem, CURRENCY } from './amount.js';
 import { apiRequest, type WechatpayContext } from './request.js';
@@ -20,9 +19,10 @@ export function checkCreateInput(input: CreateInput): ConnectorFailure | undefin
   return amountProblem(input.amount, input.currency, 'amount.total');
 }
 
-export function buildNative(ctx: WechatpayContext, input: CreateInput): WireRequest {
+export function buildNative(ctx: WechatpayContext, input: CreateInput): WireRequest | ConnectorFailure {
   const problem = checkCreateInput(input);
-  if (problem) throw new PaygateError(problem.code, problem.message);
+  // A caller that skipped the app's amount check gets the failure as a value and nothing is sent.
+  if (problem) return problem;
   // Cut by code point, so a long Chinese description is never split inside a character.
   const description = Array.from(input.description.trim() || input.reference).slice(0, MAX_DESCRIPTION).join('');
   return apiRequest(ctx, 'POST', NATIVE_PATH, {

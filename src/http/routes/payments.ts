@@ -2,24 +2,36 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import { cancelPayment, createPayment, listPayments, loadPaymentApi, refreshPayment } from '../../app/payments.js';
 import { createRefund, getRefund, listRefunds } from '../../app/refunds.js';
+import type { AuthenticatedKey, KeyMode } from '../../app/merchants.js';
+import { assertPaymentMode } from '../../app/modes.js';
 import { defineRoute } from '../define.js';
 import { createPaymentBody, createRefundBody, getPaymentQuery, listPaymentsQuery, listRefundsQuery, paymentIdParams, refundIdParams } from '../schemas.js';
 
+/** Merchant routes always carry the key; its mode decides which provider accounts the request may reach. */
+function modeOf(key: AuthenticatedKey | undefined): KeyMode {
+  if (!key) throw new Error('merchant route reached without an authenticated key');
+  return key.mode;
+}
+
 export function paymentRoutes(app: FastifyInstance, ctx: AppContext): void {
   defineRoute(app, ctx, { method: 'POST', url: '/v1/payments', summary: 'Create a payment (201), or return the existing one for the same merchant_order_id (200)', tag: 'Payments', auth: 'merchant', body: createPaymentBody, success: 201 },
-    async ({ merchantId, body }) => {
-      const r = await createPayment(ctx, merchantId, body);
+    async ({ merchantId, body, key }) => {
+      const r = await createPayment(ctx, merchantId, body, modeOf(key));
       return { status: r.status, body: r.payment };
     });
   defineRoute(app, ctx, { method: 'GET', url: '/v1/payments/{id}', summary: 'Retrieve a payment (?refresh=true asks the provider first)', tag: 'Payments', auth: 'merchant', params: paymentIdParams, query: getPaymentQuery },
-    async ({ merchantId, params, query }) => ({ body: query.refresh === 'true' ? await refreshPayment(ctx, merchantId, params.id) : await loadPaymentApi(ctx, merchantId, params.id) }));
+    async ({ merchantId, params, query, key }) => ({ body: query.refresh === 'true' ? await refreshPayment(ctx, merchantId, params.id, modeOf(key)) : await loadPaymentApi(ctx, merchantId, params.id) }));
   defineRoute(app, ctx, { method: 'GET', url: '/v1/payments', summary: 'List payments, newest first', tag: 'Payments', auth: 'merchant', query: listPaymentsQuery },
     async ({ merchantId, query }) => ({ body: await listPayments(ctx, merchantId, query) }));
   defineRoute(app, ctx, { method: 'POST', url: '/v1/payments/{id}/cancel', summary: 'Close the payment at the provider and cancel it (422 if already paid)', tag: 'Payments', auth: 'merchant', params: paymentIdParams },
-    async ({ merchantId, params }) => ({ body: await cancelPayment(ctx, merchantId, params.id) }));
+    async ({ merchantId, params, key }) => ({ body: await cancelPayment(ctx, merchantId, params.id, modeOf(key)) }));
 
   defineRoute(app, ctx, { method: 'POST', url: '/v1/refunds', summary: 'Refund a succeeded payment, partially or fully (amount optional = the rest)', tag: 'Refunds', auth: 'merchant', body: createRefundBody, success: 201 },
-    async ({ merchantId, body }) => ({ status: 201, body: await createRefund(ctx, merchantId, body) }));
+    async ({ merchantId, body, key }) => {
+      // A refund reaches the paid attempt's account: only a key of that account's mode may ask for it.
+      await assertPaymentMode(ctx, merchantId, body.payment_id, modeOf(key), 'payment_id');
+      return { status: 201, body: await createRefund(ctx, merchantId, body) };
+    });
   defineRoute(app, ctx, { method: 'GET', url: '/v1/refunds/{id}', summary: 'Retrieve a refund', tag: 'Refunds', auth: 'merchant', params: refundIdParams },
     async ({ merchantId, params }) => ({ body: await getRefund(ctx, merchantId, params.id) }));
   defineRoute(app, ctx, { method: 'GET', url: '/v1/refunds', summary: 'List refunds, newest first', tag: 'Refunds', auth: 'merchant', query: listRefundsQuery },
