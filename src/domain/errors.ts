@@ -49,7 +49,7 @@ export const ERROR_CATALOG = {
   'NOTIFY.ACCOUNT_MISMATCH': { status: 400, hint: 'The notification names another app / merchant id than this provider account.' },
   'NOTIFY.AMOUNT_MISMATCH': { status: 400, hint: 'The notified amount or currency differs from the payment; nothing was changed.' },
   'NOTIFY.UNKNOWN_ORDER': { status: 404, hint: 'The notification references an order this account never created.' },
-  'NOTIFY.UNKNOWN_ACCOUNT': { status: 404, hint: 'The provider account in the notification URL does not exist.' },
+  'NOTIFY.UNKNOWN_ACCOUNT': { status: 404, hint: 'No account of this provider has the id in the notification URL /notify/{provider}/{provider_account_id} (or the provider is unknown); the provider gets its failure answer and nothing is stored. Check the notify URL configured at the provider.' },
   'NOTIFY.DECRYPTION_FAILED': { status: 400, hint: 'The encrypted notification resource did not decrypt (AES-GCM tag mismatch); check the APIv3 key (WeChat Pay apiv3_key) of the provider account. Nothing was changed.' },
   'SERVICE.UNAVAILABLE': { status: 503, hint: 'The database is unreachable; retry shortly.' },
   'CONNECTOR.CERT_UNTRUSTED': { status: 502, hint: 'The provider answer is signed with a certificate that does not chain to the configured root/middle certificates (UnionPay: root_cert, middle_cert); check them or suspect a forged answer.' },
