@@ -125,7 +125,8 @@ export function closeServer(server: net.Server | undefined): Promise<void> {
   if (!server?.listening) return Promise.resolve();
   return new Promise((resolve) => {
     server.close(() => resolve());
-    if (server instanceof http.Server) server.closeAllConnections();
+    // http and https servers both have it (an https.Server is not an instanceof http.Server).
+    (server as Partial<http.Server>).closeAllConnections?.();
   });
 }
 

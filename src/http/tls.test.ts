@@ -241,6 +241,51 @@ describe('HTTPS listener', () => {
   });
 });
 
+describe('admin listener over TLS', () => {
+  it('speaks the same TLS (floor, HSTS, reloads) and closes its connections on stop', async () => {
+    const own = path.join(dir, 'admin');
+    fs.mkdirSync(own);
+    const pair = pki.server();
+    const adminFiles = writePair(own, pair);
+    const gw = await startGateway({ db: 'sqlite', ca: pki.caPem, env: {
+      PAYGATE_TLS_CERT: adminFiles.cert, PAYGATE_TLS_KEY: adminFiles.key, PAYGATE_ADMIN_LISTEN: '127.0.0.1:0', PAYGATE_SIMULATORS: 'false',
+      PAYGATE_HEADERS_TIMEOUT_MS: '50000', PAYGATE_REQUEST_TIMEOUT_MS: '50000',
+    } });
+    let stopped = false;
+    try {
+      const adminPort = portOf(gw.rt.listeners.admin!);
+      expect(gw.rt.listeners.admin).toBe(`https://127.0.0.1:${adminPort}`);
+      await expect(handshake(adminPort, { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' })).rejects.toMatchObject({ code: 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION' });
+      const h = await handshake(adminPort);
+      expect(h.fingerprint256).toBe(pair.fingerprint256);
+      const res = await requestOver(h.socket, '/healthz');
+      expect(res.headers['strict-transport-security']).toBe('max-age=31536000');
+      expect((await gw.admin('GET', '/admin/merchants')).status).toBe(200);
+
+      const next = pki.server();
+      writePair(own, next);
+      expect(gw.rt.reloadTls()).toBe(true);
+      const after = await handshake(adminPort);
+      expect(after.fingerprint256).toBe(next.fingerprint256);
+      after.socket.destroy();
+
+      // A connection whose request is still arriving (headers half sent) when the node stops:
+      // not idle, so server.close() alone would wait for the headers timeout (50 s here).
+      const slow = await handshake(adminPort);
+      slow.socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n');
+      const closed = new Promise<void>((resolve) => slow.socket.once('close', () => resolve()));
+      await new Promise((r) => setTimeout(r, 100));
+      const t0 = Date.now();
+      await gw.stop();
+      stopped = true;
+      await closed;
+      expect(Date.now() - t0).toBeLessThan(20_000);
+    } finally {
+      if (!stopped) await gw.stop();
+    }
+  });
+});
+
 describe('HSTS options and plain HTTP', () => {
   it('adds includeSubDomains and the max-age only when asked, and never over plain HTTP; warns of a certificate near its end', async () => {
     const sub = path.join(dir, 'sub');
