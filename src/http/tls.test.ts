@@ -4,6 +4,7 @@
  * get HSTS on every answer, plain HTTP redirects, and the certificate reloads (call, SIGHUP,
  * file change) while a request that is already in flight completes on the old one.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -290,7 +291,8 @@ describe('HSTS options and plain HTTP', () => {
   it('adds includeSubDomains and the max-age only when asked, and never over plain HTTP; warns of a certificate near its end', async () => {
     const sub = path.join(dir, 'sub');
     fs.mkdirSync(sub);
-    const pair = writePair(sub, pki.server('localhost', 5.5));
+    const short = pki.server('localhost', 5.5);
+    const pair = writePair(sub, short);
     const secure = await startGateway({ db: 'sqlite', ca: pki.caPem, env: { PAYGATE_TLS_CERT: pair.cert, PAYGATE_TLS_KEY: pair.key, PAYGATE_HSTS_MAX_AGE: '600', PAYGATE_HSTS_INCLUDE_SUBDOMAINS: 'true' } });
     const insecure = await startGateway({ db: 'sqlite' });
     try {
@@ -299,6 +301,8 @@ describe('HSTS options and plain HTTP', () => {
       expect((await insecure.api('x', 'GET', '/healthz')).headers.get('strict-transport-security')).toBeNull();
       const notes = secure.rt.notes.join('\n');
       expect(notes).toMatch(/the TLS certificate in PAYGATE_TLS_CERT expires in 5 days/);
+      const notAfter = Math.floor(new Date(new crypto.X509Certificate(short.chainPem).validTo).getTime() / 1000);
+      expect((await secure.api('x', 'GET', '/metrics')).text).toContain(`paygate_tls_certificate_expiry_seconds ${notAfter}`);
       // The harness mounts the simulators: over TLS with a test CA the node must be told to trust itself.
       expect(notes).toContain("sandbox accounts call the in-process simulators at this node's public URL over TLS");
       expect(insecure.rt.notes.join('\n')).not.toMatch(/TLS/);
