@@ -66,6 +66,8 @@ export interface EraseResult {
   notifications: number;
   /** Index entries deleted. */
   identifiers: number;
+  /** Stored Idempotency-Key answers that showed one of those payments (deleted: a retry runs again, safely). */
+  idempotency_keys: number;
 }
 
 function chunks<T>(items: readonly T[]): T[][] {
@@ -97,7 +99,7 @@ export async function eraseBuyer(ctx: AppContext, input: EraseInput): Promise<Er
     for (const part of chunks(payments)) {
       for (const r of await trx.selectFrom('notifications').select('id').where('payment_id', 'in', part).execute()) notificationIds.add(r.id);
     }
-    const result: EraseResult = { payment_ids: payments, payments: 0, events: 0, notifications: 0, identifiers: 0 };
+    const result: EraseResult = { payment_ids: payments, payments: 0, events: 0, notifications: 0, identifiers: 0, idempotency_keys: 0 };
     for (const part of chunks([...notificationIds])) {
       const r = await trx.updateTable('notifications').set({ raw: '', purged_at: now }).where('id', 'in', part).where('raw', '<>', '').executeTakeFirst();
       result.notifications += Number(r.numUpdatedRows);
@@ -117,6 +119,11 @@ export async function eraseBuyer(ctx: AppContext, input: EraseInput): Promise<Er
       }
       const d = await trx.deleteFrom('buyer_identifiers').where('payment_id', 'in', part).executeTakeFirst();
       result.identifiers += Number(d.numDeletedRows);
+    }
+    // A replayable answer holds the payment as it was (metadata included); keys live a day at most.
+    for (const id of payments) {
+      const d = await trx.deleteFrom('idempotency_keys').where(sql<boolean>`response_body like ${`%"${id.replace(/_/g, '\\_')}"%`} escape '\\'`).executeTakeFirst();
+      result.idempotency_keys += Number(d.numDeletedRows);
     }
     for (const part of chunks([...notificationIds])) {
       const d = await trx.deleteFrom('buyer_identifiers').where('source_id', 'in', part).executeTakeFirst();

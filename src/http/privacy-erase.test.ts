@@ -11,7 +11,7 @@ import { DB_KINDS, startGateway, type Gateway } from '../test-support/harness.js
 import { alipaySigner, stripeSigner, type Signer } from '../test-support/notify-signers.js';
 
 type Payment = { id: string; status: string; amount: number; currency: string; merchant_order_id: string; metadata: Record<string, string>; payer_country: string | null; attempts: Array<{ provider_reference: string; provider_transaction_id: string | null }> };
-type Erased = { object: string; payment_ids: string[]; payments: number; events: number; notifications: number; identifiers: number };
+type Erased = { object: string; payment_ids: string[]; payments: number; events: number; notifications: number; identifiers: number; idempotency_keys: number };
 type Err = { error: { code: string; field?: string } };
 
 describe.each(DB_KINDS)('buyer erasure on %s', (db) => {
@@ -32,7 +32,7 @@ describe.each(DB_KINDS)('buyer erasure on %s', (db) => {
   afterAll(async () => { await gw?.stop(); });
 
   const create = async (method: string, currency: string, amount: number, metadata: Record<string, string> = {}) => {
-    const r = await gw.api<Payment>(m.secret_key, 'POST', '/v1/payments', { amount, currency, method, merchant_order_id: `ER-${db}-${++order}`, metadata, payer_country: 'DE' });
+    const r = await gw.api<Payment>(m.secret_key, 'POST', '/v1/payments', { amount, currency, method, merchant_order_id: `ER-${db}-${++order}`, metadata, payer_country: 'DE' }, { 'idempotency-key': `erase-${db}-${order}` });
     expect(r.status).toBe(201);
     return r.body;
   };
@@ -61,7 +61,7 @@ describe.each(DB_KINDS)('buyer erasure on %s', (db) => {
 
     const r = await erase({ provider_buyer_id: '2088102177840001' });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ object: 'privacy_erasure', payment_ids: [mine.id], payments: 1, notifications: 1 });
+    expect(r.body).toMatchObject({ object: 'privacy_erasure', payment_ids: [mine.id], payments: 1, notifications: 1, idempotency_keys: 1 });
     expect(r.body.events).toBeGreaterThanOrEqual(1);
     expect(r.body.identifiers).toBeGreaterThanOrEqual(1);
 
@@ -70,13 +70,16 @@ describe.each(DB_KINDS)('buyer erasure on %s', (db) => {
     expect(after.attempts[0]!.provider_transaction_id).toBe(before.attempts[0]!.provider_transaction_id);
     for (const n of await notesOf(mine.id)) expect(n).toMatchObject({ raw: '', verdict: 'accepted', purged_at: expect.any(Number) as number });
     for (const e of await eventsOf(mine.id)) expect(e.object).toMatchObject({ id: mine.id, amount: 8888, metadata: {}, payer_country: null });
-    // The other buyer: untouched.
+    // The replayable create answer showed the metadata: gone with it. The other buyer: untouched.
+    const idem = await gw.rt.ctx.db.selectFrom('idempotency_keys').select('response_body').where('merchant_id', '=', m.id).execute();
+    expect(idem.some((k) => k.response_body?.includes(mine.id))).toBe(false);
+    expect(idem.some((k) => k.response_body?.includes(other.id))).toBe(true);
     expect((await get(other.id)).metadata).toEqual({ contact: 'zhao.lei@example.com' });
     expect((await notesOf(other.id))[0]!.raw).toContain('out_trade_no=');
     expect((await eventsOf(other.id))[0]!.object.metadata).toEqual({ contact: 'zhao.lei@example.com' });
 
     const again = await erase({ provider_buyer_id: '2088102177840001' });
-    expect(again.body).toMatchObject({ payment_ids: [], payments: 0, events: 0, notifications: 0, identifiers: 0 });
+    expect(again.body).toMatchObject({ payment_ids: [], payments: 0, events: 0, notifications: 0, identifiers: 0, idempotency_keys: 0 });
   });
 
   it('erases by e-mail from provider data and from payment metadata (case-insensitive), and by customer id', async () => {
