@@ -1,28 +1,28 @@
 /**
- * Payment use cases: create (routed across provider accounts, with fallback), read, list,
- * cancel, refresh.
+ * Creating a payment: checked, routed across provider accounts, with fallback. Read, list,
+ * cancel and refresh are in payment-actions.ts (re-exported here).
  */
 import type { ConnectorFailure } from '../connectors/types.js';
 import { PaygateError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import { isTerminal, type PaymentStatus } from '../domain/payment-state.js';
 import type { RoutingFacts, RoutingLogEntry } from '../domain/routing.js';
 import { isUniqueViolation, type Tx } from '../infra/db/index.js';
 import type { AttemptRow, PaymentRow } from '../infra/db/schema.js';
 import { enqueue } from '../infra/jobs/queue.js';
 import type { AppContext } from './context.js';
-import { connectorFor, providerForMethod, type PaymentMethod } from './connectors.js';
+import type { PaymentMethod } from './connectors.js';
 import { loadAccount, type LoadedAccount } from './accounts.js';
 import { callAccount } from './provider-auth.js';
 import { lockPayment, observePayment } from './payment-transitions.js';
-import { paymentToApi } from './representations.js';
 import { pollDelayS } from './schedule.js';
-import { closeAtProvider, queryAtProvider } from './settle.js';
 import { isCircuitOpen } from './resilience.js';
 import { appendRoutingLog, candidateAccounts, releaseDailyUsage, reserveDailyUsage } from './routing.js';
-import { returnUrlProblem } from '../domain/return-url.js';
+import { refuseUnsendable } from './create-checks.js';
 import type { KeyMode } from './merchants.js';
-import { assertPaymentMode, liveAccounts, livemodeOf, paymentMode } from './modes.js';
+import { paymentMode } from './modes.js';
+import { loadPaymentApi, toApi, type PaymentApi } from './payment-actions.js';
+
+export { cancelPayment, listPayments, loadPaymentApi, refreshPayment, type ListPaymentsQuery, type PaymentApi } from './payment-actions.js';
 
 export interface CreatePaymentInput {
   amount: number;
@@ -38,19 +38,6 @@ export interface CreatePaymentInput {
   payer_country?: string | null | undefined;
 }
 
-export type PaymentApi = ReturnType<typeof paymentToApi>;
-
-export async function loadPaymentApi(ctx: AppContext, merchantId: string, id: string): Promise<PaymentApi> {
-  const p = await ctx.db.selectFrom('payments').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
-  if (!p) throw new PaygateError('PAYMENT.NOT_FOUND', `no payment ${id}`);
-  return toApi(ctx, p);
-}
-
-async function toApi(ctx: AppContext, p: PaymentRow): Promise<PaymentApi> {
-  const attempts = await ctx.db.selectFrom('attempts').selectAll().where('payment_id', '=', p.id).orderBy('id').execute();
-  return paymentToApi(p, attempts, ctx.publicUrl(), livemodeOf(attempts, await liveAccounts(ctx.db, attempts.map((a) => a.provider_account_id))));
-}
-
 const factsOf = (p: Pick<PaymentRow, 'method' | 'currency' | 'amount' | 'payer_country'>): RoutingFacts => ({ method: p.method, currency: p.currency, amount: p.amount, payerCountry: p.payer_country ?? null });
 
 /**
@@ -60,16 +47,7 @@ const factsOf = (p: Pick<PaymentRow, 'method' | 'currency' | 'amount' | 'payer_c
  * accounts of its mode (routing.ts) and may only repeat a create of its own mode.
  */
 export async function createPayment(ctx: AppContext, merchantId: string, input: CreatePaymentInput, keyMode: KeyMode): Promise<{ status: 200 | 201; payment: PaymentApi }> {
-  const provider = providerForMethod(input.method);
-  const connector = connectorFor(provider);
-  if (!connector) throw new PaygateError('PAYMENT.METHOD_UNAVAILABLE', `method ${input.method} is not available in this build yet`, { field: 'method' });
-  if (!connector.currencies.includes(input.currency)) {
-    throw new PaygateError('VALIDATION.UNSUPPORTED_CURRENCY', `${input.method} accepts ${connector.currencies.join(', ')}; got ${input.currency}`, { field: 'currency' });
-  }
-  const amountProblem = connector.amountProblem(input.amount, input.currency);
-  if (amountProblem) throw new PaygateError('VALIDATION.AMOUNT_NOT_REPRESENTABLE', `${input.method}: ${amountProblem}`, { field: 'amount' });
-  const urlProblem = input.return_url === null || input.return_url === undefined ? undefined : returnUrlProblem(input.return_url, { allowLoopbackHttp: keyMode === 'test' });
-  if (urlProblem) throw new PaygateError('VALIDATION.RETURN_URL_INVALID', `return_url ${urlProblem}`, { field: 'return_url' });
+  const provider = refuseUnsendable(input, keyMode);
 
   const existing = await findExisting(ctx, merchantId, input, keyMode);
   if (existing) return { status: 200, payment: await resumeIfUnconfirmed(ctx, existing, input.provider_account_id, keyMode) };
@@ -319,53 +297,4 @@ async function failAttempt(ctx: AppContext, payment: PaymentRow, attempt: Attemp
   });
   await observePayment(ctx, { paymentId: payment.id, attemptId: attempt.id, observed: 'failed', source: 'create' });
   throw new PaygateError(failure.code, `${acc.row.provider}: ${failure.message}`, { details: { payment_id: payment.id, provider_code: failure.providerCode ?? null, ...(passed.length ? { tried: passed } : {}) } });
-}
-
-export interface ListPaymentsQuery { merchant_order_id?: string | undefined; status?: string | undefined; limit: number; starting_after?: string | undefined }
-
-export async function listPayments(ctx: AppContext, merchantId: string, q: ListPaymentsQuery) {
-  let query = ctx.db.selectFrom('payments').selectAll().where('merchant_id', '=', merchantId);
-  if (q.merchant_order_id) query = query.where('merchant_order_id', '=', q.merchant_order_id);
-  if (q.status) query = query.where('status', '=', q.status);
-  if (q.starting_after) query = query.where('id', '<', q.starting_after);
-  const rows = await query.orderBy('id', 'desc').limit(q.limit + 1).execute();
-  const page = rows.slice(0, q.limit);
-  const ids = page.map((p) => p.id);
-  const attempts = ids.length ? await ctx.db.selectFrom('attempts').selectAll().where('payment_id', 'in', ids).orderBy('id').execute() : [];
-  const live = await liveAccounts(ctx.db, attempts.map((a) => a.provider_account_id));
-  return {
-    object: 'list' as const,
-    data: page.map((p) => {
-      const own = attempts.filter((a) => a.payment_id === p.id);
-      return paymentToApi(p, own, ctx.publicUrl(), livemodeOf(own, live));
-    }),
-    has_more: rows.length > q.limit,
-  };
-}
-
-/** Cancel: close at the provider first; only a confirmed close cancels (a paid trade wins). */
-export async function cancelPayment(ctx: AppContext, merchantId: string, id: string, keyMode: KeyMode): Promise<PaymentApi> {
-  const p = await ctx.db.selectFrom('payments').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
-  if (!p) throw new PaygateError('PAYMENT.NOT_FOUND', `no payment ${id}`);
-  await assertPaymentMode(ctx, merchantId, id, keyMode);
-  if (p.status === 'canceled') return toApi(ctx, p);
-  if (isTerminal(p.status as PaymentStatus)) {
-    throw new PaygateError('PAYMENT.STATE_FORBIDS_ACTION', `payment ${id} is ${p.status} and cannot be canceled${p.status === 'succeeded' ? '; refund it instead' : ''}`);
-  }
-  const outcome = await closeAtProvider(ctx, p, 'canceled');
-  if (outcome.kind === 'failure') throw new PaygateError(outcome.failure.code, outcome.failure.message, { details: { payment_id: id } });
-  const after = await loadPaymentApi(ctx, merchantId, id);
-  if (after.status === 'succeeded') {
-    throw new PaygateError('PAYMENT.STATE_FORBIDS_ACTION', `payment ${id} was paid before it could be closed; refund it instead`, { details: { payment_id: id } });
-  }
-  return after;
-}
-
-/** GET ?refresh=true: ask the provider now instead of waiting for a notification or poll. */
-export async function refreshPayment(ctx: AppContext, merchantId: string, id: string, keyMode: KeyMode): Promise<PaymentApi> {
-  const p = await ctx.db.selectFrom('payments').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
-  if (!p) throw new PaygateError('PAYMENT.NOT_FOUND', `no payment ${id}`);
-  await assertPaymentMode(ctx, merchantId, id, keyMode);
-  if (!isTerminal(p.status as PaymentStatus)) await queryAtProvider(ctx, p);
-  return loadPaymentApi(ctx, merchantId, id);
 }
