@@ -43,17 +43,25 @@ export function buildOpenApi(ops: OpenApiOp[], version: string) {
         { name: 'provider', in: 'path', required: true, schema: { type: 'string' } },
         { name: 'provider_account_id', in: 'path', required: true, schema: { type: 'string' } },
       ],
-      responses: { '200': { description: 'Accepted (body per provider, e.g. `success`)' }, '400': { description: 'Rejected' } },
+      responses: {
+        '200': { description: 'Accepted (body per provider, e.g. `success`)' }, '400': { description: 'Rejected' },
+        '503': { description: 'This node\'s notification budget is full (RATE_LIMIT.NODE_BUSY, before the body is read); the provider retries', headers: { 'Retry-After': { schema: { type: 'integer' } } } },
+      },
     },
   };
   // The buyer-facing cashier routes are HTML / event streams, not JSON API operations, but
   // they are public URLs merchants link to, so they are listed too.
   const paymentId = { name: 'payment_id', in: 'path', required: true, schema: { type: 'string', pattern: '^pay_[0-9a-z]{26}$' } };
-  const cashier = (summary: string, type: string) => ({ get: { summary, tags: ['Cashier'], parameters: [paymentId], responses: { '200': { description: type }, '404': { description: 'Unknown payment' } } } });
+  // Admission (docs/security.md): per-address rate, stream caps, the node's in-flight budget.
+  const refusals = {
+    '429': { description: 'Too many requests from this address (RATE_LIMIT.CLIENT_EXCEEDED) or, for /events, too many open streams for this payment (RATE_LIMIT.STREAMS_PER_PAYMENT: poll /status instead); see Retry-After', headers: { 'Retry-After': { schema: { type: 'integer' } } } },
+    '503': { description: 'This node\'s budget for this traffic is full (RATE_LIMIT.NODE_BUSY); see Retry-After', headers: { 'Retry-After': { schema: { type: 'integer' } } } },
+  };
+  const cashier = (summary: string, type: string) => ({ get: { summary, tags: ['Cashier'], parameters: [paymentId], responses: { '200': { description: type }, '404': { description: 'Unknown payment' }, ...refusals } } });
   paths['/pay/{payment_id}'] = cashier('Hosted cashier page (QR or redirect button, live status; ?lang=en|zh-CN)', 'text/html');
   paths['/pay/{payment_id}/events'] = cashier('Server-sent events with the payment status, pushed on every change', 'text/event-stream');
   paths['/pay/{payment_id}/status'] = cashier('Polling fallback: {status, return_url}', 'application/json');
-  paths['/pay/{payment_id}/return'] = { get: { summary: 'Where redirect providers send the buyer back (PayPal orders are captured here), then on to return_url', tags: ['Cashier'], parameters: [paymentId], responses: { '303': { description: 'Redirect to return_url or the cashier page' } } } };
+  paths['/pay/{payment_id}/return'] = { get: { summary: 'Where redirect providers send the buyer back (PayPal orders are captured here), then on to return_url', tags: ['Cashier'], parameters: [paymentId], responses: { '303': { description: 'Redirect to return_url or the cashier page' }, ...refusals } } };
   return {
     openapi: '3.1.0',
     info: { title: 'Paygate API', version, description: 'One API over Alipay, WeChat Pay, UnionPay, PayPal and Stripe. Amounts are integers in minor units.' },

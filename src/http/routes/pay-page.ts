@@ -3,6 +3,8 @@
  * /pay/{id}/status (JSON, the polling fallback) and the page's hashed assets. The pieces
  * live in ../cashier/; this file only wires them. It reveals only what the buyer needs:
  * merchant name, description, amount, status and the provider's QR / approval link.
+ * Every route here, /status polls included, is admitted by http/admission.ts first: per
+ * client address (PAYGATE_CASHIER_RATE_PER_IP), and streams per payment and per node.
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.js';
