@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxMerchant, startGateway, waitFor, type Gateway } from '../test-support/harness.js';
 import { loopbackAddress, openStream, request, slowBody, targetOf, type RawConn } from '../test-support/attack.js';
 import { classify } from './admission.js';
+import { TEST_REDIS_URL, uniquePrefix } from '../test-support/redis.js';
 
 type Payment = { id: string; status: string; next_action: { qr_code: string } };
 type Err = { error: { code: string; message: string } };
@@ -171,5 +172,32 @@ describe('budgets of unauthenticated traffic', () => {
     // …and lands on a retry once the slow bodies are gone.
     for (const c of held.splice(0)) c.destroy();
     await waitFor(async () => (await gw.api<Payment>(m.key, 'GET', `/v1/payments/${p.id}`)).body.status === 'succeeded' || undefined, { timeoutMs: 15_000, what: 'payment settled by the retried notification' });
+  });
+});
+
+describe('the per-address rate is shared by every node through Redis', () => {
+  let a: Gateway;
+  let b: Gateway;
+  beforeAll(async () => {
+    const env = { REDIS_URL: TEST_REDIS_URL, PAYGATE_REDIS_PREFIX: uniquePrefix(), PAYGATE_WORKER: 'false', PAYGATE_SIMULATORS: 'false', PAYGATE_CASHIER_RATE_PER_IP: '6' };
+    [a, b] = await Promise.all([startGateway({ db: 'sqlite', env }), startGateway({ db: 'sqlite', env })]);
+    for (const gw of [a, b]) await waitFor(() => gw.rt.ctx.redis?.state === 'up' || undefined, { timeoutMs: 5000, what: 'redis up' });
+  });
+  afterAll(async () => {
+    await b?.stop();
+    await a?.stop();
+  });
+
+  it('admits no more from one address across both nodes than the limit per window', async () => {
+    const from = loopbackAddress(900);
+    const statuses: number[] = [];
+    const start = Date.now();
+    // Admission comes before the lookup, so an unknown payment counts like a real one (404 when admitted).
+    for (let i = 0; i < 12; i++) statuses.push((await request(`${(i % 2 ? b : a).url}/pay/pay_00000000000000000000000000/status`, { from })).status);
+    const windows = Math.floor((Date.now() - start) / 1000) + 1;
+    expect(statuses.every((s) => s === 404 || s === 429), statuses.join(',')).toBe(true);
+    // Counted per node it would be 12 of 12 (6 each); shared, at most 6 per window.
+    expect(statuses.filter((s) => s === 404).length).toBeLessThanOrEqual(6 * windows);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
   });
 });
