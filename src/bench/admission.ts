@@ -25,14 +25,7 @@ import path from 'node:path';
 import { parkPolls, startBenchGateway, type BenchGateway } from './gateway.js';
 import { runLoad, stopLoad, type LoadResult, type LoadSpec } from './load.js';
 import type { AttackPlan } from './admission-attacker.js';
-
-function numEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number >= ${min}, got ${JSON.stringify(raw)}`);
-  return n;
-}
+import { numEnv } from './env.js';
 
 const SECONDS = numEnv('PAYGATE_BENCH_ADMISSION_SECONDS', 6, 1);
 const WARMUP = numEnv('PAYGATE_BENCH_ADMISSION_WARMUP', 2, 0);

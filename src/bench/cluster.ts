@@ -27,14 +27,7 @@ import { Agent, request } from 'undici';
 import { createBenchDatabase, type BenchDatabase } from './pg.js';
 import { cpuSeconds, machineJiffies, startNodes, startSimulatorProcess, type GatewayNode, type SimulatorProcess } from '../test-support/cluster.js';
 import { startPrivateRedis } from '../test-support/redis.js';
-
-function numEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number >= ${min}, got ${JSON.stringify(raw)}`);
-  return n;
-}
+import { numEnv } from './env.js';
 
 const SECONDS = numEnv('PAYGATE_BENCH_CLUSTER_SECONDS', 5, 1);
 const ROUNDS = numEnv('PAYGATE_BENCH_CLUSTER_ROUNDS', 3, 1);

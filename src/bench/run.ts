@@ -28,14 +28,7 @@ import { benchNotify } from './notify.js';
 import { PG_ADMIN_URL, createBenchDatabase, type BenchDatabase } from './pg.js';
 import { SPECS, parseProviders } from './providers.js';
 import { printReport, type DbKind, type DbResult, type RunInfo } from './report.js';
-
-function numEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number >= ${min}, got ${JSON.stringify(raw)}`);
-  return n;
-}
+import { numEnv } from './env.js';
 
 const settings: LoadSettings = {
   connections: numEnv('PAYGATE_BENCH_CONNECTIONS', 32, 1),
