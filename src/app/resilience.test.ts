@@ -141,7 +141,10 @@ describe('per provider account resilience', () => {
     const h = accountHealth(ctx, { provider: 'alipay', accountId: acc.row.id });
     expect(h.breaker.state).toBe('open');
     expect(h.window.calls).toBeGreaterThanOrEqual(20);
-    expect(h.window.failure_rate).toBeGreaterThan(0.25);
+    // The window that opened it: calls still in flight at that moment (four other callers)
+    // finish afterwards and may dilute the live window below the threshold.
+    expect(h.breaker.opened_with?.calls).toBeGreaterThanOrEqual(20);
+    expect(h.breaker.opened_with?.failure_rate).toBeGreaterThan(0.25);
     expect(['CONNECTOR.UNAVAILABLE', 'CONNECTOR.TIMEOUT']).toContain(h.last_error?.code);
     expect(await gauge(ctx, acc.row.id)).toBe(1);
 
@@ -207,7 +210,8 @@ describe('per provider account resilience', () => {
   });
 
   it('does not count refused credentials against the breaker', async () => {
-    const ctx = ctxWith();
+    // No hang is injected here: a generous timeout keeps a slow answer on a loaded machine from reading as a timeout.
+    const ctx = ctxWith({ PAYGATE_PROVIDER_TIMEOUT_MS: '5000' });
     const other = sim.sim.registerApp();
     const acc = account('pa_badkey', { ...creds, ...(other.private_key ? { private_key: other.private_key } : {}) });
     await proxy.reset();

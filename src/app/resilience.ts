@@ -108,6 +108,8 @@ interface AccountPolicy {
   retry: RetryPolicy;
   since: number;
   openedAt: number;
+  /** The window when the breaker last opened: the numbers that opened it, before later answers dilute them. */
+  openedWith: { calls: number; failures: number } | null;
   window: RollingCounts;
   lastError: { code: string; message: string; at: number } | null;
 }
@@ -142,13 +144,17 @@ function policyFor(ctx: AppContext, target: CallTarget): AccountPolicy {
   const p: AccountPolicy = {
     provider: target.provider, breaker, bulkhead: bh, queueLimit,
     deadline, retry: retry(handleWhenResult(worthRetrying), { maxAttempts: RETRIES, backoff }),
-    since: Date.now(), openedAt: 0, window: new RollingCounts(c.PAYGATE_BREAKER_WINDOW_MS), lastError: null,
+    since: Date.now(), openedAt: 0, openedWith: null, window: new RollingCounts(c.PAYGATE_BREAKER_WINDOW_MS), lastError: null,
   };
   const labels = { provider: target.provider, provider_account_id: target.accountId };
   ctx.metrics.breakerState.set(labels, CircuitState.Closed);
   breaker.onStateChange((state) => {
     p.since = Date.now();
-    if (state === CircuitState.Open) p.openedAt = p.since;
+    if (state === CircuitState.Open) {
+      p.openedAt = p.since;
+      // The failing call that opened it is already counted (measured() adds before the breaker sees the result).
+      p.openedWith = p.window.read(p.since);
+    }
     ctx.metrics.breakerState.set(labels, state);
     ctx.metrics.breakerTransitions.inc({ ...labels, to: STATE_NAMES[state] });
     const log = { ...labels, breaker: STATE_NAMES[state], last_error: p.lastError?.code };
@@ -218,7 +224,7 @@ export function isCircuitOpen(ctx: AppContext, accountId: string): boolean {
 }
 
 export interface AccountHealth {
-  breaker: { state: BreakerState; since: string; half_open_after_ms: number };
+  breaker: { state: BreakerState; since: string; half_open_after_ms: number; opened_with: { calls: number; failures: number; failure_rate: number } | null };
   window: { duration_ms: number; calls: number; failures: number; failure_rate: number };
   bulkhead: { executing: number; queued: number; limit: number };
   last_error: { code: string; message: string; at: string } | null;
@@ -229,9 +235,13 @@ export function accountHealth(ctx: AppContext, target: CallTarget): AccountHealt
   const p = policyFor(ctx, target);
   const now = Date.now();
   const { calls, failures } = p.window.read(now);
+  const rate = (c: { calls: number; failures: number }) => (c.calls === 0 ? 0 : Math.round((c.failures / c.calls) * 1000) / 1000);
   return {
-    breaker: { state: STATE_NAMES[p.breaker.state], since: new Date(p.since).toISOString(), half_open_after_ms: ctx.config.PAYGATE_BREAKER_HALF_OPEN_MS },
-    window: { duration_ms: p.window.windowMs, calls, failures, failure_rate: calls === 0 ? 0 : Math.round((failures / calls) * 1000) / 1000 },
+    breaker: {
+      state: STATE_NAMES[p.breaker.state], since: new Date(p.since).toISOString(), half_open_after_ms: ctx.config.PAYGATE_BREAKER_HALF_OPEN_MS,
+      opened_with: p.openedWith ? { ...p.openedWith, failure_rate: rate(p.openedWith) } : null,
+    },
+    window: { duration_ms: p.window.windowMs, calls, failures, failure_rate: rate({ calls, failures }) },
     bulkhead: { executing: ctx.config.PAYGATE_PROVIDER_BULKHEAD - p.bulkhead.executionSlots, queued: p.queueLimit - p.bulkhead.queueSlots, limit: ctx.config.PAYGATE_PROVIDER_BULKHEAD },
     last_error: p.lastError ? { code: p.lastError.code, message: p.lastError.message, at: new Date(p.lastError.at).toISOString() } : null,
   };
