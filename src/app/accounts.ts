@@ -24,8 +24,13 @@ export function accountCacheKey(id: string): string {
   return `account:${id}`;
 }
 
+/** The account's row through the node's config cache (no query on a hit; invalidated on change). */
+export function accountRow(ctx: AppContext, id: string): Promise<ProviderAccountRow | undefined> {
+  return ctx.configCache.get(accountCacheKey(id), () => ctx.db.selectFrom('provider_accounts').selectAll().where('id', '=', id).executeTakeFirst());
+}
+
 export async function loadAccount(ctx: AppContext, id: string): Promise<LoadedAccount | undefined> {
-  const row = await ctx.configCache.get(accountCacheKey(id), () => ctx.db.selectFrom('provider_accounts').selectAll().where('id', '=', id).executeTakeFirst());
+  const row = await accountRow(ctx, id);
   if (!row) return undefined;
   const connector = connectorFor(row.provider);
   if (!connector) return undefined;

@@ -10,18 +10,25 @@
 import { PaygateError } from '../domain/errors.js';
 import type { DbOrTx } from '../infra/db/index.js';
 import type { AppContext } from './context.js';
+import { accountRow } from './accounts.js';
 import type { KeyMode } from './merchants.js';
 
 export type AccountMode = 'sandbox' | 'live';
 
 export const accountModeOf = (key: KeyMode): AccountMode => (key === 'live' ? 'live' : 'sandbox');
 
-/** Whether each named account is live (true) or sandbox (false). */
-export async function liveAccounts(db: DbOrTx, accountIds: readonly string[]): Promise<Map<string, boolean>> {
-  const ids = [...new Set(accountIds)];
-  if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom('provider_accounts').select(['id', 'mode']).where('id', 'in', ids).execute();
-  return new Map(rows.map((r) => [r.id, r.mode === 'live']));
+/**
+ * Whether each named account is live (true) or sandbox (false). Through the config cache:
+ * an account's mode never changes, and every payment read asks, so a query each time would
+ * be a statement per read for nothing.
+ */
+export async function liveAccounts(ctx: AppContext, accountIds: readonly string[]): Promise<Map<string, boolean>> {
+  const live = new Map<string, boolean>();
+  for (const id of new Set(accountIds)) {
+    const row = await accountRow(ctx, id);
+    if (row) live.set(id, row.mode === 'live');
+  }
+  return live;
 }
 
 /** livemode of a payment from its latest attempt's account; null before any attempt. */

@@ -21,7 +21,7 @@ export async function loadPaymentApi(ctx: AppContext, merchantId: string, id: st
 
 export async function toApi(ctx: AppContext, p: PaymentRow): Promise<PaymentApi> {
   const attempts = await ctx.db.selectFrom('attempts').selectAll().where('payment_id', '=', p.id).orderBy('id').execute();
-  return paymentToApi(p, attempts, ctx.publicUrl(), livemodeOf(attempts, await liveAccounts(ctx.db, attempts.map((a) => a.provider_account_id))));
+  return paymentToApi(p, attempts, ctx.publicUrl(), livemodeOf(attempts, await liveAccounts(ctx, attempts.map((a) => a.provider_account_id))));
 }
 
 export interface ListPaymentsQuery { merchant_order_id?: string | undefined; status?: string | undefined; limit: number; starting_after?: string | undefined }
@@ -35,7 +35,7 @@ export async function listPayments(ctx: AppContext, merchantId: string, q: ListP
   const page = rows.slice(0, q.limit);
   const ids = page.map((p) => p.id);
   const attempts = ids.length ? await ctx.db.selectFrom('attempts').selectAll().where('payment_id', 'in', ids).orderBy('id').execute() : [];
-  const live = await liveAccounts(ctx.db, attempts.map((a) => a.provider_account_id));
+  const live = await liveAccounts(ctx, attempts.map((a) => a.provider_account_id));
   return {
     object: 'list' as const,
     data: page.map((p) => {

@@ -77,7 +77,7 @@ export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: 
     const type = paymentEventFor(next);
     if (type) {
       const attempts = await trx.selectFrom('attempts').selectAll().where('payment_id', '=', payment.id).orderBy('id').execute();
-      const live = await liveAccounts(trx, attempts.map((a) => a.provider_account_id));
+      const live = await liveAccounts(ctx, attempts.map((a) => a.provider_account_id));
       const snapshot = paymentToApi({ ...payment, status: next, updated_at: now }, attempts, ctx.publicUrl(), livemodeOf(attempts, live));
       await recordEvent(trx, { merchantId: payment.merchant_id, type, objectId: payment.id, data: snapshot }, now);
     }

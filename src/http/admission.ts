@@ -40,8 +40,13 @@ export function classify(route: string | undefined, url: string): TrafficClass {
   return 'cashier';
 }
 
+const classes = new WeakMap<FastifyRequest, TrafficClass>();
+
+/** The request's class, worked out once (every hook of every request asks). */
 export function classOf(req: FastifyRequest): TrafficClass {
-  return classify(req.routeOptions.url, req.url);
+  let c = classes.get(req);
+  if (c === undefined) classes.set(req, (c = classify(req.routeOptions.url, req.url)));
+  return c;
 }
 
 /** Fastify's trustProxy from PAYGATE_TRUST_PROXY: the proxies whose X-Forwarded-For names the client (req.ip). */
