@@ -20,7 +20,6 @@ import type { Db } from '../infra/db/index.js';
 import type { AppContext } from './context.js';
 import { connectorFor, PROVIDERS } from './connectors.js';
 
-const keys = new WeakMap<AppContext['vault'], Buffer>();
 const CHUNK = 500;
 
 function normalize(kind: BuyerIdentifierKind, value: string): string {
@@ -29,9 +28,7 @@ function normalize(kind: BuyerIdentifierKind, value: string): string {
 }
 
 export function identifierHash(ctx: Pick<AppContext, 'vault'>, kind: BuyerIdentifierKind, value: string): string {
-  let key = keys.get(ctx.vault);
-  if (!key) keys.set(ctx.vault, (key = ctx.vault.deriveKey('buyer-identifier-index/v1')));
-  return crypto.createHmac('sha256', key).update(`${kind}\u0000${normalize(kind, value)}`).digest('base64url');
+  return crypto.createHmac('sha256', ctx.vault.deriveKey('buyer-identifier-index/v1')).update(`${kind}\u0000${normalize(kind, value)}`).digest('base64url');
 }
 
 /** pino redact paths for every connector's signature headers. */

@@ -23,13 +23,17 @@ export class Vault {
     return `v1.${Buffer.concat([iv, ct, cipher.getAuthTag()]).toString('base64')}`;
   }
 
+  readonly #derived = new Map<string, Buffer>();
+
   /**
    * A key for one purpose (HKDF-SHA256 of the master key), so a purpose such as the keyed
    * hashes of buyer identifiers never needs the master key itself and never shares its key
-   * with sealing.
+   * with sealing. Derived once per purpose and kept (the identifier index asks per notification).
    */
   deriveKey(purpose: string): Buffer {
-    return Buffer.from(crypto.hkdfSync('sha256', this.#key, Buffer.alloc(0), Buffer.from(`paygate:${purpose}`, 'utf8'), 32));
+    let key = this.#derived.get(purpose);
+    if (!key) this.#derived.set(purpose, (key = Buffer.from(crypto.hkdfSync('sha256', this.#key, Buffer.alloc(0), Buffer.from(`paygate:${purpose}`, 'utf8'), 32))));
+    return key;
   }
 
   open(blob: string, aad: string): string {
