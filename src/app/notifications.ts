@@ -67,7 +67,8 @@ export async function handleNotification(ctx: AppContext, provider: string, acco
   const v = acc.connector.verifyNotification(cctx, inbound, material.response);
   if (!v.ok) return reject(v.code, v.message);
 
-  if (v.kind === 'ignored') {
+  // Disputes: placeholder until app/disputes.ts handles them (issue 12); authentic, so acknowledged.
+  if (v.kind === 'ignored' || v.kind === 'dispute') {
     await record(ctx, acc, { verdict: 'ignored', raw: inbound.rawBody, notificationId: v.notificationId, verified: true });
     ctx.metrics.notifications.inc({ provider, verdict: 'ignored' });
     return { ack: acc.connector.notificationAck(true), verdict: 'ignored' };
@@ -110,6 +111,7 @@ type Reject = (code: ErrorCode, message: string, extra?: RejectExtra) => Promise
 /** A refund result pushed by the provider: the refund must be ours, on this account, for this amount. */
 async function handleRefundNotification(ctx: AppContext, acc: LoadedAccount, inbound: InboundNotification, v: RefundNotice, reject: Reject): Promise<NotificationOutcome> {
   const accountId = acc.row.id;
+  if (v.refundReference === undefined) return reject('NOTIFY.UNKNOWN_ORDER', `refund ${v.providerRefundId ?? '?'} of order ${v.reference} was made outside Paygate`, { notificationId: v.notificationId, verified: true });
   const refund = await ctx.db.selectFrom('refunds').innerJoin('attempts', 'attempts.id', 'refunds.attempt_id')
     .select(['refunds.id', 'refunds.amount', 'refunds.currency', 'refunds.payment_id', 'attempts.provider_account_id', 'attempts.provider_reference'])
     .where('refunds.provider_reference', '=', v.refundReference).executeTakeFirst();

@@ -146,14 +146,37 @@ export type VerifiedNotification =
       notificationId: string;
       /** The payment's provider-side order id (out_trade_no / orderId). */
       reference: string;
-      /** Paygate's per-refund idempotency key sent to the provider (out_refund_no / out_request_no). */
-      refundReference: string;
+      /**
+       * Paygate's per-refund idempotency key sent to the provider (out_refund_no / out_request_no).
+       * Absent for a refund made outside Paygate (the provider's dashboard or merchant portal):
+       * providerRefundId is then required, and the app records it as a refund of origin 'provider'.
+       */
+      refundReference?: string;
       status: RefundStatus;
       providerStatus: string;
       /** Refunded amount in minor units, checked against the refund by the caller. */
       amount: number;
       currency: string;
       providerRefundId?: string;
+    }
+  | {
+      ok: true;
+      kind: 'dispute';
+      notificationId: string;
+      /** The payment's provider-side order id, when the event carries it; else providerTransactionId locates the attempt. */
+      reference?: string;
+      /** The paid transaction the dispute is about (Stripe PaymentIntent / charge, PayPal capture id). */
+      providerTransactionId?: string;
+      /** Stable per dispute (Stripe du_/dp_, PayPal PP-D-…); for a reversal without a dispute, the reversal's own id. */
+      providerDisputeId: string;
+      /** 'dispute': the buyer contests, the merchant may win; 'reversal': the provider took the money back. */
+      disputeKind: 'dispute' | 'reversal';
+      status: DisputeStatus;
+      providerStatus: string;
+      /** Disputed amount in minor units. */
+      amount: number;
+      currency: string;
+      reason?: string;
     }
   | {
       /** Authentic, but about nothing Paygate acts on (e.g. a Stripe event type it doesn't use): acknowledge so the provider stops retrying. */
@@ -163,6 +186,22 @@ export type VerifiedNotification =
       eventType: string;
     }
   | { ok: false; code: ErrorCode; message: string };
+
+/** A dispute as Paygate tracks it: open until the provider decides; won (money kept) or lost (money gone). */
+export type DisputeStatus = 'open' | 'won' | 'lost';
+
+/** One refund as the provider lists it (refunds made in Paygate and outside it alike). */
+export interface ProviderRefund {
+  providerRefundId: string;
+  /** Paygate's refund reference when the refund was made through Paygate; absent for one made outside. */
+  refundReference?: string;
+  amount: number;
+  currency: string;
+  status: RefundStatus;
+  providerStatus: string;
+}
+
+export type ListRefundsResult = { ok: true; refunds: ProviderRefund[] } | ConnectorFailure;
 
 export interface NotificationAck {
   status: number;
@@ -244,6 +283,14 @@ export interface Connector<C> {
   auth?: { build(ctx: ConnectorContext<C>): WireRequest; parse(ctx: ConnectorContext<C>, res: WireResponse): AuthResult };
   /** Providers whose approval does not take the money (PayPal intent CAPTURE). */
   capture?: { build(ctx: ConnectorContext<C>, input: CaptureInput): WireRequest; parse(ctx: ConnectorContext<C>, input: CaptureInput, res: WireResponse): CaptureResult };
+  /**
+   * Every refund the provider holds for a paid order, however it was made (providers whose
+   * dashboards or portals refund outside the API: Stripe, PayPal, WeChat Pay). Called when a
+   * notification or query says more was refunded than Paygate knows of; the app adds the
+   * unknown ones as refunds of origin 'provider', matching by refundReference or providerRefundId so
+   * none is counted twice.
+   */
+  listRefunds?: { build(ctx: ConnectorContext<C>, order: CloseOrder & { reference: string }): WireRequest; parse(ctx: ConnectorContext<C>, order: CloseOrder & { reference: string }, res: WireResponse): ListRefundsResult };
   /** The request for what verifyNotification needs (a certificate), or a rejection without any request. */
   notificationMaterial?(ctx: ConnectorContext<C>, inbound: InboundNotification): NotificationMaterialRequest;
   /** The answer the provider expects: success tells it to stop retrying. */

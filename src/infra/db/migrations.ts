@@ -239,6 +239,44 @@ const m0004: Migration = {
   },
 };
 
+// Protocols, second pass (issue 12). Jobs that give up keep their row as a dead letter
+// (dead_at, last_error) instead of retrying forever. Disputes and reversals are kept per
+// provider dispute; refunds made outside Paygate (a provider's dashboard or portal) are
+// refunds rows with origin 'provider', and one provider refund id is counted once per payment.
+const m0005: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('jobs').addColumn('dead_at', 'bigint').execute();
+    await db.schema.alterTable('jobs').addColumn('last_error', 'text').execute();
+    await db.schema.createIndex('jobs_dead_at').on('jobs').column('dead_at').execute();
+    await db.schema.alterTable('payments').addColumn('disputed', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('refunds').addColumn('origin', 'text', (c) => c.notNull().defaultTo('paygate')).execute();
+    await db.schema.createIndex('refunds_provider_refund_id').on('refunds').columns(['payment_id', 'provider_refund_id']).unique()
+      .where('provider_refund_id', 'is not', null).execute();
+    await db.schema.createTable('disputes')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('merchant_id', 'text', (c) => c.notNull())
+      .addColumn('payment_id', 'text', (c) => c.notNull())
+      .addColumn('attempt_id', 'text', (c) => c.notNull())
+      .addColumn('provider', 'text', (c) => c.notNull())
+      // Stripe dp_/du_ id, PayPal PP-D-… dispute id, or the capture id for a reversal without a dispute.
+      .addColumn('provider_dispute_id', 'text', (c) => c.notNull())
+      // 'dispute' (the buyer contests; may be won) or 'reversal' (the money was taken back).
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('amount', 'bigint', (c) => c.notNull())
+      .addColumn('currency', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text')
+      .addColumn('provider_status', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addColumn('closed_at', 'bigint')
+      .addUniqueConstraint('disputes_provider_id', ['provider', 'provider_dispute_id'])
+      .execute();
+    await db.schema.createIndex('disputes_payment').on('disputes').column('payment_id').execute();
+    await db.schema.createIndex('disputes_merchant').on('disputes').columns(['merchant_id', 'id']).execute();
+  },
+};
+
 export const migrations: MigrationProvider = {
-  getMigrations: async () => ({ '0001_core': m0001, '0002_attempt_provider_order_id': m0002, '0003_production_mode': m0003, '0004_security': m0004 }),
+  getMigrations: async () => ({ '0001_core': m0001, '0002_attempt_provider_order_id': m0002, '0003_production_mode': m0003, '0004_security': m0004, '0005_protocols_second_pass': m0005 }),
 };

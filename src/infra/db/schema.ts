@@ -26,6 +26,8 @@ export interface PaymentRow {
   payer_country?: string | null;
   /** JSON array of routing decisions: accounts skipped or abandoned, and why. */
   routing_log?: string | null;
+  /** 1 while a dispute or reversal of this payment is open or was lost (migration 0005). */
+  disputed?: number;
 }
 export interface AttemptRow {
   id: string; payment_id: string; merchant_id: string; provider: string; provider_account_id: string;
@@ -39,6 +41,14 @@ export interface RefundRow {
   id: string; merchant_id: string; payment_id: string; attempt_id: string; amount: number; currency: string;
   status: string; reason: string | null; provider_reference: string; provider_refund_id: string | null;
   failure_reason: string | null; created_at: number; updated_at: number;
+  /** 'paygate' (asked through the API) or 'provider' (made in the provider's dashboard or portal, learnt afterwards). */
+  origin?: string;
+}
+export interface DisputeRow {
+  id: string; merchant_id: string; payment_id: string; attempt_id: string; provider: string; provider_dispute_id: string;
+  /** 'dispute' (contested by the buyer, may be won) or 'reversal' (money taken back without one). */
+  kind: string; status: string; amount: number; currency: string; reason: string | null; provider_status: string | null;
+  created_at: number; updated_at: number; closed_at: number | null;
 }
 export interface EventRow { id: string; merchant_id: string; type: string; object_id: string; data: string; created_at: number }
 export interface WebhookEndpointRow {
@@ -62,6 +72,8 @@ export interface BuyerIdentifierRow {
 export interface JobRow {
   id: string; kind: string; ref_id: string; run_at: number; attempts: number; payload: string;
   locked_by: string | null; locked_until: number | null; created_at: number;
+  /** Set when the job gave up (bounded retries spent): kept as a dead letter for operators, never claimed again. */
+  dead_at?: number | null; last_error?: string | null;
 }
 export interface IdempotencyKeyRow {
   merchant_id: string; idem_key: string; request_hash: string; status: string; response_status: number | null;
@@ -78,6 +90,7 @@ export interface Database {
   payments: PaymentRow;
   attempts: AttemptRow;
   refunds: RefundRow;
+  disputes: DisputeRow;
   events: EventRow;
   webhook_endpoints: WebhookEndpointRow;
   webhook_deliveries: WebhookDeliveryRow;
