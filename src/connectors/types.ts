@@ -158,6 +158,10 @@ export type VerifiedNotification =
       amount: number;
       currency: string;
       providerRefundId?: string;
+      /** For a refund made outside Paygate whose event lacks the reference: the paid transaction (attempts.provider_transaction_id or provider_order_id); reference is then ''. */
+      providerTransactionId?: string;
+      /** The provider's cumulative refunded amount for the payment, when the event states it: above what Paygate knows, the app calls listRefunds. */
+      refundedTotal?: number;
     }
   | {
       ok: true;
