@@ -58,4 +58,130 @@
  * listRefunds (optional port member): every refund of the order, each with refundReference
  * when it was made through Paygate (same rule as above), amounts per refund.
  */
-export {};
+import type { ErrorCode } from '../domain/errors.js';
+import { PaygateError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { disputeEventsFor, isDisputeKind, isDisputeStatus, nextDisputeStatus, paymentDisputed, type DisputeStatus } from '../domain/dispute-state.js';
+import type { VerifiedNotification } from '../connectors/types.js';
+import type { Tx } from '../infra/db/index.js';
+import type { AttemptRow, DisputeRow } from '../infra/db/schema.js';
+import type { AppContext } from './context.js';
+import { lockPayment } from './payment-transitions.js';
+import { recordEvent } from './outbox.js';
+import { disputeToApi } from './representations.js';
+
+export type DisputeNotice = Extract<VerifiedNotification, { kind: 'dispute' }>;
+
+/** A check failed before anything was written: the caller rejects the notification with this code. */
+export interface NoticeRejection { ok: false; code: ErrorCode; message: string; paymentId?: string }
+/** What applying a notice inside the caller's transaction did; a rejection here has written nothing. */
+export type Applied = { changed: boolean } | { reject: NoticeRejection };
+/** The notice passed every check that needs no lock: `apply` runs it in the caller's transaction. */
+export interface PreparedNotice { ok: true; paymentId: string; attempt: AttemptRow; apply(trx: Tx): Promise<Applied> }
+
+/** The attempt a provider event is about, within the notifying account only (see the contract above). */
+export async function locateAttempt(ctx: AppContext, accountId: string, ids: { reference?: string | undefined; providerTransactionId?: string | undefined }): Promise<AttemptRow | undefined> {
+  const inAccount = () => ctx.db.selectFrom('attempts').selectAll().where('provider_account_id', '=', accountId);
+  if (ids.reference) {
+    const a = await inAccount().where('provider_reference', '=', ids.reference).executeTakeFirst();
+    if (a) return a;
+  }
+  const tx = ids.providerTransactionId;
+  if (!tx) return undefined;
+  return (await inAccount().where('provider_transaction_id', '=', tx).orderBy('id', 'desc').executeTakeFirst())
+    ?? inAccount().where('provider_order_id', '=', tx).orderBy('id', 'desc').executeTakeFirst();
+}
+
+/** Checks that need no lock: the payment exists on this account, the amount fits it, the values are what the contract allows. */
+export async function prepareDispute(ctx: AppContext, accountId: string, provider: string, v: DisputeNotice): Promise<PreparedNotice | NoticeRejection> {
+  const attempt = await locateAttempt(ctx, accountId, v);
+  const about = v.reference ?? v.providerTransactionId ?? '?';
+  if (!attempt) return { ok: false, code: 'NOTIFY.UNKNOWN_ORDER', message: `dispute ${v.providerDisputeId} is about ${about}, which account ${accountId} never created` };
+  const payment = await ctx.db.selectFrom('payments').select(['id', 'amount', 'currency']).where('id', '=', attempt.payment_id).executeTakeFirstOrThrow();
+  if (!isDisputeKind(v.disputeKind) || !isDisputeStatus(v.status) || !v.providerDisputeId) {
+    return { ok: false, code: 'NOTIFY.MALFORMED', message: `dispute ${v.providerDisputeId} has kind ${String(v.disputeKind)} / status ${String(v.status)}`, paymentId: payment.id };
+  }
+  if (v.currency !== payment.currency || !Number.isSafeInteger(v.amount) || v.amount <= 0 || v.amount > payment.amount) {
+    return { ok: false, code: 'NOTIFY.AMOUNT_MISMATCH', message: `dispute ${v.providerDisputeId} of ${v.amount} ${v.currency}, payment ${payment.id} is ${payment.amount} ${payment.currency}`, paymentId: payment.id };
+  }
+  return { ok: true, paymentId: payment.id, attempt, apply: (trx) => applyDispute(ctx, trx, provider, attempt, v) };
+}
+
+/**
+ * Under the payment row lock: insert or move the dispute row by the state table, set the
+ * payment's disputed flag from all its disputes, and record the events — all in `trx`.
+ */
+export async function applyDispute(ctx: AppContext, trx: Tx, provider: string, attempt: AttemptRow, v: DisputeNotice): Promise<Applied> {
+  const now = ctx.now();
+  const payment = await lockPayment(ctx, trx, attempt.payment_id);
+  if (!payment) return { changed: false };
+  const existing = await trx.selectFrom('disputes').selectAll().where('provider', '=', provider).where('provider_dispute_id', '=', v.providerDisputeId).executeTakeFirst();
+  if (existing && existing.payment_id !== payment.id) {
+    return { reject: { ok: false, code: 'NOTIFY.UNKNOWN_ORDER', message: `dispute ${v.providerDisputeId} belongs to payment ${existing.payment_id}, not ${payment.id}`, paymentId: payment.id } };
+  }
+  let previous: DisputeStatus | null = null;
+  let row: DisputeRow;
+  if (!existing) {
+    row = {
+      id: newId('dsp', now), merchant_id: payment.merchant_id, payment_id: payment.id, attempt_id: attempt.id, provider, provider_dispute_id: v.providerDisputeId,
+      kind: v.disputeKind, status: v.status, amount: v.amount, currency: v.currency, reason: v.reason ?? null, provider_status: v.providerStatus,
+      created_at: now, updated_at: now, closed_at: v.status === 'open' ? null : now,
+    };
+    await trx.insertInto('disputes').values(row).execute();
+  } else {
+    previous = isDisputeStatus(existing.status) ? existing.status : 'open';
+    const next = nextDisputeStatus(existing.status, v.status);
+    if (next === null) {
+      // Still open with news (evidence submitted, amount adjusted): keep the row current, tell no one.
+      // Closed rows stay exactly as decided.
+      const fresh = { provider_status: v.providerStatus, reason: v.reason ?? existing.reason, amount: v.amount };
+      const differs = fresh.provider_status !== existing.provider_status || fresh.reason !== existing.reason || fresh.amount !== existing.amount;
+      if (existing.status !== 'open' || v.status !== 'open' || !differs) return { changed: false };
+      await trx.updateTable('disputes').set({ ...fresh, updated_at: now }).where('id', '=', existing.id).where('status', '=', 'open').execute();
+      return { changed: true };
+    }
+    const upd = await trx.updateTable('disputes')
+      .set({ status: next, provider_status: v.providerStatus, reason: v.reason ?? existing.reason, amount: v.amount, updated_at: now, closed_at: now })
+      .where('id', '=', existing.id).where('status', '=', existing.status).executeTakeFirst();
+    if (Number(upd.numUpdatedRows) !== 1) return { changed: false };
+    row = { ...existing, status: next, provider_status: v.providerStatus, reason: v.reason ?? existing.reason, amount: v.amount, updated_at: now, closed_at: now };
+  }
+  await syncDisputedFlag(trx, payment.id, payment.disputed ?? 0, now);
+  const kind = isDisputeKind(row.kind) ? row.kind : 'dispute';
+  for (const type of disputeEventsFor(kind, previous, row.status as DisputeStatus)) {
+    await recordEvent(trx, { merchantId: payment.merchant_id, type, objectId: row.id, data: disputeToApi(row) }, now);
+  }
+  const level = row.status === 'won' ? 'info' : 'warn';
+  ctx.log[level]({ payment_id: payment.id, dispute_id: row.id, provider_dispute_id: row.provider_dispute_id, kind: row.kind, status: row.status, amount: row.amount }, previous === null ? 'payment disputed' : `dispute ${row.status}`);
+  return { changed: true };
+}
+
+/** payments.disputed follows every dispute of the payment: 1 while any is open or lost. */
+async function syncDisputedFlag(trx: Tx, paymentId: string, current: number, now: number): Promise<void> {
+  const rows = await trx.selectFrom('disputes').select('status').where('payment_id', '=', paymentId).execute();
+  const flag = paymentDisputed(rows.map((r) => r.status)) ? 1 : 0;
+  if (flag !== current) await trx.updateTable('payments').set({ disputed: flag, updated_at: now }).where('id', '=', paymentId).execute();
+}
+
+export type DisputeApi = ReturnType<typeof disputeToApi>;
+
+/** The disputes of one payment, oldest first (the payment representation carries them). */
+export async function disputesOf(ctx: AppContext, paymentIds: readonly string[]): Promise<DisputeRow[]> {
+  if (paymentIds.length === 0) return [];
+  return ctx.db.selectFrom('disputes').selectAll().where('payment_id', 'in', paymentIds).orderBy('id').execute();
+}
+
+export async function getDispute(ctx: AppContext, merchantId: string, id: string): Promise<DisputeApi> {
+  const d = await ctx.db.selectFrom('disputes').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
+  if (!d) throw new PaygateError('DISPUTE.NOT_FOUND', `no dispute ${id}`);
+  return disputeToApi(d);
+}
+
+export async function listDisputes(ctx: AppContext, merchantId: string, q: { payment_id?: string | undefined; status?: string | undefined; limit: number; starting_after?: string | undefined }) {
+  let query = ctx.db.selectFrom('disputes').selectAll().where('merchant_id', '=', merchantId);
+  if (q.payment_id) query = query.where('payment_id', '=', q.payment_id);
+  if (q.status) query = query.where('status', '=', q.status);
+  if (q.starting_after) query = query.where('id', '<', q.starting_after);
+  const rows = await query.orderBy('id', 'desc').limit(q.limit + 1).execute();
+  return { object: 'list' as const, data: rows.slice(0, q.limit).map(disputeToApi), has_more: rows.length > q.limit };
+}

@@ -25,6 +25,8 @@ import { maskNotification } from './mask.js';
 import { indexIdentifiers } from './privacy.js';
 import { notificationMaterial } from './notification-material.js';
 import { captureApproved } from './capture.js';
+import { prepareDispute, type NoticeRejection, type PreparedNotice } from './disputes.js';
+import { prepareOutsideRefund, reconcileRefunds } from './outside-refunds.js';
 
 /** Forged or otherwise unverified notifications stored per account per node per minute; the rest are only counted. */
 export const UNVERIFIED_PER_MINUTE = 60;
@@ -67,11 +69,15 @@ export async function handleNotification(ctx: AppContext, provider: string, acco
   const v = acc.connector.verifyNotification(cctx, inbound, material.response);
   if (!v.ok) return reject(v.code, v.message);
 
-  // Disputes: placeholder until app/disputes.ts handles them (issue 12); authentic, so acknowledged.
-  if (v.kind === 'ignored' || v.kind === 'dispute') {
+  if (v.kind === 'ignored') {
     await record(ctx, acc, { verdict: 'ignored', raw: inbound.rawBody, notificationId: v.notificationId, verified: true });
     ctx.metrics.notifications.inc({ provider, verdict: 'ignored' });
     return { ack: acc.connector.notificationAck(true), verdict: 'ignored' };
+  }
+  if (v.kind === 'dispute') return settlePrepared(ctx, acc, inbound, v.notificationId, await prepareDispute(ctx, accountId, provider, v), reject);
+  if (v.kind === 'refund' && v.refundReference === undefined) {
+    const out = await settlePrepared(ctx, acc, inbound, v.notificationId, await prepareOutsideRefund(ctx, accountId, v), reject);
+    return out.verdict === 'rejected' ? out : afterRefund(ctx, out, v.refundedTotal, out.paymentId);
   }
   if (v.kind === 'refund') return handleRefundNotification(ctx, acc, inbound, v, reject);
 
@@ -108,10 +114,33 @@ type RefundNotice = Extract<VerifiedNotification, { kind: 'refund' }>;
 interface RejectExtra { notificationId?: string; paymentId?: string; verified?: boolean }
 type Reject = (code: ErrorCode, message: string, extra?: RejectExtra) => Promise<NotificationOutcome>;
 
+/**
+ * A dispute or an outside refund (disputes.ts, outside-refunds.ts): checked first, then
+ * applied under the payment lock in the same transaction as the notification record; a
+ * check that fails under the lock has written nothing and rejects like one that failed before.
+ */
+async function settlePrepared(ctx: AppContext, acc: LoadedAccount, inbound: InboundNotification, notificationId: string, prepared: PreparedNotice | NoticeRejection, reject: Reject): Promise<NotificationOutcome & { paymentId?: string }> {
+  const refused = (r: NoticeRejection) => reject(r.code, r.message, { notificationId, verified: true, ...(r.paymentId ? { paymentId: r.paymentId } : {}) });
+  if (!prepared.ok) return refused(prepared);
+  const applied = await ctx.db.transaction().execute(async (trx) => {
+    const a = await prepared.apply(trx);
+    if ('changed' in a) await record(ctx, acc, { verdict: a.changed ? 'accepted' : 'duplicate', raw: inbound.rawBody, notificationId, paymentId: prepared.paymentId, verified: true }, trx);
+    return a;
+  });
+  if ('reject' in applied) return refused(applied.reject);
+  return { ...accepted(ctx, acc.row.provider, applied.changed, acc.connector.notificationAck(true)), paymentId: prepared.paymentId };
+}
+
+/** The provider's refunded total is above what Paygate has: fetch its refund list (outside-refunds.ts). The ack stands either way. */
+async function afterRefund(ctx: AppContext, out: NotificationOutcome, refundedTotal: number | undefined, paymentId: string | undefined): Promise<NotificationOutcome> {
+  if (refundedTotal !== undefined && paymentId) await reconcileRefunds(ctx, paymentId, refundedTotal).catch((err: unknown) => ctx.log.error({ err, payment_id: paymentId }, 'refund reconciliation failed'));
+  return out;
+}
+
 /** A refund result pushed by the provider: the refund must be ours, on this account, for this amount. */
 async function handleRefundNotification(ctx: AppContext, acc: LoadedAccount, inbound: InboundNotification, v: RefundNotice, reject: Reject): Promise<NotificationOutcome> {
   const accountId = acc.row.id;
-  if (v.refundReference === undefined) return reject('NOTIFY.UNKNOWN_ORDER', `refund ${v.providerRefundId ?? '?'} of order ${v.reference} was made outside Paygate`, { notificationId: v.notificationId, verified: true });
+  if (v.refundReference === undefined) return reject('NOTIFY.MALFORMED', 'outside refunds are settled by settlePrepared');
   const refund = await ctx.db.selectFrom('refunds').innerJoin('attempts', 'attempts.id', 'refunds.attempt_id')
     .select(['refunds.id', 'refunds.amount', 'refunds.currency', 'refunds.payment_id', 'attempts.provider_account_id', 'attempts.provider_reference'])
     .where('refunds.provider_reference', '=', v.refundReference).executeTakeFirst();
@@ -126,7 +155,7 @@ async function handleRefundNotification(ctx: AppContext, acc: LoadedAccount, inb
     await record(ctx, acc, { verdict: c ? 'accepted' : 'duplicate', raw: inbound.rawBody, notificationId: v.notificationId, paymentId: refund.payment_id, verified: true }, trx);
     return c;
   });
-  return accepted(ctx, acc.row.provider, changed, acc.connector.notificationAck(true));
+  return afterRefund(ctx, accepted(ctx, acc.row.provider, changed, acc.connector.notificationAck(true)), v.refundedTotal, refund.payment_id);
 }
 
 /**

@@ -10,6 +10,7 @@ import type { KeyMode } from './merchants.js';
 import { assertPaymentMode, liveAccounts, livemodeOf } from './modes.js';
 import { paymentToApi } from './representations.js';
 import { closeAtProvider, queryAtProvider } from './settle.js';
+import { disputesOf } from './disputes.js';
 
 export type PaymentApi = ReturnType<typeof paymentToApi>;
 
@@ -21,7 +22,7 @@ export async function loadPaymentApi(ctx: AppContext, merchantId: string, id: st
 
 export async function toApi(ctx: AppContext, p: PaymentRow): Promise<PaymentApi> {
   const attempts = await ctx.db.selectFrom('attempts').selectAll().where('payment_id', '=', p.id).orderBy('id').execute();
-  return paymentToApi(p, attempts, ctx.publicUrl(), livemodeOf(attempts, await liveAccounts(ctx, attempts.map((a) => a.provider_account_id))));
+  return paymentToApi(p, attempts, ctx.publicUrl(), livemodeOf(attempts, await liveAccounts(ctx, attempts.map((a) => a.provider_account_id))), await disputesOf(ctx, [p.id]));
 }
 
 export interface ListPaymentsQuery { merchant_order_id?: string | undefined; status?: string | undefined; limit: number; starting_after?: string | undefined }
@@ -36,11 +37,12 @@ export async function listPayments(ctx: AppContext, merchantId: string, q: ListP
   const ids = page.map((p) => p.id);
   const attempts = ids.length ? await ctx.db.selectFrom('attempts').selectAll().where('payment_id', 'in', ids).orderBy('id').execute() : [];
   const live = await liveAccounts(ctx, attempts.map((a) => a.provider_account_id));
+  const disputes = await disputesOf(ctx, page.filter((p) => p.disputed === 1).map((p) => p.id));
   return {
     object: 'list' as const,
     data: page.map((p) => {
       const own = attempts.filter((a) => a.payment_id === p.id);
-      return paymentToApi(p, own, ctx.publicUrl(), livemodeOf(own, live));
+      return paymentToApi(p, own, ctx.publicUrl(), livemodeOf(own, live), disputes.filter((d) => d.payment_id === p.id));
     }),
     has_more: rows.length > q.limit,
   };

@@ -3,10 +3,12 @@
  * transaction holding the payment row lock, so 20 concurrent partial refunds can never
  * reserve more than was paid. The provider call happens after commit, with the refund id
  * as the provider's idempotency key (Alipay out_request_no), so a retry never refunds twice.
+ * Refunds made outside Paygate are recorded by outside-refunds.ts.
  */
 import { PaygateError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { nextRefundStatus, refundableAmount, type RefundStatus } from '../domain/refund-state.js';
+import { lostAmount } from '../domain/dispute-state.js';
 import type { RefundRow } from '../infra/db/schema.js';
 import type { Tx } from '../infra/db/index.js';
 import { enqueue } from '../infra/jobs/queue.js';
@@ -29,8 +31,12 @@ export async function createRefund(ctx: AppContext, merchantId: string, input: {
     if (payment.status !== 'succeeded' && payment.status !== 'conflict') {
       throw new PaygateError('REFUND.PAYMENT_NOT_REFUNDABLE', `payment ${payment.id} is ${payment.status}; only succeeded payments can be refunded`);
     }
+    // A contested payment cannot be refunded (the providers refuse: Stripe charge_disputed); what a lost dispute or a reversal took back is gone already.
+    const disputes = await trx.selectFrom('disputes').select(['id', 'status', 'amount']).where('payment_id', '=', payment.id).execute();
+    const open = disputes.find((d) => d.status === 'open');
+    if (open) throw new PaygateError('REFUND.PAYMENT_DISPUTED', `payment ${payment.id} has an open dispute ${open.id}; answer it at the provider, refund after it is decided`, { details: { dispute_id: open.id } });
     const existing = await trx.selectFrom('refunds').select(['amount', 'status']).where('payment_id', '=', payment.id).execute();
-    const refundable = refundableAmount(payment.amount, existing.map((r) => ({ amount: r.amount, status: r.status as RefundStatus })));
+    const refundable = refundableAmount(Math.max(0, payment.amount - lostAmount(disputes)), existing.map((r) => ({ amount: r.amount, status: r.status as RefundStatus })));
     const amount = input.amount ?? refundable;
     if (amount <= 0 || amount > refundable) {
       throw new PaygateError('REFUND.AMOUNT_EXCEEDS_REFUNDABLE', `at most ${refundable} can still be refunded on ${payment.id} (pending and succeeded refunds count)`, { field: 'amount', details: { refundable } });
@@ -41,7 +47,7 @@ export async function createRefund(ctx: AppContext, merchantId: string, input: {
     const row: RefundRow = {
       id, merchant_id: merchantId, payment_id: payment.id, attempt_id: attempt.id, amount, currency: payment.currency,
       status: 'pending', reason: input.reason ?? null, provider_reference: id, provider_refund_id: null, failure_reason: null,
-      created_at: now, updated_at: now,
+      created_at: now, updated_at: now, origin: 'paygate',
     };
     await trx.insertInto('refunds').values(row).execute();
     // If this process dies before the provider answers, the sync job submits again (same out_request_no).

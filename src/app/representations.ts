@@ -1,5 +1,5 @@
 /** Rows → the public API objects of API.md. The one place that shapes what merchants see. */
-import type { AttemptRow, EventRow, PaymentRow, RefundRow, WebhookEndpointRow } from '../infra/db/schema.js';
+import type { AttemptRow, DisputeRow, EventRow, PaymentRow, RefundRow, WebhookEndpointRow } from '../infra/db/schema.js';
 import { parseRoutingLog } from '../domain/routing.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -17,8 +17,11 @@ export function attemptToApi(a: AttemptRow) {
   };
 }
 
-/** `livemode`: whether the payment's attempts went to a live account (app/modes.ts livemodeOf); null before any attempt. */
-export function paymentToApi(p: PaymentRow, attempts: AttemptRow[], publicUrl: string, livemode: boolean | null) {
+/**
+ * `livemode`: whether the payment's attempts went to a live account (app/modes.ts livemodeOf); null before any attempt.
+ * `disputes`: the payment's disputes and reversals, oldest first (callers that have none loaded pass nothing).
+ */
+export function paymentToApi(p: PaymentRow, attempts: AttemptRow[], publicUrl: string, livemode: boolean | null, disputes: readonly DisputeRow[] = []) {
   const current = attempts[attempts.length - 1];
   let nextAction: Record<string, string> | null = null;
   if (current && (p.status === 'requires_action' || p.status === 'processing')) {
@@ -40,6 +43,9 @@ export function paymentToApi(p: PaymentRow, attempts: AttemptRow[], publicUrl: s
     merchant_order_id: p.merchant_order_id,
     description: p.description,
     amount_refunded: p.amount_refunded,
+    /** True while a dispute is open or one was lost / the provider reversed the payment (app/disputes.ts). */
+    disputed: p.disputed === 1,
+    disputes: disputes.map(disputeToApi),
     return_url: p.return_url,
     payer_country: p.payer_country ?? null,
     next_action: nextAction,
@@ -63,8 +69,29 @@ export function refundToApi(r: RefundRow) {
     status: r.status,
     reason: r.reason,
     failure_reason: r.failure_reason,
+    /** 'paygate' (asked through the API) or 'provider' (made in the provider's dashboard or portal). */
+    origin: r.origin === 'provider' ? ('provider' as const) : ('paygate' as const),
     created_at: iso(r.created_at),
     updated_at: iso(r.updated_at),
+  };
+}
+
+export function disputeToApi(d: DisputeRow) {
+  return {
+    id: d.id,
+    object: 'dispute' as const,
+    payment_id: d.payment_id,
+    /** 'dispute' (the buyer contests; may be won) or 'reversal' (the provider took the money back). */
+    kind: d.kind,
+    /** open, won or lost. */
+    status: d.status,
+    amount: d.amount,
+    currency: d.currency,
+    reason: d.reason,
+    provider_status: d.provider_status,
+    created_at: iso(d.created_at),
+    updated_at: iso(d.updated_at),
+    closed_at: iso(d.closed_at),
   };
 }
 

@@ -205,7 +205,8 @@ export interface ProviderRefund {
   providerStatus: string;
 }
 
-export type ListRefundsResult = { ok: true; refunds: ProviderRefund[] } | ConnectorFailure;
+/** nextCursor: the provider has more (Stripe has_more); the app asks again with it as `cursor`. */
+export type ListRefundsResult = { ok: true; refunds: ProviderRefund[]; nextCursor?: string } | ConnectorFailure;
 
 export interface NotificationAck {
   status: number;
@@ -294,7 +295,7 @@ export interface Connector<C> {
    * unknown ones as refunds of origin 'provider', matching by refundReference or providerRefundId so
    * none is counted twice.
    */
-  listRefunds?: { build(ctx: ConnectorContext<C>, order: CloseOrder & { reference: string }): WireRequest; parse(ctx: ConnectorContext<C>, order: CloseOrder & { reference: string }, res: WireResponse): ListRefundsResult };
+  listRefunds?: { build(ctx: ConnectorContext<C>, order: CloseOrder & { reference: string }, cursor?: string): WireRequest | ConnectorFailure; parse(ctx: ConnectorContext<C>, order: CloseOrder & { reference: string }, res: WireResponse): ListRefundsResult };
   /** The request for what verifyNotification needs (a certificate), or a rejection without any request. */
   notificationMaterial?(ctx: ConnectorContext<C>, inbound: InboundNotification): NotificationMaterialRequest;
   /** The answer the provider expects: success tells it to stop retrying. */

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { METHODS, PROVIDERS } from '../app/connectors.js';
 import { PAYMENT_STATUSES } from '../domain/payment-state.js';
+import { DISPUTE_STATUSES } from '../domain/dispute-state.js';
 import { PRIORITIES } from '../app/rate-limit.js';
 
 const id = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[0-9a-z]{26}$`), `must be a ${prefix}_ id`);
@@ -40,7 +41,10 @@ export const createRefundBody = z.strictObject({
 export const refundIdParams = z.object({ id: id('re') });
 export const listRefundsQuery = listQuery.extend({ payment_id: id('pay').optional() });
 
-export const EVENT_TYPES = ['payment.processing', 'payment.succeeded', 'payment.failed', 'payment.canceled', 'payment.expired', 'payment.conflict', 'refund.succeeded', 'refund.failed'] as const;
+export const disputeIdParams = z.object({ id: id('dsp') });
+export const listDisputesQuery = listQuery.extend({ payment_id: id('pay').optional(), status: z.enum(DISPUTE_STATUSES).optional() });
+
+export const EVENT_TYPES = ['payment.processing', 'payment.succeeded', 'payment.failed', 'payment.canceled', 'payment.expired', 'payment.conflict', 'payment.disputed', 'dispute.closed', 'refund.succeeded', 'refund.failed'] as const;
 export const createEndpointBody = z.strictObject({
   // Where it may point (no loopback, private, …) is policy, checked by app/webhooks.ts.
   url: z.url({ protocol: /^https?$/ }).max(2048)

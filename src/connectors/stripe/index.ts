@@ -1,6 +1,6 @@
 /**
- * Stripe connector: Checkout Session (hosted redirect) over PaymentIntents, refunds and
- * signed webhooks. Wire protocol: shared/providers/stripe.md; form-encoded requests,
+ * Stripe connector: Checkout Session (hosted redirect) over PaymentIntents, refunds (and
+ * listing those made in the dashboard), disputes and signed webhooks. Wire protocol: shared/providers/stripe.md; form-encoded requests,
  * JSON answers, Idempotency-Key on every POST.
  */
 import type { Connector } from '../types.js';
@@ -11,7 +11,7 @@ import { parseStripeCredentials, type StripeCredentials } from './credentials.js
 import { stripeNotificationAck, verifyStripeNotification } from './notify.js';
 import { stripeNotificationPrivacy } from './sensitive.js';
 import { buildClose, buildQuery, parseClose, parseQuery } from './query.js';
-import { buildRefund, buildRefundQuery, parseRefund, parseRefundQuery } from './refund.js';
+import { buildListRefunds, buildRefund, buildRefundQuery, parseListRefunds, parseRefund, parseRefundQuery } from './refund.js';
 
 export type { StripeCredentials } from './credentials.js';
 export { STRIPE_EVENTS } from './notify.js';
@@ -28,6 +28,7 @@ export const stripeConnector: Connector<StripeCredentials> = {
   close: { build: buildClose, parse: parseClose },
   refund: { build: buildRefund, parse: parseRefund },
   refundQuery: { build: buildRefundQuery, parse: parseRefundQuery },
+  listRefunds: { build: buildListRefunds, parse: parseListRefunds },
   verifyNotification: verifyStripeNotification,
   notificationAck: stripeNotificationAck,
   notificationPrivacy: stripeNotificationPrivacy,

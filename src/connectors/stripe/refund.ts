@@ -1,13 +1,14 @@
 /**
  * Refunds: POST /v1/refunds against the paid PaymentIntent, tagged with Paygate's refund id
  * in metadata (so webhooks and lookups find it) and keyed by it (so a retry never refunds
- * twice). Lookup lists the intent's refunds and picks ours by that metadata.
+ * twice). Lookup lists the intent's refunds and picks ours by that metadata; listRefunds
+ * hands the app all of them, those made in the dashboard included.
  */
-import type { RefundInput, RefundResult, WireRequest, WireResponse } from '../types.js';
+import type { CloseOrder, ConnectorFailure, ListRefundsResult, ProviderRefund, RefundInput, RefundResult, WireRequest, WireResponse } from '../types.js';
 import { fromStripeCurrency } from './amount.js';
 import { REFERENCE_KEY } from './checkout.js';
 import { badResponse, dataOf, int, obj, readReply, stripeGet, stripePost, str, type JsonObject, type StripeContext } from './http.js';
-import { idempotencyKey, isPaymentIntentId } from './ids.js';
+import { idempotencyKey, idsOf, isPaymentIntentId } from './ids.js';
 import { mapRefund } from './status.js';
 
 export const REFUND_KEY = 'paygate_refund';
@@ -66,4 +67,32 @@ export function parseRefundQuery(_ctx: StripeContext, input: RefundInput, res: W
   const mine = refunds.find((r) => obj(r, 'metadata')?.[REFUND_KEY] === input.refundReference);
   // Not there: the submit never arrived. Stay pending; the sync job submits again (same key).
   return mine ? fromRefund(mine, input) : { ok: true, status: 'pending' };
+}
+
+type ListOrder = CloseOrder & { reference: string };
+
+/** Every refund of the paid intent (dashboard ones included), 100 a page, newest first. */
+export function buildListRefunds(ctx: StripeContext, order: ListOrder, cursor?: string): WireRequest | ConnectorFailure {
+  const intent = idsOf(order).paymentIntentId;
+  if (!intent) return badResponse('list refunds', `order ${order.reference} has no PaymentIntent id yet`);
+  return stripeGet(ctx, '/v1/refunds', { payment_intent: intent, limit: 100, ...(cursor ? { starting_after: cursor } : {}) });
+}
+
+export function parseListRefunds(_ctx: StripeContext, _order: ListOrder, res: WireResponse): ListRefundsResult {
+  const reply = readReply('list refunds', res);
+  if (!reply.ok) return reply.failure;
+  const data = dataOf(reply.object);
+  if (str(reply.object, 'object') !== 'list' || !data) return badResponse('list refunds', 'answer is not a list');
+  const refunds: ProviderRefund[] = [];
+  for (const r of data) {
+    const id = str(r, 'id');
+    const amount = int(r, 'amount');
+    const currency = fromStripeCurrency(r.currency);
+    const status = str(r, 'status') ?? 'unknown';
+    if (!id || amount === undefined || !currency) return badResponse('list refunds', `refund ${String(r.id)} has no usable id/amount/currency`);
+    const ours = obj(r, 'metadata')?.[REFUND_KEY];
+    refunds.push({ providerRefundId: id, amount, currency, status: mapRefund(status), providerStatus: status, ...(typeof ours === 'string' ? { refundReference: ours } : {}) });
+  }
+  const last = refunds[refunds.length - 1];
+  return { ok: true, refunds, ...(reply.object.has_more === true && last ? { nextCursor: last.providerRefundId } : {}) };
 }

@@ -2,10 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import { cancelPayment, createPayment, listPayments, loadPaymentApi, refreshPayment } from '../../app/payments.js';
 import { createRefund, getRefund, listRefunds } from '../../app/refunds.js';
+import { getDispute, listDisputes } from '../../app/disputes.js';
 import type { AuthenticatedKey, KeyMode } from '../../app/merchants.js';
 import { assertPaymentMode } from '../../app/modes.js';
 import { defineRoute } from '../define.js';
-import { createPaymentBody, createRefundBody, getPaymentQuery, listPaymentsQuery, listRefundsQuery, paymentIdParams, refundIdParams } from '../schemas.js';
+import { createPaymentBody, createRefundBody, disputeIdParams, getPaymentQuery, listDisputesQuery, listPaymentsQuery, listRefundsQuery, paymentIdParams, refundIdParams } from '../schemas.js';
 
 /** Merchant routes always carry the key; its mode decides which provider accounts the request may reach. */
 function modeOf(key: AuthenticatedKey | undefined): KeyMode {
@@ -36,4 +37,10 @@ export function paymentRoutes(app: FastifyInstance, ctx: AppContext): void {
     async ({ merchantId, params }) => ({ body: await getRefund(ctx, merchantId, params.id) }));
   defineRoute(app, ctx, { method: 'GET', url: '/v1/refunds', summary: 'List refunds, newest first', tag: 'Refunds', auth: 'merchant', query: listRefundsQuery },
     async ({ merchantId, query }) => ({ body: await listRefunds(ctx, merchantId, query) }));
+
+  // Disputes and reversals are opened by the buyer or the provider, never through the API: read only.
+  defineRoute(app, ctx, { method: 'GET', url: '/v1/disputes/{id}', summary: 'Retrieve a dispute or reversal', tag: 'Disputes', auth: 'merchant', params: disputeIdParams },
+    async ({ merchantId, params }) => ({ body: await getDispute(ctx, merchantId, params.id) }));
+  defineRoute(app, ctx, { method: 'GET', url: '/v1/disputes', summary: 'List disputes and reversals, newest first (?payment_id, ?status)', tag: 'Disputes', auth: 'merchant', query: listDisputesQuery },
+    async ({ merchantId, query }) => ({ body: await listDisputes(ctx, merchantId, query) }));
 }
