@@ -218,6 +218,23 @@ describe.each(DB_KINDS)('paypal on %s', (db) => {
     }
   });
 
+  it('acknowledges an authentic event of a type Paygate does not act on with a 2xx (else PayPal retries it for three days)', async () => {
+    const simKeys = JSON.parse(fs.readFileSync(path.join(gw.dataDir, 'sandbox', 'paypal-keys.json'), 'utf8')) as { certId: string; privateKeyPem: string };
+    const simKey = crypto.createPrivateKey(simKeys.privateKeyPem);
+    const eventId = `WH-OTHER-${db}`;
+    const body = JSON.stringify({ id: eventId, event_version: '1.0', event_type: 'BILLING.SUBSCRIPTION.CREATED', resource_type: 'subscription', resource: { id: 'I-BW452GLLEP1G', status: 'APPROVAL_PENDING' } });
+    const id = crypto.randomUUID();
+    const time = new Date().toISOString();
+    const headers = { 'paypal-transmission-id': id, 'paypal-transmission-time': time, 'paypal-transmission-sig': sign(simKey, id, time, creds.webhook_id, body), 'paypal-cert-url': `${simUrl()}/certs/${simKeys.certId}.pem`, 'paypal-auth-algo': 'SHA256withRSA' };
+    const res = await notify(headers, body);
+    expect(res.status).toBe(200);
+    const rec = await gw.rt.ctx.db.selectFrom('notifications').select(['verdict', 'error_code', 'notification_id']).where('notification_id', '=', eventId).executeTakeFirstOrThrow();
+    expect(rec).toEqual({ verdict: 'ignored', error_code: null, notification_id: eventId });
+    // Authenticity still decides: the same event signed by someone else is refused.
+    const { privateKey: otherKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+    expect((await notify({ ...headers, 'paypal-transmission-sig': sign(otherKey, id, time, creds.webhook_id, body) }, body)).status).toBe(400);
+  });
+
   it('captures exactly once when the approval webhook, the return and a poll race (50 payments)', async () => {
     const payments: Payment[] = [];
     for (let i = 0; i < 50; i++) payments.push((await create(100 + i)).body);

@@ -8,12 +8,13 @@ import { parsePaypalCredentials, type PaypalCredentials } from './credentials.js
 import { paypalNotificationAck, paypalNotificationMaterial, verifyPaypalNotification } from './notify.js';
 import { paypalNotificationPrivacy } from './sensitive.js';
 import { buildCapture, buildCreateOrder, buildGetOrder, parseCapture, parseClose, parseCreateOrder, parseGetOrder } from './orders.js';
-import { buildRefund, buildRefundQuery, parseRefund } from './refund.js';
+import { buildListRefunds, buildRefund, buildRefundQuery, parseListRefunds, parseRefund } from './refund.js';
 import { PAYPAL_CURRENCIES, PAYPAL_LIMITS, paypalAmountProblem } from './limits.js';
 
 export type { PaypalCredentials } from './credentials.js';
 export { crc32 } from './crc32.js';
 export { buildGetRefund } from './refund.js';
+export { PAYPAL_EVENTS } from './notify.js';
 
 export { PAYPAL_CURRENCIES } from './limits.js';
 
@@ -30,6 +31,7 @@ export const paypalConnector: Connector<PaypalCredentials> = {
   close: { build: buildGetOrder, parse: parseClose },
   refund: { build: buildRefund, parse: parseRefund },
   refundQuery: { build: buildRefundQuery, parse: parseRefund },
+  listRefunds: { build: buildListRefunds, parse: parseListRefunds },
   notificationMaterial: paypalNotificationMaterial,
   verifyNotification: verifyPaypalNotification,
   notificationAck: paypalNotificationAck,

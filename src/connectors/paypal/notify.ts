@@ -11,7 +11,7 @@ import type { InboundNotification, NotificationAck, NotificationMaterialRequest,
 import { crc32 } from './crc32.js';
 import type { PaypalContext } from './request.js';
 import { amountOf, first, isObject, obj, str, type Json } from './response.js';
-import { mapRefundStatus } from './refund.js';
+import { DISPUTE_EVENTS, disputeEvent, refundEvent, reversalEvent } from './events.js';
 
 /** PayPal's certificate hosts (production and sandbox); the API hosts are listed too. */
 export const PINNED_CERT_HOSTS: readonly string[] = ['api.paypal.com', 'api.sandbox.paypal.com', 'api-m.paypal.com', 'api-m.sandbox.paypal.com'];
@@ -101,28 +101,38 @@ export function verifyPaypalNotification(ctx: PaypalContext, inbound: InboundNot
   const type = str(event, 'event_type');
   const resource = obj(event, 'resource');
   if (!eventId || !type || !resource) return reject('NOTIFY.MALFORMED', 'webhook lacks id, event_type or resource');
+  return mapEvent(eventId, type, resource);
+}
+
+/** The event types Paygate acts on: what a PayPal webhook for Paygate should subscribe to. */
+export const PAYPAL_EVENTS = [
+  'CHECKOUT.ORDER.APPROVED', 'PAYMENT.CAPTURE.COMPLETED', 'PAYMENT.CAPTURE.DENIED', 'PAYMENT.CAPTURE.REFUNDED', 'PAYMENT.CAPTURE.REVERSED', ...DISPUTE_EVENTS,
+] as const;
+
+/** The verified event → port value (exported for tests: signature checks are tested on their own). */
+export function mapEvent(eventId: string, type: string, resource: Json): VerifiedNotification {
+  // Dispute resources are keyed by dispute_id; every other resource Paygate reads has an id.
+  if ((DISPUTE_EVENTS as readonly string[]).includes(type)) return disputeEvent(eventId, resource);
+  if (!(PAYPAL_EVENTS as readonly string[]).includes(type)) {
+    // Signed by PayPal but about nothing Paygate acts on: a 2xx stops PayPal's retries (anything
+    // else is retried 25 times over three days). The webhook should subscribe to PAYPAL_EVENTS only.
+    return { ok: true, kind: 'ignored', notificationId: eventId, eventType: type };
+  }
   const resourceId = str(resource, 'id');
   if (!resourceId) return reject('NOTIFY.MALFORMED', 'webhook resource has no id');
-
-  if (type === 'CHECKOUT.ORDER.APPROVED') {
-    const unit = first(resource, 'purchase_units');
-    const money = obj(unit, 'amount');
-    return payment(eventId, referenceOf(unit), money, 'processing', `${type}/${str(resource, 'status') ?? ''}`, undefined, true);
+  switch (type) {
+    case 'CHECKOUT.ORDER.APPROVED': {
+      const unit = first(resource, 'purchase_units');
+      return payment(eventId, referenceOf(unit), obj(unit, 'amount'), 'processing', `${type}/${str(resource, 'status') ?? ''}`, undefined, true);
+    }
+    case 'PAYMENT.CAPTURE.COMPLETED':
+    case 'PAYMENT.CAPTURE.DENIED':
+      return payment(eventId, referenceOf(resource), obj(resource, 'amount'), type === 'PAYMENT.CAPTURE.COMPLETED' ? 'succeeded' : 'failed', type, resourceId, false);
+    case 'PAYMENT.CAPTURE.REFUNDED':
+      return refundEvent(eventId, type, resource, resourceId);
+    default: // PAYMENT.CAPTURE.REVERSED
+      return reversalEvent(eventId, type, resource, resourceId);
   }
-  if (type === 'PAYMENT.CAPTURE.COMPLETED' || type === 'PAYMENT.CAPTURE.DENIED') {
-    return payment(eventId, referenceOf(resource), obj(resource, 'amount'), type === 'PAYMENT.CAPTURE.COMPLETED' ? 'succeeded' : 'failed', type, resourceId, false);
-  }
-  if (type === 'PAYMENT.CAPTURE.REFUNDED') {
-    const [reference, refundReference] = (str(resource, 'custom_id') ?? '').split(':');
-    const money = obj(resource, 'amount');
-    const currency = str(money, 'currency_code');
-    if (!reference || !refundReference || !currency) return reject('NOTIFY.MALFORMED', 'refund webhook lacks custom_id "<reference>:<refund reference>" or amount');
-    const amount = safeAmount(money, currency);
-    if (amount === undefined) return reject('NOTIFY.MALFORMED', `refund amount is not a ${currency} amount`);
-    const status = str(resource, 'status');
-    return { ok: true, kind: 'refund', notificationId: eventId, reference, refundReference, status: mapRefundStatus(status), providerStatus: status ?? type, amount, currency, providerRefundId: resourceId };
-  }
-  return reject('NOTIFY.MALFORMED', `event_type ${type} is not one Paygate subscribes to`);
 }
 
 function safeAmount(money: Json | undefined, currency: string): number | undefined {

@@ -3,9 +3,9 @@
  * The capture id is attempts.provider_transaction_id (set when the capture was observed).
  */
 import { formatMinor } from '../../domain/money.js';
-import type { RefundInput, RefundResult, RefundStatus, WireRequest, WireResponse } from '../types.js';
+import type { CloseOrder, ListRefundsResult, ProviderRefund, RefundInput, RefundResult, RefundStatus, WireRequest, WireResponse } from '../types.js';
 import { enc, postRequest, getRequest, requestId, type PaypalContext } from './request.js';
-import { amountOf, bad, obj, readReply, str } from './response.js';
+import { amountOf, bad, isObject, obj, readReply, str } from './response.js';
 
 /** custom_id of a refund: both Paygate references, so a PAYMENT.CAPTURE.REFUNDED webhook names its refund. */
 export function refundCustomId(reference: string, refundReference: string): string {
@@ -57,4 +57,33 @@ export function parseRefund(_ctx: PaypalContext, input: RefundInput, res: WireRe
   if (amount === 'bad' || (amount !== undefined && amount !== input.amount)) return bad('refund', `refund ${id} amount differs from ${input.amount} ${input.currency}`);
   const mapped = mapRefundStatus(status);
   return { ok: true, status: mapped, providerRefundId: id, ...(mapped === 'failed' ? { failureReason: status } : {}) };
+}
+
+/**
+ * Every refund of the order, however it was made: GET /v2/checkout/orders/{id} lists them at
+ * purchase_units[].payments.refunds[] (a capture's own GET only links to its refunds one by
+ * one). Paygate's refunds carry custom_id "<reference>:<refund reference>".
+ */
+export function buildListRefunds(ctx: PaypalContext, order: CloseOrder & { reference: string }): WireRequest {
+  return getRequest(ctx, `/v2/checkout/orders/${enc(order.providerOrderId ?? order.reference)}`);
+}
+
+export function parseListRefunds(_ctx: PaypalContext, order: CloseOrder & { reference: string }, res: WireResponse): ListRefundsResult {
+  const r = readReply('list refunds', res);
+  if (!r.ok) return r;
+  const units = Array.isArray(r.body.purchase_units) ? r.body.purchase_units.filter(isObject) : [];
+  const refunds: ProviderRefund[] = [];
+  for (const unit of units) {
+    const list = obj(unit, 'payments')?.refunds;
+    for (const item of Array.isArray(list) ? list.filter(isObject) : []) {
+      const id = str(item, 'id');
+      const status = str(item, 'status');
+      const amount = amountOf(obj(item, 'amount'), order.currency);
+      if (!id || !status || typeof amount !== 'number') return bad('list refunds', `refund ${id ?? '?'} lacks an id, a status or a ${order.currency} amount`);
+      const [reference, refundReference, extra] = (str(item, 'custom_id') ?? '').split(':');
+      const ours = reference === order.reference && refundReference && extra === undefined;
+      refunds.push({ providerRefundId: id, amount, currency: order.currency, status: mapRefundStatus(status), providerStatus: status, ...(ours ? { refundReference } : {}) });
+    }
+  }
+  return { ok: true, refunds };
 }
