@@ -5,7 +5,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SimContext } from './context.js';
 import { HANG_MS } from '../common/faults.js';
 import { isCurrency, newDebugId, newResourceId, newToken, toMinor } from './format.js';
-import { captureOrder, captureView, money, orderView, refundView } from './resources.js';
+import { answer, refundCapture } from './money-back.js';
+import { captureOrder, captureView, disputeView, orderView, refundView, reversalView } from './resources.js';
 import type { OrderRow } from './store.js';
 import { registerSearch } from './search.js';
 
@@ -140,11 +141,29 @@ export function registerApi(app: FastifyInstance, sim: SimContext): void {
     return c && c.client_id === client ? { status: 200, body: captureView(sim, c) } : notFound('capture');
   });
 
-  route('POST', '/v2/payments/captures/:id/refund', (client, req) => refundCapture(sim, client, (req.params as { id: string }).id, req.body));
+  route('POST', '/v2/payments/captures/:id/refund', (client, req) => answer(sim, () => refundCapture(sim, client, (req.params as { id: string }).id, req.body), paypalError));
 
   route('GET', '/v2/payments/refunds/:id', (client, req) => {
-    const r = sim.store.getRefund((req.params as { id: string }).id);
-    return r && r.client_id === client ? { status: 200, body: refundView(sim, r) } : notFound('refund');
+    const id = (req.params as { id: string }).id;
+    const r = sim.store.getRefund(id);
+    if (r && r.client_id === client) return { status: 200, body: refundView(sim, r) };
+    // A reversal's self link is a refund URL too.
+    const v = sim.store.getReversal(id);
+    return v && v.client_id === client ? { status: 200, body: reversalView(sim, v) } : notFound('refund');
+  });
+
+  // Customer Disputes API v1 (read side; the buyer's and PayPal's moves are sandbox routes in dashboard.ts).
+  route('GET', '/v1/customer/disputes/:id', (client, req) => {
+    const d = sim.store.getDispute((req.params as { id: string }).id);
+    return d && d.client_id === client ? { status: 200, body: disputeView(sim, d) } : notFound('dispute');
+  });
+  route('GET', '/v1/customer/disputes', (client, req) => {
+    const tx = (req.query as Record<string, string | undefined>).disputed_transaction_id;
+    const items = sim.store.disputesOfClient(client).filter((d) => !tx || d.capture_id === tx).map((d) => {
+      const { disputed_transactions: _, ...summary } = disputeView(sim, d);
+      return summary;
+    });
+    return { status: 200, body: { items, links: [{ href: `${sim.publicBaseUrl()}/v1/customer/disputes`, rel: 'self', method: 'GET' }] } };
   });
 
   registerSearch(route, sim);
@@ -182,28 +201,4 @@ function createOrder(sim: SimContext, client: string, body: unknown): Answer {
   };
   sim.store.insertOrder(o);
   return { status: 201, body: orderView(sim, o) };
-}
-
-function refundCapture(sim: SimContext, client: string, captureId: string, body: unknown): Answer {
-  const c = sim.store.getCapture(captureId);
-  if (!c || c.client_id !== client) return paypalError(404, 'RESOURCE_NOT_FOUND', 'The specified resource does not exist (capture).', 'INVALID_RESOURCE_ID');
-  if (c.status !== 'COMPLETED' && c.status !== 'PARTIALLY_REFUNDED') return paypalError(422, 'UNPROCESSABLE_ENTITY', `capture is ${c.status}`, c.status === 'REFUNDED' ? 'CAPTURE_FULLY_REFUNDED' : 'REFUND_NOT_ALLOWED');
-  const b = isObj(body) ? body : {};
-  const amount = isObj(b.amount) ? b.amount : undefined;
-  const remaining = c.amount_minor - c.refunded_minor;
-  let minor = remaining;
-  if (amount) {
-    if (s(amount, 'currency_code') !== c.currency) return paypalError(422, 'UNPROCESSABLE_ENTITY', 'refund currency must match the capture', 'CURRENCY_MISMATCH');
-    const m = toMinor(s(amount, 'value') ?? '', c.currency);
-    if (m === null || m <= 0) return paypalError(422, 'UNPROCESSABLE_ENTITY', 'bad refund amount', 'DECIMAL_PRECISION');
-    minor = m;
-  }
-  if (minor > remaining) return paypalError(422, 'UNPROCESSABLE_ENTITY', 'The refund amount must be less than or equal to the capture amount that has not yet been refunded.', 'REFUND_AMOUNT_EXCEEDED');
-  const now = sim.now();
-  const r = { id: newResourceId(), capture_id: c.id, client_id: client, status: 'COMPLETED', currency: c.currency, amount_minor: minor, custom_id: s(b, 'custom_id') ?? null, invoice_id: s(b, 'invoice_id') ?? null, note_to_payer: s(b, 'note_to_payer') ?? null, created_at: now };
-  sim.store.insertRefund(r);
-  const refunded = c.refunded_minor + minor;
-  sim.store.updateCapture(c.id, refunded === c.amount_minor ? 'REFUNDED' : 'PARTIALLY_REFUNDED', refunded);
-  sim.notifier.emit(client, { event_type: 'PAYMENT.CAPTURE.REFUNDED', resource_type: 'refund', summary: `A ${money(c.currency, minor).value} ${c.currency} capture payment was refunded`, resource: refundView(sim, r) });
-  return { status: 201, body: refundView(sim, r) };
 }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { registerApi } from './api.js';
+import { registerDashboard } from './dashboard.js';
 import type { SimContext, SimStats } from './context.js';
 import { DEFAULT_FAULTS, FaultsInputError, parseFaultsPatch, type Faults } from '../common/faults.js';
 import { newClientId, newSecret, newWebhookId } from './format.js';
@@ -24,7 +25,10 @@ export interface PaypalSimulatorOptions {
 
 export interface RegisteredPaypalApp { client_id: string; client_secret: string; webhook_id: string }
 
-export const WEBHOOK_EVENTS = ['CHECKOUT.ORDER.APPROVED', 'PAYMENT.CAPTURE.COMPLETED', 'PAYMENT.CAPTURE.DENIED', 'PAYMENT.CAPTURE.REFUNDED'];
+export const WEBHOOK_EVENTS = [
+  'CHECKOUT.ORDER.APPROVED', 'PAYMENT.CAPTURE.COMPLETED', 'PAYMENT.CAPTURE.DENIED', 'PAYMENT.CAPTURE.REFUNDED', 'PAYMENT.CAPTURE.REVERSED',
+  'CUSTOMER.DISPUTE.CREATED', 'CUSTOMER.DISPUTE.UPDATED', 'CUSTOMER.DISPUTE.RESOLVED',
+];
 
 export class PaypalSimulator {
   /** Register with { prefix: '/sandbox/paypal' }. Encapsulated: its parsers stay inside. */
@@ -126,6 +130,7 @@ export class PaypalSimulator {
       });
       registerApi(app, this.ctx);
       registerPayerRoutes(app, this.ctx);
+      registerDashboard(app, this.ctx);
       app.get('/_faults', async () => this.faults);
       app.post('/_faults', async (req, reply) => {
         try {

@@ -1,5 +1,5 @@
 // The simulator's state in SQLite (in <dataDir>/paypal-sim.sqlite, or in memory): apps,
-// tokens, webhooks, orders, captures, refunds, PayPal-Request-Id replays, webhook outbox.
+// tokens, webhooks, orders, captures, refunds, reversals, disputes, PayPal-Request-Id replays, webhook outbox.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +20,12 @@ export interface CaptureRow {
 export interface RefundRow {
   id: string; capture_id: string; client_id: string; status: string; currency: string; amount_minor: number;
   custom_id: string | null; invoice_id: string | null; note_to_payer: string | null; created_at: number;
+}
+/** A reversal (chargeback / PayPal taking the money back): refund-shaped at PayPal, kept apart from the merchant's refunds. */
+export interface ReversalRow { id: string; capture_id: string; client_id: string; currency: string; amount_minor: number; reason: string; created_at: number }
+export interface DisputeRow {
+  id: string; capture_id: string; client_id: string; status: string; outcome: string | null; reason: string; stage: string;
+  currency: string; amount_minor: number; created_at: number; updated_at: number;
 }
 export interface DeliveryRow {
   id: number; event_id: string; webhook_id: string; url: string; body: string; attempts: number; next_attempt_at: number;
@@ -43,6 +49,13 @@ CREATE TABLE IF NOT EXISTS refunds (
   id TEXT PRIMARY KEY, capture_id TEXT NOT NULL REFERENCES captures(id), client_id TEXT NOT NULL, status TEXT NOT NULL, currency TEXT NOT NULL,
   amount_minor INTEGER NOT NULL, custom_id TEXT, invoice_id TEXT, note_to_payer TEXT, created_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS refunds_created ON refunds (client_id, created_at);
+CREATE TABLE IF NOT EXISTS reversals (
+  id TEXT PRIMARY KEY, capture_id TEXT NOT NULL REFERENCES captures(id), client_id TEXT NOT NULL, currency TEXT NOT NULL, amount_minor INTEGER NOT NULL,
+  reason TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS disputes (
+  id TEXT PRIMARY KEY, capture_id TEXT NOT NULL REFERENCES captures(id), client_id TEXT NOT NULL, status TEXT NOT NULL, outcome TEXT, reason TEXT NOT NULL,
+  stage TEXT NOT NULL, currency TEXT NOT NULL, amount_minor INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS disputes_capture ON disputes (capture_id);
 CREATE TABLE IF NOT EXISTS replays (client_id TEXT NOT NULL, request_id TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (client_id, request_id));
 CREATE TABLE IF NOT EXISTS deliveries (
   id INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, webhook_id TEXT NOT NULL, url TEXT NOT NULL, body TEXT NOT NULL,
@@ -114,6 +127,20 @@ export class Store {
 
   insertRefund(r: RefundRow): void { this.insert('refunds', r); }
   getRefund(id: string): RefundRow | undefined { return this.get('SELECT * FROM refunds WHERE id = ?', id); }
+
+  refundsOf(captureId: string): RefundRow[] { return this.all('SELECT * FROM refunds WHERE capture_id = ? ORDER BY created_at, rowid', captureId); }
+
+  insertReversal(r: ReversalRow): void { this.insert('reversals', r); }
+  getReversal(id: string): ReversalRow | undefined { return this.get('SELECT * FROM reversals WHERE id = ?', id); }
+  reversalsOf(captureId: string): ReversalRow[] { return this.all('SELECT * FROM reversals WHERE capture_id = ? ORDER BY created_at, rowid', captureId); }
+
+  insertDispute(d: DisputeRow): void { this.insert('disputes', d); }
+  getDispute(id: string): DisputeRow | undefined { return this.get('SELECT * FROM disputes WHERE id = ?', id); }
+  disputesOf(captureId: string): DisputeRow[] { return this.all('SELECT * FROM disputes WHERE capture_id = ? ORDER BY created_at, rowid', captureId); }
+  disputesOfClient(clientId: string): DisputeRow[] { return this.all('SELECT * FROM disputes WHERE client_id = ? ORDER BY created_at DESC, rowid DESC', clientId); }
+  updateDispute(id: string, patch: { status: string; outcome: string | null; stage: string; updated_at: number }): void {
+    this.run('UPDATE disputes SET status = ?, outcome = ?, stage = ?, updated_at = ? WHERE id = ?', patch.status, patch.outcome, patch.stage, patch.updated_at, id);
+  }
 
   capturesBetween(clientId: string, from: number, to: number): CaptureRow[] {
     return this.all('SELECT * FROM captures WHERE client_id = ? AND created_at >= ? AND created_at < ? ORDER BY created_at, id', clientId, from, to);
