@@ -6,17 +6,15 @@ import type { ConnectorFailure } from '../connectors/types.js';
 import { PaygateError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { RoutingFacts, RoutingLogEntry } from '../domain/routing.js';
-import { isUniqueViolation, type Tx } from '../infra/db/index.js';
+import { isUniqueViolation } from '../infra/db/index.js';
 import type { AttemptRow, PaymentRow } from '../infra/db/schema.js';
 import { enqueue } from '../infra/jobs/queue.js';
 import type { AppContext } from './context.js';
 import type { PaymentMethod } from './connectors.js';
 import { loadAccount, type LoadedAccount } from './accounts.js';
-import { callAccount } from './provider-auth.js';
-import { lockPayment, observePayment } from './payment-transitions.js';
-import { pollDelayS } from './schedule.js';
 import { isCircuitOpen } from './resilience.js';
-import { appendRoutingLog, candidateAccounts, releaseDailyUsage, reserveDailyUsage } from './routing.js';
+import { candidateAccounts } from './routing.js';
+import { abandonAttempt, createAtProvider, failAttempt, holdAttempt, insertAttempt, logSkip, placeAttempt } from './create-attempts.js';
 import { refuseUnsendable } from './create-checks.js';
 import type { KeyMode } from './merchants.js';
 import { paymentMode } from './modes.js';
@@ -82,7 +80,7 @@ export async function createPayment(ctx: AppContext, merchantId: string, input: 
   }
   ctx.metrics.paymentsCreated.inc({ provider, method: input.method });
   // A placed attempt goes first as the payment's latest, unanswered attempt; the rest of the candidates follow.
-  return { status: 201, payment: await createWithFallback(ctx, payment, candidates, placed, { pinned: input.provider_account_id, keyMode }, 0) };
+  return { status: 201, payment: await createWithFallback(ctx, payment, candidates, placed && { attempt: placed, fresh: true }, { pinned: input.provider_account_id, keyMode }, 0) };
 }
 
 async function findExisting(ctx: AppContext, merchantId: string, input: CreatePaymentInput, keyMode: KeyMode): Promise<PaymentRow | undefined> {
@@ -104,15 +102,17 @@ const MAX_RESUMES = 3;
 
 /**
  * A repeated create of a payment nobody can pay yet (no QR code / approval link on its
- * current attempt) tries again: an attempt that never got an answer is asked again with
- * the same out_trade_no; after a failed one, routing starts over with new attempts.
+ * current attempt) tries again: an attempt that never got an answer is resumed — sent again
+ * with the same provider-side key (out_trade_no / Idempotency-Key / PayPal-Request-Id), so
+ * the provider answers with the order it may already hold; after a failed one, routing
+ * starts over with new attempts.
  */
 async function resumeIfUnconfirmed(ctx: AppContext, p: PaymentRow, pinned: string | null | undefined, keyMode: KeyMode, depth = 0): Promise<PaymentApi> {
   if (p.status === 'requires_action' && p.expires_at > ctx.now() && depth < MAX_RESUMES) {
     const latest = await ctx.db.selectFrom('attempts').selectAll().where('payment_id', '=', p.id).orderBy('id', 'desc').executeTakeFirst();
     if (!latest || (!latest.qr_code && !latest.redirect_url && (latest.status === 'requires_action' || latest.status === 'failed'))) {
       const candidates = await candidateAccounts(ctx, p.merchant_id, p.provider, factsOf(p), pinned, keyMode);
-      return createWithFallback(ctx, p, candidates, latest, { pinned, keyMode }, depth);
+      return createWithFallback(ctx, p, candidates, latest && { attempt: latest, fresh: false }, { pinned, keyMode }, depth);
     }
   }
   return toApi(ctx, p);
@@ -129,12 +129,22 @@ async function resumeFresh(ctx: AppContext, payment: PaymentRow, route: RouteReq
 /**
  * Offers the payment to the candidate accounts in order until one takes it. An account is
  * skipped without a call when its circuit breaker is open or its daily limit would be
- * exceeded; a retryable failure (timeout, outage, breaker, bulkhead) abandons that attempt
- * and moves on at once — no inline retry, the merchant is waiting. A non-retryable failure
- * (the provider refused this order) would be refused elsewhere too: the payment fails.
- * Everything passed over is kept in the payment's routing log.
+ * exceeded. What a failed call does depends on what the provider knows:
+ * - it answered with a retryable failure (system busy, 5xx), or provably never got the
+ *   request (connection refused, breaker, bulkhead): nothing payable exists there, so the
+ *   attempt is abandoned and routing moves on at once — no inline retry, the merchant waits;
+ * - no answer came back (timeout, connection lost after sending): the provider may hold the
+ *   order, so the attempt is held, never replaced (holdAttempt); the merchant's repeat resumes it;
+ * - it refused this order (non-retryable): another account would refuse it too; the payment fails.
+ * An attempt being resumed is held on any retryable failure but a provider's own answer:
+ * "nothing sent this time" says nothing about the send before. Everything passed over is
+ * kept in the payment's routing log.
  */
-async function createWithFallback(ctx: AppContext, payment: PaymentRow, candidates: string[], latest: AttemptRow | undefined, route: RouteRequest, depth: number): Promise<PaymentApi> {
+/** The payment's latest attempt; `fresh` when this request has just placed it (nothing was sent for it yet). */
+interface Latest { attempt: AttemptRow; fresh: boolean }
+
+async function createWithFallback(ctx: AppContext, payment: PaymentRow, candidates: string[], current: Latest | undefined, route: RouteRequest, depth: number): Promise<PaymentApi> {
+  const latest = current?.attempt;
   const passed: RoutingLogEntry[] = [];
   const note = (e: RoutingLogEntry) => {
     passed.push(e);
@@ -143,10 +153,14 @@ async function createWithFallback(ctx: AppContext, payment: PaymentRow, candidat
   let lastFailure: ConnectorFailure | undefined;
   let expectedLatest = latest?.id;
   let queue = candidates;
-  const run = async (attempt: AttemptRow, acc: LoadedAccount): Promise<PaymentApi | undefined> => {
+  const run = async (attempt: AttemptRow, acc: LoadedAccount, resumed: boolean): Promise<PaymentApi | undefined> => {
     const failure = await createAtProvider(ctx, payment, attempt, acc);
     if (!failure) return loadPaymentApi(ctx, payment.merchant_id, payment.id);
     if (!failure.retryable) return failAttempt(ctx, payment, attempt, acc, failure, passed);
+    if (failure.delivery === 'unanswered' || (resumed && failure.delivery === 'unsent')) {
+      await holdAttempt(ctx, payment, attempt, acc, failure, passed);
+      return loadPaymentApi(ctx, payment.merchant_id, payment.id);
+    }
     const entry = await abandonAttempt(ctx, payment, attempt, acc, failure);
     // Someone else settled this attempt meanwhile (a concurrent create of the same order): theirs is the answer.
     if (!entry) return loadPaymentApi(ctx, payment.merchant_id, payment.id);
@@ -160,7 +174,7 @@ async function createWithFallback(ctx: AppContext, payment: PaymentRow, candidat
     // same out_trade_no first, so the provider never holds two live orders for one attempt.
     queue = candidates.filter((id) => id !== latest.provider_account_id);
     const acc = await loadAccount(ctx, latest.provider_account_id);
-    const done = acc && (await run(latest, acc));
+    const done = acc && (await run(latest, acc, !current!.fresh));
     if (done) return done;
   }
   for (const accountId of queue) {
@@ -176,7 +190,7 @@ async function createWithFallback(ctx: AppContext, payment: PaymentRow, candidat
       continue;
     }
     expectedLatest = placed.attempt.id;
-    const done = await run(placed.attempt, acc);
+    const done = await run(placed.attempt, acc, false);
     if (done) return done;
   }
   if (lastFailure) {
@@ -185,116 +199,3 @@ async function createWithFallback(ctx: AppContext, payment: PaymentRow, candidat
   throw new PaygateError('ROUTING.NO_ACCOUNT_AVAILABLE', `no ${payment.provider} account can take this payment now: ${passed.map((e) => `${e.provider_account_id} ${e.reason}`).join(', ')}`, { details: { payment_id: payment.id, tried: passed } });
 }
 
-type Placed = { kind: 'placed'; attempt: AttemptRow } | { kind: 'skipped'; entry: RoutingLogEntry } | { kind: 'superseded' };
-
-const logEntry = (accountId: string, outcome: RoutingLogEntry['outcome'], reason: string, at: number, attemptId?: string): RoutingLogEntry => ({
-  provider_account_id: accountId, ...(attemptId ? { attempt_id: attemptId } : {}), outcome, reason, at: new Date(at).toISOString(),
-});
-
-async function logSkip(ctx: AppContext, payment: PaymentRow, accountId: string, reason: string): Promise<RoutingLogEntry> {
-  const entry = logEntry(accountId, 'skipped', reason, ctx.now());
-  await ctx.db.transaction().execute(async (trx) => {
-    await lockPayment(ctx, trx, payment.id);
-    await appendRoutingLog(trx, payment.id, [entry]);
-  });
-  return entry;
-}
-
-/**
- * One candidate, one transaction: under the payment row lock, make sure nobody moved the
- * payment on meanwhile (another request routing it, a cancel, expiry), reserve the amount
- * against the account's daily limit, then insert the attempt with its poll job.
- */
-async function placeAttempt(ctx: AppContext, payment: PaymentRow, acc: LoadedAccount, expectedLatest: string | undefined): Promise<Placed> {
-  return ctx.db.transaction().execute(async (trx): Promise<Placed> => {
-    const p = await lockPayment(ctx, trx, payment.id);
-    const now = ctx.now();
-    if (!p || p.status !== 'requires_action' || p.expires_at <= now) return { kind: 'superseded' };
-    const latest = await trx.selectFrom('attempts').select(['id', 'created_at']).where('payment_id', '=', payment.id).orderBy('id', 'desc').executeTakeFirst();
-    if (latest?.id !== expectedLatest) return { kind: 'superseded' };
-    const skip = async (reason: string): Promise<Placed> => {
-      const entry = logEntry(acc.row.id, 'skipped', reason, now);
-      await appendRoutingLog(trx, payment.id, [entry]);
-      return { kind: 'skipped', entry };
-    };
-    if (isCircuitOpen(ctx, acc.row.id)) return skip('CIRCUIT_OPEN');
-    // The latest attempt is the current one, and ids sort by their millisecond first: a
-    // fallback made within the same millisecond must still sort after the attempt it replaces.
-    const at = Math.max(now, (latest?.created_at ?? 0) + 1);
-    if (acc.row.daily_limit !== null && !(await reserveDailyUsage(trx, acc.row.id, acc.row.daily_limit, payment.amount, at))) return skip('DAILY_LIMIT');
-    return { kind: 'placed', attempt: await insertAttempt(ctx, trx, payment, acc, at, now) };
-  });
-}
-
-/** A new attempt on `acc` (created at `at`, which orders it after earlier attempts) and its poll job. */
-async function insertAttempt(ctx: AppContext, trx: Tx, payment: PaymentRow, acc: LoadedAccount, at: number, now: number): Promise<AttemptRow> {
-  const id = newId('att', at);
-  const attempt: AttemptRow = {
-    // The attempt id doubles as the provider-side order id (out_trade_no): stable across retries.
-    id, payment_id: payment.id, merchant_id: payment.merchant_id, provider: payment.provider, provider_account_id: acc.row.id,
-    provider_reference: id, status: 'requires_action', qr_code: null, redirect_url: null,
-    provider_transaction_id: null, error_code: null, error_message: null, created_at: at, updated_at: at,
-  };
-  await trx.insertInto('attempts').values(attempt).execute();
-  await enqueue(trx, { kind: 'poll_attempt', refId: id, runAt: now + pollDelayS(acc.connector.pollDelaysS, 0) * 1000 * ctx.timeScale, payload: { n: 0 } }, now);
-  return attempt;
-}
-
-/** Creates the order at the provider; undefined on success, else the failure. */
-async function createAtProvider(ctx: AppContext, payment: PaymentRow, attempt: AttemptRow, acc: LoadedAccount): Promise<ConnectorFailure | undefined> {
-  // returnUrl: redirect providers (PayPal) send the buyer back through Paygate, which captures before handing over to payments.return_url.
-  const input = { reference: attempt.provider_reference, amount: payment.amount, currency: payment.currency, description: payment.description || payment.merchant_order_id, expiresAt: new Date(payment.expires_at), returnUrl: `${ctx.publicUrl()}/pay/${payment.id}/return` };
-  const result = await callAccount(ctx, acc, 'create', (cctx) => acc.connector.create.build(cctx, input), (cctx, res) => acc.connector.create.parse(cctx, input, res));
-  if (!result.ok) return result;
-  await ctx.db.updateTable('attempts')
-    .set({ qr_code: result.qrCode ?? null, redirect_url: result.redirectUrl ?? null, error_code: null, error_message: null, updated_at: ctx.now(), ...(result.providerOrderId ? { provider_transaction_id: result.providerOrderId, provider_order_id: result.providerOrderId } : {}) })
-    .where('id', '=', attempt.id).execute();
-  return undefined;
-}
-
-/**
- * Marks the attempt failed, gives back its daily reservation and logs it. Only the request
- * that flips it does so (two requests can be waiting on one attempt); the other gets
- * undefined. Used for a retryable failure, after which routing moves on.
- *
- * What happens to the order a failed create may have left at the provider (a timed-out
- * create can have succeeded there): it is not closed, and the attempt's poll job keeps
- * watching it until the payment is final. That is the safe choice because
- * - nobody can pay that order: its QR code / approval link never reached Paygate, so never the buyer;
- * - it cannot outlive the payment: it was created with the payment's expiry;
- * - if it is paid all the same, the poll or a notification reports the success and the
- *   money is never dropped (a success on any attempt of the payment counts);
- * - whatever else is heard about it (closed, failed, expired) cannot touch the payment:
- *   only its current, latest, attempt moves it (observePayment);
- * - closing it would cost the waiting merchant another call to an account that just failed.
- */
-async function abandonAttempt(ctx: AppContext, payment: PaymentRow, attempt: AttemptRow, acc: LoadedAccount, failure: ConnectorFailure): Promise<RoutingLogEntry | undefined> {
-  const now = ctx.now();
-  const entry = logEntry(acc.row.id, 'failed', failure.code, now, attempt.id);
-  const flipped = await ctx.db.transaction().execute(async (trx) => {
-    await lockPayment(ctx, trx, payment.id);
-    const r = await trx.updateTable('attempts')
-      .set({ status: 'failed', error_code: failure.providerCode ?? failure.code, error_message: failure.message, updated_at: now })
-      .where('id', '=', attempt.id).where('status', '=', 'requires_action').where('qr_code', 'is', null).where('redirect_url', 'is', null)
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1) return false;
-    if (acc.row.daily_limit !== null) await releaseDailyUsage(trx, acc.row.id, payment.amount, attempt.created_at);
-    await appendRoutingLog(trx, payment.id, [entry]);
-    return true;
-  });
-  return flipped ? entry : undefined;
-}
-
-/** The provider refused the order itself: another account would refuse it too. The payment fails, as it always did. */
-async function failAttempt(ctx: AppContext, payment: PaymentRow, attempt: AttemptRow, acc: LoadedAccount, failure: ConnectorFailure, passed: RoutingLogEntry[]): Promise<never> {
-  const now = ctx.now();
-  await ctx.db.transaction().execute(async (trx) => {
-    await lockPayment(ctx, trx, payment.id);
-    const r = await trx.updateTable('attempts').set({ error_code: failure.providerCode ?? failure.code, error_message: failure.message, updated_at: now })
-      .where('id', '=', attempt.id).where('status', '=', 'requires_action').executeTakeFirst();
-    // No money can flow on a refused order; only the request that recorded the refusal gives the reservation back.
-    if (Number(r.numUpdatedRows) === 1 && acc.row.daily_limit !== null) await releaseDailyUsage(trx, acc.row.id, payment.amount, attempt.created_at);
-  });
-  await observePayment(ctx, { paymentId: payment.id, attemptId: attempt.id, observed: 'failed', source: 'create' });
-  throw new PaygateError(failure.code, `${acc.row.provider}: ${failure.message}`, { details: { payment_id: payment.id, provider_code: failure.providerCode ?? null, ...(passed.length ? { tried: passed } : {}) } });
-}

@@ -30,11 +30,12 @@ export async function callProvider<R extends { ok: boolean }>(
       // transport's own timer bounds it even for a caller without a policy.
       const res = await ctx.transport.send(req, ctx.config.PAYGATE_PROVIDER_TIMEOUT_MS, signal);
       r = parse(res);
+      // A gateway in front of the provider (502 bad gateway, 504 gateway timeout) answered,
+      // not the provider: it may have acted on the request, whatever the connector made of it.
+      if (!r.ok && (res.status === 502 || res.status === 504) && (r as ConnectorFailure).retryable) r = { ...(r as ConnectorFailure), delivery: 'unanswered' };
     } catch (err) {
       if (!(err instanceof TransportError)) throw err;
-      r = err.kind === 'timeout'
-        ? { ok: false, code: 'CONNECTOR.TIMEOUT', retryable: true, message: err.message }
-        : { ok: false, code: 'CONNECTOR.UNAVAILABLE', retryable: true, message: err.message };
+      r = transportFailure(err);
     }
     const outcome = r.ok ? 'ok' : (r as ConnectorFailure).code;
     ctx.metrics.providerCalls.observe({ provider, operation, outcome }, (performance.now() - started) / 1000);
@@ -47,6 +48,19 @@ export async function callProvider<R extends { ok: boolean }>(
     if (code === 'CONNECTOR.CIRCUIT_OPEN' || code === 'CONNECTOR.BULKHEAD_FULL') ctx.metrics.providerErrors.inc({ provider, operation, code });
   }
   return result;
+}
+
+/**
+ * No answer from the provider. A timeout or a connection lost after sending leaves the
+ * outcome unknown, and says so (delivery 'unanswered'): the caller repeats the request with
+ * the same provider key rather than replacing it. Only a connection that was never made
+ * proves nothing was sent.
+ */
+function transportFailure(err: TransportError): ConnectorFailure {
+  if (err.delivery === 'unsent') return { ok: false, code: 'CONNECTOR.UNAVAILABLE', retryable: true, delivery: 'unsent', message: `${err.message}; nothing was sent` };
+  return err.kind === 'timeout'
+    ? { ok: false, code: 'CONNECTOR.TIMEOUT', retryable: true, delivery: 'unanswered', message: `${err.message}; the provider may have acted on the request` }
+    : { ok: false, code: 'CONNECTOR.UNAVAILABLE', retryable: true, delivery: 'unanswered', message: `${err.message}; the provider may have acted on the request` };
 }
 
 /**

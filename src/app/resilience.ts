@@ -196,13 +196,13 @@ export async function withResilience<R extends { ok: boolean }>(
     if (err instanceof BrokenCircuitError) {
       const cause = p.lastError ? ` (last error: ${p.lastError.code})` : '';
       return {
-        ok: false, code: 'CONNECTOR.CIRCUIT_OPEN', retryable: true,
+        ok: false, code: 'CONNECTOR.CIRCUIT_OPEN', retryable: true, delivery: 'unsent',
         message: `${target.provider} account ${target.accountId} is failing${cause}; this node sends it nothing until a probe succeeds, within ${ctx.config.PAYGATE_BREAKER_HALF_OPEN_MS} ms`,
       };
     }
     if (err instanceof BulkheadRejectedError) {
       return {
-        ok: false, code: 'CONNECTOR.BULKHEAD_FULL', retryable: true,
+        ok: false, code: 'CONNECTOR.BULKHEAD_FULL', retryable: true, delivery: 'unsent',
         message: `${target.provider} account ${target.accountId} already has ${ctx.config.PAYGATE_PROVIDER_BULKHEAD} calls in flight and ${p.queueLimit} waiting on this node; retry shortly`,
       };
     }

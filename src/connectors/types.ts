@@ -30,6 +30,14 @@ export interface ConnectorFailure {
   code: ErrorCode;
   /** True when the same request may be sent again (same idempotency key). */
   retryable: boolean;
+  /**
+   * Set only when the provider did not answer: 'unsent' — the request never left Paygate
+   * (breaker open, bulkhead full, connection refused), so nothing exists at the provider;
+   * 'unanswered' — it may have reached the provider and been acted on (timeout, connection
+   * lost after sending, a gateway's 502/504), so it must be repeated with the same
+   * provider-side key, never replaced by a new one. Absent: the provider answered this failure.
+   */
+  delivery?: 'unsent' | 'unanswered';
   /** Provider's own code, e.g. "40004/ACQ.SYSTEM_ERROR". */
   providerCode?: string;
   message: string;

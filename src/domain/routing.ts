@@ -125,7 +125,12 @@ export interface RoutingLogEntry {
   provider_account_id: string;
   /** The attempt that failed there; absent when the account was skipped without a call. */
   attempt_id?: string;
-  outcome: 'skipped' | 'failed';
+  /**
+   * skipped: not called; failed: the provider refused or was provably not reached, and routing
+   * moved on; unanswered: the call may have reached the provider (timeout), so the attempt is
+   * kept and a repeated create resumes it with the same provider key — routing does not move on.
+   */
+  outcome: 'skipped' | 'failed' | 'unanswered';
   /** CIRCUIT_OPEN, DAILY_LIMIT, or the error code of the failed call (e.g. CONNECTOR.TIMEOUT). */
   reason: string;
   /** ISO 8601. */

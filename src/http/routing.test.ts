@@ -5,6 +5,7 @@
  * never open another's circuit breaker.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -155,44 +156,58 @@ describe.each(DB_KINDS)('routing with fallback on %s', (db) => {
       await waitFor(async () => (await get(key, p.id)).status === 'succeeded' || undefined, { what: 'payment succeeded on B' });
     });
 
-    it('falls back after a timeout, without waiting more than one timeout', async () => {
-      const { key, a, b } = await twoAccounts();
+    it('a timeout holds the attempt: no fallback, one timeout of waiting; the repeat resumes it at A with the same out_trade_no', async () => {
+      // Issue 12: the provider may have made the order during a call that timed out, so
+      // routing must not replace it with a second one at B; the merchant's repeat resumes it.
+      const { key, a } = await twoAccounts();
       await faults(simA, { timeout_rate: 1 });
       const started = Date.now();
       const r = await create(key, { merchant_order_id: 'TMO-1' });
-      expect(r.status, r.text).toBe(201);
+      expect(r.status, r.text).toBe(504);
       expect(Date.now() - started).toBeLessThan(TIMEOUT_MS * 2.5);
-      expect(r.body.attempts.map((x) => [x.provider_account_id, x.status, x.error?.code ?? null])).toEqual([[a, 'failed', 'CONNECTOR.TIMEOUT'], [b, 'requires_action', null]]);
-      expect(r.body.routing.map((e) => [e.provider_account_id, e.outcome, e.reason])).toEqual([[a, 'failed', 'CONNECTOR.TIMEOUT']]);
+      expect(r.body.error.code).toBe('CONNECTOR.TIMEOUT');
+      expect(r.body.error.tried?.map((e) => [e.provider_account_id, e.outcome, e.reason])).toEqual([[a, 'unanswered', 'CONNECTOR.TIMEOUT']]);
+      const held = await get(key, r.body.error.payment_id!);
+      expect(held.attempts.map((x) => [x.provider_account_id, x.status, x.error?.code ?? null])).toEqual([[a, 'requires_action', 'CONNECTOR.TIMEOUT']]);
+      expect(held.next_action).toBeNull();
+      await faults(simA, { timeout_rate: 0 });
+      const again = await create(key, { merchant_order_id: 'TMO-1' });
+      expect(again.status, again.text).toBe(200);
+      expect(again.body.attempts.map((x) => [x.id, x.provider_account_id, x.status, x.error])).toEqual([[held.attempts[0]!.id, a, 'requires_action', null]]);
+      expect(again.body.next_action?.qr_code).toContain(simA.url);
     });
 
-    it('an order the timed-out create left at A cannot move the payment, unless it is paid', async () => {
+    it('falls back at once from an account that cannot be reached at all (nothing was sent)', async () => {
+      const m = await merchant();
+      const closed = await new Promise<number>((resolve) => {
+        const srv = net.createServer().listen(0, '127.0.0.1', () => {
+          const port = (srv.address() as net.AddressInfo).port;
+          srv.close(() => resolve(port));
+        });
+      });
+      const down = await account(m.id, simA, { base_url: `http://127.0.0.1:${closed}/sandbox/alipay` });
+      const b = await account(m.id, simB);
+      await routing(m.id, [{ method: 'alipay_qr', accounts: [{ provider_account_id: down }, { provider_account_id: b }] }]);
+      const r = await create(m.secret_key, { merchant_order_id: 'REFUSED-1' });
+      expect(r.status, r.text).toBe(201);
+      expect(r.body.attempts.map((x) => [x.provider_account_id, x.status, x.error?.code ?? null])).toEqual([[down, 'failed', 'CONNECTOR.UNAVAILABLE'], [b, 'requires_action', null]]);
+      expect(r.body.routing.map((e) => [e.provider_account_id, e.outcome, e.reason])).toEqual([[down, 'failed', 'CONNECTOR.UNAVAILABLE']]);
+      expect(r.body.next_action?.qr_code).toContain(simB.url);
+    });
+
+    it('the order a timed-out create left at A is the payment\'s: paid there, the payment succeeds on that one attempt', async () => {
       const { key, a } = await twoAccounts();
-      // A answers after the client gave up: the orders exist at A, Paygate never saw them.
+      // A answers after the client gave up: the order exists at A, Paygate never saw the answer.
       await faults(simA, { latency_ms: TIMEOUT_MS + 300 });
-      const closed = (await create(key, { merchant_order_id: 'LATE-1' })).body;
-      const paid = (await create(key, { merchant_order_id: 'LATE-2' })).body;
+      const r = await create(key, { merchant_order_id: 'LATE-1' });
+      expect(r.status).toBe(504);
       await faults(simA, { latency_ms: 0 });
-      const abandoned = (p: Payment) => p.attempts[0]!;
-      expect([abandoned(closed).provider_account_id, abandoned(closed).status]).toEqual([a, 'failed']);
-      const payable = async (ref: string, outcome: 'success' | 'fail') => waitFor(async () => (await payAt(simA, ref, outcome)).status === 200 || undefined, { what: `order ${ref} exists at A` });
-
-      // Scanned then closed at A: notifications (WAIT_BUYER_PAY, TRADE_CLOSED) and polls say
-      // "processing" and "failed" about the abandoned attempt; the payment stays open on B.
-      await payable(abandoned(closed).id, 'fail');
-      await waitFor(async () => {
-        const n = await gw.rt.ctx.db.selectFrom('notifications').select('verdict').where('payment_id', '=', closed.id).execute();
-        return n.length >= 2 || undefined;
-      }, { what: 'notifications of the abandoned order' });
-      const after = await get(key, closed.id);
-      expect(after.status).toBe('requires_action');
-      expect(after.attempts.map((x) => x.status)).toEqual(['failed', 'requires_action']);
-      expect(after.next_action?.qr_code).toContain(simB.url);
-
-      // Paid at A after all: money taken is never dropped.
-      await payable(abandoned(paid).id, 'success');
-      await waitFor(async () => (await get(key, paid.id)).status === 'succeeded' || undefined, { what: 'abandoned order paid' });
-      expect((await get(key, paid.id)).attempts.map((x) => x.status)).toEqual(['succeeded', 'requires_action']);
+      const held = await get(key, r.body.error.payment_id!);
+      expect(held.attempts.map((x) => [x.provider_account_id, x.status])).toEqual([[a, 'requires_action']]);
+      // The buyer cannot have the QR code, but if the order is paid all the same the money is never dropped.
+      await waitFor(async () => (await payAt(simA, held.attempts[0]!.id, 'success')).status === 200 || undefined, { what: `order ${held.attempts[0]!.id} exists at A` });
+      const paid = await waitFor(async () => { const p = await get(key, held.id); return p.status === 'succeeded' ? p : undefined; }, { what: 'held order paid' });
+      expect(paid.attempts.map((x) => [x.provider_account_id, x.status])).toEqual([[a, 'succeeded']]);
     });
 
     it('a non-retryable refusal fails the payment without trying the next account', async () => {
@@ -213,20 +228,36 @@ describe.each(DB_KINDS)('routing with fallback on %s', (db) => {
 
     it('exhausted: the last failure with the tried accounts; a repeated create routes again', async () => {
       const { key, a, b } = await twoAccounts();
-      await Promise.all([faults(simA, { error_rate: 1 }), faults(simB, { timeout_rate: 1 })]);
+      await Promise.all([faults(simA, { error_rate: 1 }), faults(simB, { error_rate: 1 })]);
       const r = await create(key, { merchant_order_id: 'EXH-1' });
-      expect(r.status).toBe(504);
-      expect(r.body.error.code).toBe('CONNECTOR.TIMEOUT');
-      expect(r.body.error.tried?.map((e) => [e.provider_account_id, e.reason])).toEqual([[a, 'CONNECTOR.UNAVAILABLE'], [b, 'CONNECTOR.TIMEOUT']]);
+      expect(r.status).toBe(503);
+      expect(r.body.error.code).toBe('CONNECTOR.UNAVAILABLE');
+      expect(r.body.error.tried?.map((e) => [e.provider_account_id, e.outcome, e.reason])).toEqual([[a, 'failed', 'CONNECTOR.UNAVAILABLE'], [b, 'failed', 'CONNECTOR.UNAVAILABLE']]);
       await faults(simA, { error_rate: 0 });
       const again = await create(key, { merchant_order_id: 'EXH-1' });
       expect(again.status, again.text).toBe(200);
       expect(again.body.id).toBe(r.body.error.payment_id);
       expect(again.body.next_action?.qr_code).toContain(simA.url);
       expect(again.body.attempts.map((x) => [x.provider_account_id, x.status])).toEqual([[a, 'failed'], [b, 'failed'], [a, 'requires_action']]);
-      expect(again.body.routing.map((e) => e.reason)).toEqual(['CONNECTOR.UNAVAILABLE', 'CONNECTOR.TIMEOUT']);
+      expect(again.body.routing.map((e) => e.reason)).toEqual(['CONNECTOR.UNAVAILABLE', 'CONNECTOR.UNAVAILABLE']);
       // Answered now: a third create returns it as it is.
       expect((await create(key, { merchant_order_id: 'EXH-1' })).body.attempts).toHaveLength(3);
+    });
+
+    it('A refuses, B gives no answer: B\'s attempt is held, and the repeat resumes it at B rather than routing again', async () => {
+      const { key, a, b } = await twoAccounts();
+      await Promise.all([faults(simA, { error_rate: 1 }), faults(simB, { timeout_rate: 1 })]);
+      const r = await create(key, { merchant_order_id: 'EXH-2' });
+      expect(r.status).toBe(504);
+      expect(r.body.error.code).toBe('CONNECTOR.TIMEOUT');
+      expect(r.body.error.tried?.map((e) => [e.provider_account_id, e.outcome, e.reason])).toEqual([[a, 'failed', 'CONNECTOR.UNAVAILABLE'], [b, 'unanswered', 'CONNECTOR.TIMEOUT']]);
+      // A is healthy again, but B may hold the order: the repeat goes to B, not to A.
+      await Promise.all([faults(simA, { error_rate: 0 }), faults(simB, { timeout_rate: 0 })]);
+      const again = await create(key, { merchant_order_id: 'EXH-2' });
+      expect(again.status, again.text).toBe(200);
+      expect(again.body.next_action?.qr_code).toContain(simB.url);
+      expect(again.body.attempts.map((x) => [x.provider_account_id, x.status])).toEqual([[a, 'failed'], [b, 'requires_action']]);
+      expect(again.body.routing.map((e) => [e.outcome, e.reason])).toEqual([['failed', 'CONNECTOR.UNAVAILABLE'], ['unanswered', 'CONNECTOR.TIMEOUT']]);
     });
 
     it('skips an account whose circuit is open, without calling it', async () => {

@@ -8,12 +8,15 @@ export interface MetricsOptions {
    * than sampled on a timer, so an idle gateway costs nothing and a scrape is never stale.
    */
   oldestDueJobRunAt?: () => Promise<number | null>;
+  /** Dead-letter jobs per kind, read on scrape (an index count; dead jobs are few). */
+  deadJobsByKind?: () => Promise<Record<string, number>>;
 }
 
 export function createMetrics(opts: MetricsOptions = {}) {
   const registry = new Registry();
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry });
   const oldestDue = opts.oldestDueJobRunAt;
+  const deadByKind = opts.deadJobsByKind;
   return {
     registry,
     paymentsCreated: new Counter({ name: 'paygate_payments_created_total', help: 'Payments created', labelNames: ['provider', 'method'] as const, registers: [registry] }),
@@ -41,7 +44,7 @@ export function createMetrics(opts: MetricsOptions = {}) {
       name: 'paygate_notifications_unstored_total', help: 'Provider notifications answered but not stored: reason unknown_account (no such account of that provider) or unverified_budget (forged/unverified ones past the per-account budget)',
       labelNames: ['provider', 'reason'] as const, registers: [registry],
     }),
-    routingFallbacks: new Counter({ name: 'paygate_routing_fallbacks_total', help: 'Provider accounts passed over while routing a create: outcome skipped (not called: CIRCUIT_OPEN, DAILY_LIMIT, ACCOUNT_UNAVAILABLE) or failed (called; reason is the failure code, e.g. CONNECTOR.TIMEOUT)', labelNames: ['provider', 'outcome', 'reason'] as const, registers: [registry] }),
+    routingFallbacks: new Counter({ name: 'paygate_routing_fallbacks_total', help: 'Provider accounts passed over while routing a create: outcome skipped (not called: CIRCUIT_OPEN, DAILY_LIMIT, ACCOUNT_UNAVAILABLE) or failed (called and refused, or provably not reached; reason is the failure code), or unanswered (called, no answer: the attempt is held for a repeat with the same provider key and routing stops)', labelNames: ['provider', 'outcome', 'reason'] as const, registers: [registry] }),
     webhookAttempts: new Counter({ name: 'paygate_webhook_delivery_attempts_total', help: 'Merchant webhook delivery attempts', labelNames: ['outcome'] as const, registers: [registry] }),
     webhookLag: new Histogram({
       name: 'paygate_webhook_delivery_lag_seconds', help: 'From event creation to its successful delivery to an endpoint',
@@ -56,6 +59,17 @@ export function createMetrics(opts: MetricsOptions = {}) {
         async collect(this: Gauge) {
           const runAt = await oldestDue().catch(() => undefined);
           this.set(runAt === undefined ? -1 : runAt === null ? 0 : Math.max(0, (Date.now() - runAt) / 1000));
+        },
+      } : {}),
+    }),
+    jobsDead: new Counter({ name: 'paygate_jobs_dead_total', help: 'Jobs that gave up on this node (their bounded schedule spent, or nothing left to try) and were kept as dead letters', labelNames: ['kind'] as const, registers: [registry] }),
+    jobDeadLetters: new Gauge({
+      name: 'paygate_job_dead_letters', help: 'Dead-letter jobs in the database by kind, read when /metrics is scraped (GET /admin/jobs?state=dead lists them); unchanged when the database did not answer',
+      labelNames: ['kind'] as const, registers: [registry],
+      ...(deadByKind ? {
+        async collect(this: Gauge<'kind'>) {
+          const counts = await deadByKind().catch(() => undefined);
+          if (counts) for (const [kind, n] of Object.entries(counts)) this.set({ kind }, n);
         },
       } : {}),
     }),

@@ -98,8 +98,13 @@ export function readReply(op: string, res: WireResponse): Reply {
     failure: { ok: false, code, retryable: advice === 'true' ? true : advice === 'false' ? false : retryable, providerCode, message },
   });
   if (res.status === 401 || res.status === 403) return fail('CONNECTOR.AUTH_FAILED', false);
-  // 409: a concurrent request with the same Idempotency-Key is still running at Stripe.
-  if (res.status === 429 || res.status === 409 || res.status >= 500) return fail('CONNECTOR.UNAVAILABLE', true);
+  // 409: a concurrent request with the same Idempotency-Key is still running at Stripe, so its
+  // outcome is not known yet: like no answer, never a reason to replace the request.
+  if (res.status === 409) {
+    const r = fail('CONNECTOR.UNAVAILABLE', true);
+    return r.ok ? r : { ...r, failure: { ...r.failure, delivery: 'unanswered' } };
+  }
+  if (res.status === 429 || res.status >= 500) return fail('CONNECTOR.UNAVAILABLE', true);
   // 402 is a card decline: final for this request; callers decide what it means for the payment.
   return fail('CONNECTOR.REJECTED', false);
 }

@@ -9,10 +9,29 @@ import type { AllowList } from './address-policy.js';
 import { EgressRefusedError, guardedAgent, type Resolver } from './egress.js';
 
 export class TransportError extends Error {
-  constructor(readonly kind: 'timeout' | 'network', message: string, options?: { cause?: unknown }) {
+  /**
+   * `delivery` says whether the other side may have received the request: 'unsent' only
+   * when it provably did not (no connection was made); anything after the connection
+   * (a timeout waiting for the answer, a reset, an answer too large to read) is 'unanswered'.
+   */
+  constructor(readonly kind: 'timeout' | 'network', message: string, options?: { cause?: unknown; delivery?: 'unsent' | 'unanswered' }) {
     super(message, options);
     this.name = 'TransportError';
+    this.delivery = options?.delivery ?? 'unanswered';
   }
+  readonly delivery: 'unsent' | 'unanswered';
+}
+
+/** Errors raised before a connection existed: the request cannot have reached the server. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function neverConnected(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof errors.ConnectTimeoutError) return true;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && NOT_CONNECTED.has(code)) return true;
+  }
+  return false;
 }
 
 export interface SendOptions {
@@ -74,10 +93,12 @@ export function createTransport(opts: { resolve?: Resolver } = {}): Transport {
         return { status: res.statusCode, headers, body: Buffer.concat(chunks).toString('utf8') };
       } catch (err) {
         if (err instanceof TransportError || err instanceof EgressRefusedError) throw err;
+        if (neverConnected(err)) {
+          throw new TransportError('network', `could not connect to ${new URL(req.url).origin}: ${(err as Error).message}`, { cause: err, delivery: 'unsent' });
+        }
         if (
           err instanceof errors.HeadersTimeoutError ||
           err instanceof errors.BodyTimeoutError ||
-          err instanceof errors.ConnectTimeoutError ||
           (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))
         ) {
           throw new TransportError('timeout', `no answer within ${timeoutMs} ms from ${new URL(req.url).origin}`, { cause: err });
