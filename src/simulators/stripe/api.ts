@@ -7,6 +7,7 @@ import { HANG_MS } from '../common/faults.js';
 import { ParamError, paramList, paramString, parseParams, type Params } from './form.js';
 import { cancelPaymentIntent, createPaymentIntent, createSession, expireSession, load, searchPaymentIntents, sessionView } from './ledger.js';
 import { createRefund, listObjects, pageOf } from './refunds.js';
+import { dashboardRefund, moveDispute, openDispute } from './disputes.js';
 import type { AccountRow, StripeObject } from './store.js';
 
 const IDEMPOTENCY_WINDOW_MS = 24 * 3600_000;
@@ -108,6 +109,17 @@ export function registerApi(app: FastifyInstance, sim: SimContext): void {
     const charge = paramString(params, 'charge');
     return listObjects(sim, account.id, 'refund', pageOf(params), '/v1/refunds', (r) => (!pi || r.payment_intent === pi) && (!charge || r.charge === charge));
   });
+  route('GET', '/v1/disputes/:id', ({ account }, req) => load(sim, account.id, 'dispute', idParam(req)));
+  route('GET', '/v1/disputes', ({ account, params }) => {
+    const pi = paramString(params, 'payment_intent');
+    const charge = paramString(params, 'charge');
+    return listObjects(sim, account.id, 'dispute', pageOf(params), '/v1/disputes', (d) => (!pi || d.payment_intent === pi) && (!charge || d.charge === charge));
+  });
+  // The sandbox "dashboard" (no such API at Stripe; same auth and form encoding): disputes the
+  // buyer's bank would open, and refunds made by hand. Each emits the events Stripe would.
+  route('POST', '/_dashboard/disputes', ({ account, params }) => openDispute(sim, account.id, params));
+  route('POST', '/_dashboard/disputes/:id', ({ account, params }, req) => moveDispute(sim, account.id, idParam(req), params));
+  route('POST', '/_dashboard/refunds', ({ account, params }) => dashboardRefund(sim, account.id, params));
   route('GET', '/v1/balance_transactions', ({ account, params }) => {
     const type = paramString(params, 'type');
     return listObjects(sim, account.id, 'balance_transaction', pageOf(params), '/v1/balance_transactions', (t) => !type || t.type === type);

@@ -9,14 +9,16 @@ import { load } from './ledger.js';
 import type { StripeObject } from './store.js';
 
 const REASONS = new Set(['duplicate', 'fraudulent', 'requested_by_customer']);
+const CHARGED_BACK = new Set(['needs_response', 'under_review']);
 
 /** 2.9 % rounded half up, in the charge's own minor units (no fixed part: it differs per currency). */
 const feeOf = (amount: number): number => Math.floor((amount * 29 + 500) / 1000);
 
-function balanceTransaction(sim: SimContext, accountId: string, type: 'charge' | 'refund', amount: number, fee: number, currency: string, source: string): string {
+/** A dispute's money moves as `adjustment` transactions with reporting_category `dispute` / `dispute_reversal`, as at Stripe. */
+export function balanceTransaction(sim: SimContext, accountId: string, type: 'charge' | 'refund' | 'adjustment', amount: number, fee: number, currency: string, source: string, reportingCategory: string = type): string {
   const created = unix(sim.now());
   const txn: StripeObject = {
-    id: newId('txn'), object: 'balance_transaction', type, reporting_category: type, amount, fee, net: amount - fee, currency,
+    id: newId('txn'), object: 'balance_transaction', type, reporting_category: reportingCategory, amount, fee, net: amount - fee, currency,
     source, status: 'available', created, available_on: created, description: null, exchange_rate: null,
     fee_details: fee ? [{ amount: fee, currency, type: 'stripe_fee', description: 'Stripe processing fees' }] : [],
   };
@@ -54,7 +56,12 @@ export function createRefund(sim: SimContext, accountId: string, p: Params, idem
   } else {
     charge = load(sim, accountId, 'charge', chargeId as string);
   }
-  const remaining = Number(charge.amount) - Number(charge.amount_refunded);
+  // A chargeback in progress: Stripe refuses (the money is with the issuer). Inquiries (warning_*) and decided disputes may be
+  // refunded, but what a lost one took back is gone: only the rest can still be refunded.
+  const disputes = sim.store.list(accountId, 'dispute').filter((d) => d.charge === charge.id);
+  if (disputes.some((d) => CHARGED_BACK.has(String(d.status)))) throw invalid(`Charge ${charge.id} has been charged back; cannot issue a refund.`, undefined, 'charge_disputed');
+  const lost = disputes.filter((d) => d.status === 'lost').reduce((sum, d) => sum + Number(d.amount), 0);
+  const remaining = Number(charge.amount) - Number(charge.amount_refunded) - lost;
   if (remaining <= 0) throw invalid(`Charge ${charge.id} has already been refunded.`, undefined, 'charge_already_refunded');
   const amount = paramInt(p, 'amount', { min: 1 }) ?? remaining;
   if (amount > remaining) throw invalid(`Refund amount (${amount}) is greater than unrefunded amount on charge (${remaining})`, 'amount', 'amount_too_large');
