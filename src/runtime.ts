@@ -18,6 +18,7 @@ import { LocalStatusBus } from './infra/events/bus.js';
 import { PgStatusBus } from './infra/events/pg-bus.js';
 import { Worker } from './infra/jobs/worker.js';
 import { enqueue } from './infra/jobs/queue.js';
+import { countDeadByKind } from './infra/jobs/dead-letters.js';
 import type { AppContext } from './app/context.js';
 import { jobHandlers } from './app/jobs.js';
 import { ConfigCache } from './app/config-cache.js';
@@ -93,7 +94,7 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
   let publicUrl = config.publicUrl;
   let worker: Worker | undefined;
   const ctx: AppContext = {
-    config, dbh, db: dbh.db, vault: new Vault(master.key), transport: createTransport(), metrics: createMetrics({ defaultMetrics: true, oldestDueJobRunAt: () => oldestDueJobRunAt(dbh.db) }), log,
+    config, dbh, db: dbh.db, vault: new Vault(master.key), transport: createTransport(), metrics: createMetrics({ defaultMetrics: true, oldestDueJobRunAt: () => oldestDueJobRunAt(dbh.db), deadJobsByKind: () => countDeadByKind(dbh.db) }), log,
     publicUrl: () => publicUrl,
     now: () => Date.now(),
     timeScale: config.PAYGATE_TIME_SCALE,
@@ -143,6 +144,7 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
       handlers: jobHandlers(ctx),
       onError: (job, err) => log.error({ err, job_id: job.id, kind: job.kind, ref: job.ref_id }, 'job failed; will retry'),
       onRun: (job, outcome) => ctx.metrics.jobRuns.inc({ kind: job.kind, outcome }),
+      metrics: ctx.metrics, log,
     });
     await enqueue(dbh.db, { kind: 'purge_idempotency', refId: 'global', runAt: Date.now() + 60_000 }, Date.now());
     await enqueue(dbh.db, { kind: 'purge_notifications', refId: 'global', runAt: Date.now() + 60_000 }, Date.now());

@@ -1,12 +1,20 @@
-/** Job handlers: what each kind of due work does, and when it runs again. */
+/**
+ * Job handlers: what each kind of due work does, when it runs again, how it ends when its
+ * bounded schedule (schedule.ts, JOB_SCHEDULES) is spent — and the operator's view of the
+ * jobs that gave up (listing and retry).
+ */
+import { PaygateError } from '../domain/errors.js';
 import { isTerminal, type PaymentStatus } from '../domain/payment-state.js';
 import type { JobRow } from '../infra/db/schema.js';
-import type { JobHandler, JobOutcome } from '../infra/jobs/worker.js';
+import type { JobOutcome, JobSpec } from '../infra/jobs/worker.js';
+import type { JobKind } from '../infra/jobs/queue.js';
+import { getJob, listJobs, revive, type JobListQuery } from '../infra/jobs/dead-letters.js';
 import type { AppContext } from './context.js';
-import { closeAtProvider, queryAttempt } from './settle.js';
+import { closeAtProvider, queryAttempt, type SettleOutcome } from './settle.js';
+import { observePayment } from './payment-transitions.js';
 import { submitRefund } from './refunds.js';
 import { deliverWebhook } from './webhooks.js';
-import { POLL_DELAYS_S, REFUND_SYNC_DELAYS_S, delayAt, pollDelayS } from './schedule.js';
+import { JOB_SCHEDULES, delayAfterRunS } from './schedule.js';
 import { connectorFor } from './connectors.js';
 import { purgeIdempotencyJob, purgeNotificationsJob } from './retention.js';
 
@@ -18,6 +26,11 @@ function payloadOf(job: JobRow): { n?: number; phase?: 'submit' | 'query' } {
   }
 }
 
+/** What the provider call that did not settle said, for jobs.last_error. */
+function failureOf(outcome: SettleOutcome): string | undefined {
+  return outcome.kind === 'failure' ? `${outcome.failure.code}: ${outcome.failure.message}` : undefined;
+}
+
 async function pollAttempt(ctx: AppContext, job: JobRow): Promise<JobOutcome> {
   const attempt = await ctx.db.selectFrom('attempts').selectAll().where('id', '=', job.ref_id).executeTakeFirst();
   if (!attempt) return { done: true };
@@ -26,7 +39,8 @@ async function pollAttempt(ctx: AppContext, job: JobRow): Promise<JobOutcome> {
   const outcome = await queryAttempt(ctx, payment, attempt);
   if (outcome.kind === 'observed' && isTerminal(outcome.result.to)) return { done: true };
   const n = (payloadOf(job).n ?? 0) + 1;
-  return { done: false, runAt: ctx.now() + pollDelayS(connectorFor(attempt.provider)?.pollDelaysS, n) * 1000 * ctx.timeScale, payload: { n } };
+  const error = failureOf(outcome);
+  return { done: false, runAt: ctx.now() + delayAfterRunS('poll_attempt', n, connectorFor(attempt.provider)?.pollDelaysS) * 1000 * ctx.timeScale, payload: { n }, ...(error ? { error } : {}) };
 }
 
 async function expirePayment(ctx: AppContext, job: JobRow): Promise<JobOutcome> {
@@ -36,26 +50,81 @@ async function expirePayment(ctx: AppContext, job: JobRow): Promise<JobOutcome> 
   const outcome = await closeAtProvider(ctx, payment, 'expired');
   if (outcome.kind === 'observed' && isTerminal(outcome.result.to)) return { done: true };
   const n = (payloadOf(job).n ?? 0) + 1;
-  return { done: false, runAt: ctx.now() + delayAt(POLL_DELAYS_S, n) * 1000 * ctx.timeScale, payload: { n } };
+  const error = failureOf(outcome) ?? `close did not settle the payment (${outcome.kind === 'observed' ? outcome.result.to : 'unknown'})`;
+  return { done: false, runAt: ctx.now() + delayAfterRunS('expire_payment', n) * 1000 * ctx.timeScale, payload: { n }, error };
+}
+
+/**
+ * The expiry gave up closing at the provider: the deadline has passed and the provider's
+ * order lapses by itself, so the payment is over either way — record it `expired` with its
+ * usual event. A success heard later still becomes `conflict` (domain/payment-state.ts).
+ */
+async function expiryGaveUp(ctx: AppContext, job: JobRow, error: string): Promise<void> {
+  const payment = await ctx.db.selectFrom('payments').select(['id', 'status', 'expires_at']).where('id', '=', job.ref_id).executeTakeFirst();
+  // Never before the deadline: a job that died early (crash loop) must not cut a payment short.
+  if (!payment || isTerminal(payment.status as PaymentStatus) || payment.expires_at > ctx.now()) return;
+  const r = await observePayment(ctx, { paymentId: payment.id, observed: 'expired', source: 'expiry_gave_up' });
+  if (r.changed) ctx.log.warn({ payment_id: payment.id, last_error: error }, 'expiry could not close the order at the provider; payment recorded expired anyway');
 }
 
 async function syncRefund(ctx: AppContext, job: JobRow): Promise<JobOutcome> {
   const p = payloadOf(job);
-  const status = await submitRefund(ctx, job.ref_id, p.phase ?? 'query');
+  const phase = p.phase ?? 'query';
+  const status = await submitRefund(ctx, job.ref_id, phase);
   if (status !== 'pending') return { done: true };
   const n = (p.n ?? 0) + 1;
   // Alternate: re-submit is idempotent at the provider (same out_request_no) and covers a
   // request that never arrived; query covers a refund that is merely still processing.
-  return { done: false, runAt: ctx.now() + delayAt(REFUND_SYNC_DELAYS_S, n) * 1000 * ctx.timeScale, payload: { n, phase: n % 2 === 0 ? 'submit' : 'query' } };
+  return { done: false, runAt: ctx.now() + delayAfterRunS('sync_refund', n) * 1000 * ctx.timeScale, payload: { n, phase: n % 2 === 0 ? 'submit' : 'query' }, error: `refund still pending after ${phase}` };
 }
 
-export function jobHandlers(ctx: AppContext): Record<string, JobHandler> {
+/** A delivery whose job died (runs that threw) ends as its own table would have ended it: failed. */
+async function deliveryGaveUp(ctx: AppContext, job: JobRow, error: string): Promise<void> {
+  await ctx.db.updateTable('webhook_deliveries').set({ status: 'failed', last_error: error, updated_at: ctx.now() })
+    .where('id', '=', job.ref_id).where('status', '=', 'pending').execute();
+}
+
+export function jobHandlers(ctx: AppContext): Record<JobKind, JobSpec> {
+  const spec = (kind: JobKind, run: JobSpec['run'], onDead?: JobSpec['onDead']): JobSpec => ({
+    run, maxRuns: JOB_SCHEDULES[kind].maxRuns, ...(JOB_SCHEDULES[kind].recurring ? { recurring: true } : {}), ...(onDead ? { onDead } : {}),
+  });
   return {
-    deliver_webhook: (job) => deliverWebhook(ctx, job),
-    poll_attempt: (job) => pollAttempt(ctx, job),
-    expire_payment: (job) => expirePayment(ctx, job),
-    sync_refund: (job) => syncRefund(ctx, job),
-    purge_idempotency: () => purgeIdempotencyJob(ctx),
-    purge_notifications: () => purgeNotificationsJob(ctx),
+    deliver_webhook: spec('deliver_webhook', (job) => deliverWebhook(ctx, job), (job, err) => deliveryGaveUp(ctx, job, err)),
+    poll_attempt: spec('poll_attempt', (job) => pollAttempt(ctx, job)),
+    expire_payment: spec('expire_payment', (job) => expirePayment(ctx, job), (job, err) => expiryGaveUp(ctx, job, err)),
+    // The refund stays `pending` (money may be moving); the dead letter is its listing.
+    sync_refund: spec('sync_refund', (job) => syncRefund(ctx, job)),
+    purge_idempotency: spec('purge_idempotency', () => purgeIdempotencyJob(ctx)),
+    purge_notifications: spec('purge_notifications', () => purgeNotificationsJob(ctx)),
   };
+}
+
+const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+export function jobToApi(row: JobRow) {
+  const dead = row.dead_at !== null && row.dead_at !== undefined;
+  return {
+    id: row.id, object: 'job' as const, kind: row.kind, ref_id: row.ref_id, state: dead ? 'dead' as const : 'pending' as const,
+    attempts: row.attempts, last_error: row.last_error ?? null, dead_at: iso(row.dead_at),
+    // A dead job's run_at is parked (infra/jobs/queue.ts): it has no next run.
+    run_at: dead ? null : iso(row.run_at), created_at: iso(row.created_at),
+  };
+}
+
+export async function listJobsForAdmin(ctx: AppContext, q: JobListQuery) {
+  const { rows, hasMore } = await listJobs(ctx.db, q);
+  return { object: 'list' as const, data: rows.map(jobToApi), has_more: hasMore };
+}
+
+/** An operator's retry: the dead job runs again now, with its schedule from the start. */
+export async function retryJob(ctx: AppContext, id: string) {
+  const revived = await revive(ctx.db, id, ctx.now());
+  if (!revived) {
+    const row = await getJob(ctx.db, id);
+    if (!row) throw new PaygateError('JOB.NOT_FOUND', `no job ${id} (a job that finished is deleted)`);
+    throw new PaygateError('JOB.NOT_DEAD', `job ${id} is not dead; it runs by itself at ${iso(row.run_at)}`);
+  }
+  ctx.log.info({ job_id: id, kind: revived.kind, ref: revived.ref_id }, 'dead job revived by an operator');
+  ctx.kickJobs();
+  return jobToApi(revived);
 }

@@ -83,7 +83,8 @@ export async function resendEvent(ctx: AppContext, merchantId: string, id: strin
       if (existing) {
         await trx.updateTable('webhook_deliveries').set({ status: 'pending', updated_at: now }).where('id', '=', existing.id).execute();
         await trx.insertInto('jobs').values({ id: newId('job', now), kind: 'deliver_webhook', ref_id: existing.id, run_at: now, attempts: 0, payload: '{}', locked_by: null, locked_until: null, created_at: now })
-          .onConflict((oc) => oc.columns(['kind', 'ref_id']).doUpdateSet({ run_at: now })).execute();
+          // A dead job (runs that threw, see app/jobs.ts) comes back too, its run count from zero.
+          .onConflict((oc) => oc.columns(['kind', 'ref_id']).doUpdateSet({ run_at: now, dead_at: null, attempts: 0 })).execute();
       } else {
         await createDelivery(trx, { eventId: id, endpointId: ep.id, merchantId }, now);
       }

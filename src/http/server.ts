@@ -16,6 +16,7 @@ import { adminRoutes } from './routes/admin.js';
 import { adminHealthRoutes } from './routes/admin-health.js';
 import { adminRoutingRoutes } from './routes/admin-routing.js';
 import { adminPrivacyRoutes } from './routes/admin-privacy.js';
+import { adminJobsRoutes } from './routes/admin-jobs.js';
 import { notificationSecretHeaderPaths } from '../app/privacy.js';
 import { notifyRoutes } from './routes/notify.js';
 import { opsRoutes } from './routes/ops.js';
@@ -104,6 +105,7 @@ export async function buildServer(ctx: AppContext, opts: { simulators?: MountedS
   adminHealthRoutes(app, ctx);
   adminRoutingRoutes(app, ctx);
   adminPrivacyRoutes(app, ctx);
+  adminJobsRoutes(app, ctx);
   opsRoutes(app, ctx);
   payPageRoutes(app, ctx);
   payReturnRoutes(app, ctx);
