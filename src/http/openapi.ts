@@ -71,13 +71,30 @@ export function buildOpenApi(ops: OpenApiOp[], version: string) {
         adminToken: { type: 'http', scheme: 'bearer', description: 'PAYGATE_ADMIN_TOKEN' },
       },
       schemas: {
+        RoutingEntry: {
+          type: 'object',
+          required: ['provider_account_id', 'outcome', 'reason', 'at'],
+          properties: {
+            provider_account_id: { type: 'string' },
+            attempt_id: { type: 'string', description: 'The attempt made there; absent when the account was skipped without a call' },
+            outcome: { type: 'string', enum: ['skipped', 'failed', 'unanswered'], description: 'skipped: not called (CIRCUIT_OPEN, DAILY_LIMIT, ACCOUNT_UNAVAILABLE); failed: the provider refused or was provably not reached, routing moved on; unanswered: no answer came back, the attempt is held for a repeat with the same provider-side key and routing stopped' },
+            reason: { type: 'string' },
+            at: { type: 'string', format: 'date-time' },
+          },
+        },
         Error: {
           type: 'object',
           properties: {
             error: {
               type: 'object',
               required: ['code', 'message', 'request_id'],
-              properties: { code: { type: 'string', enum: Object.keys(ERROR_CATALOG) }, message: { type: 'string' }, request_id: { type: 'string' }, field: { type: 'string' } },
+              properties: {
+                code: { type: 'string', enum: Object.keys(ERROR_CATALOG) }, message: { type: 'string' }, request_id: { type: 'string' }, field: { type: 'string' },
+                payment_id: { type: 'string', description: 'The payment a failed create made or resumed (repeat the create with the same merchant_order_id to go on with it)' },
+                provider_code: { type: ['string', 'null'], description: "The provider's own code for the failure, when it gave one" },
+                tried: { type: 'array', description: 'Provider accounts routing passed over or stopped at, and why', items: { $ref: '#/components/schemas/RoutingEntry' } },
+                safe_to_repeat: { type: 'boolean', description: 'The provider gave no answer and may hold the order: repeat the same create (same merchant_order_id, amount, currency, method); it resumes the same attempt with the same provider-side key, never a second order' },
+              },
             },
           },
         },
