@@ -25,7 +25,7 @@ export function buildCancel(ctx: AlipayContext, reference: string): WireRequest 
 }
 
 export function parseCancel(ctx: AlipayContext, reference: string, res: WireResponse): CancelResult {
-  const read = readReply(ctx.credentials, CANCEL, res);
+  const read = readReply(ctx, CANCEL, res);
   if (!read.ok) return read;
   const { reply } = read;
   const mismatch = echoMismatch(reply, 'out_trade_no', reference);
@@ -46,7 +46,7 @@ export function buildBillDownloadUrl(ctx: AlipayContext, billDate: string): Wire
 
 /** The URL is valid for about 30 seconds: download right away. */
 export function parseBillDownloadUrl(ctx: AlipayContext, res: WireResponse): BillUrlResult {
-  const read = readReply(ctx.credentials, BILL_DOWNLOAD_URL, res);
+  const read = readReply(ctx, BILL_DOWNLOAD_URL, res);
   if (!read.ok) return read;
   const { reply } = read;
   if (reply.code !== SUCCESS_CODE) return failureOf(reply);

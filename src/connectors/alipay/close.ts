@@ -13,7 +13,7 @@ export function buildClose(ctx: AlipayContext, reference: string): WireRequest {
 }
 
 export function parseClose(ctx: AlipayContext, reference: string, res: WireResponse): CloseResult {
-  const read = readReply(ctx.credentials, CLOSE, res);
+  const read = readReply(ctx, CLOSE, res);
   if (!read.ok) return read;
   const { reply } = read;
   const mismatch = echoMismatch(reply, 'out_trade_no', reference);

@@ -35,6 +35,7 @@ function rejection(raw: unknown): PaygateError {
 /** The parsed keys are the right halves: app private signs, Alipay public verifies Alipay. */
 function expectWorkingKeys(raw: unknown): void {
   const c = alipayConnector.parseCredentials(raw);
+  if (c.mode !== 'public_key') throw new Error(`expected public-key mode, got ${c.mode}`);
   expect(c.appId).toBe('2021000122671080');
   expect(c.privateKey.type).toBe('private');
   expect(c.alipayPublicKey.type).toBe('public');

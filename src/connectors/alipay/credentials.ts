@@ -1,17 +1,34 @@
 /**
- * Alipay account credentials (public-key mode). Keys are parsed once into KeyObjects so
- * that signing a request or checking a response never re-parses PEM.
+ * Alipay account credentials, in either of Alipay's two signing modes: public-key mode
+ * (alipay_public_key) or certificate mode (app_cert, alipay_public_cert, alipay_root_cert;
+ * see certs.ts). Keys are parsed once into KeyObjects so that signing a request or checking
+ * a response never re-parses PEM.
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { PaygateError } from '../../domain/errors.js';
+import { alipayKeysFor, parseCertMode, type CertModeMaterial, type KeyChoice } from './certs.js';
 
-export interface AlipayCredentials {
+interface CommonCredentials {
   readonly appId: string;
   /** The merchant's application private key: signs requests. */
   readonly privateKey: KeyObject;
+}
+
+export interface AlipayKeyCredentials extends CommonCredentials {
+  readonly mode: 'public_key';
   /** Alipay's public key for this app: verifies responses and notifications. */
   readonly alipayPublicKey: KeyObject;
 }
+
+export interface AlipayCertCredentials extends CommonCredentials {
+  readonly mode: 'certificate';
+  /** app_cert_sn, alipay_root_cert_sn and the Alipay public certificates by alipay_cert_sn. */
+  readonly cert: CertModeMaterial;
+}
+
+export type AlipayCredentials = AlipayKeyCredentials | AlipayCertCredentials;
+
+const CERT_FIELDS = ['app_cert', 'alipay_public_cert', 'alipay_root_cert'] as const;
 
 // RSA2 is defined by Alipay for 2048-bit keys; anything shorter is a pasted test key or a
 // truncated value.
@@ -86,7 +103,7 @@ function parsePublicKey(text: string): KeyObject {
   const field = 'alipay_public_key';
   const { label, der } = readKeyText(field, text);
   if (label === 'CERTIFICATE') {
-    throw invalid(field, 'is a certificate; certificate mode is not supported yet, paste the Alipay public key instead');
+    throw invalid(field, 'is a certificate; for certificate mode give app_cert, alipay_public_cert and alipay_root_cert instead of alipay_public_key');
   }
   if (label !== null && label.includes('PRIVATE')) {
     throw invalid(field, 'holds a private key; it must be the Alipay public key (支付宝公钥) from the Alipay console');
@@ -111,7 +128,10 @@ function spki(key: KeyObject): Buffer {
 
 export function parseAlipayCredentials(raw: unknown): AlipayCredentials {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new PaygateError('PROVIDER_ACCOUNT.INVALID_CREDENTIALS', 'alipay credentials must be an object {app_id, private_key, alipay_public_key}');
+    throw new PaygateError(
+      'PROVIDER_ACCOUNT.INVALID_CREDENTIALS',
+      'alipay credentials must be an object {app_id, private_key, alipay_public_key} or, in certificate mode, {app_id, private_key, app_cert, alipay_public_cert, alipay_root_cert}',
+    );
   }
   const record = raw as Record<string, unknown>;
   const appId = requiredString(record, 'app_id').trim();
@@ -119,6 +139,14 @@ export function parseAlipayCredentials(raw: unknown): AlipayCredentials {
   // anything that could not survive a round trip through a form body unchanged.
   if (!/^[\x21-\x7e]{1,64}$/.test(appId)) throw invalid('app_id', 'must be 1..64 printable ASCII characters without spaces');
   const privateKey = parsePrivateKey(requiredString(record, 'private_key'));
+  const certFields = CERT_FIELDS.filter((f) => record[f] !== undefined);
+  if (certFields.length > 0) {
+    // Mixing the modes would leave it open which key vouches for an answer.
+    if (record.alipay_public_key !== undefined) {
+      throw invalid('alipay_public_key', `must be left out in certificate mode (${certFields.join(', ')} given): Alipay signs with its certificate's key then`);
+    }
+    return Object.freeze({ mode: 'certificate', appId, privateKey, cert: parseCertMode(record, privateKey) });
+  }
   const alipayPublicKey = parsePublicKey(requiredString(record, 'alipay_public_key'));
   // The most common Alipay integration bug: pasting the app public key (the half of our own
   // key pair) where Alipay's key belongs. Every response check would then fail.
@@ -128,5 +156,23 @@ export function parseAlipayCredentials(raw: unknown): AlipayCredentials {
       'is the app public key derived from private_key; paste the ALIPAY public key (支付宝公钥) shown in the Alipay console instead',
     );
   }
-  return Object.freeze({ appId, privateKey, alipayPublicKey });
+  return Object.freeze({ mode: 'public_key', appId, privateKey, alipayPublicKey });
+}
+
+/**
+ * The Alipay keys that may have signed an answer or notification naming `certSn`
+ * (alipay_cert_sn) at `now`. Public-key mode has exactly one and no SN to match.
+ */
+export function verificationKeys(credentials: AlipayCredentials, certSn: string | undefined, now: Date): KeyChoice {
+  return credentials.mode === 'public_key' ? { ok: true, keys: [credentials.alipayPublicKey] } : alipayKeysFor(credentials.cert, certSn, now);
+}
+
+/** What to check when a signature does not verify: the usual mix-up, per mode. */
+export function signatureHint(credentials: AlipayCredentials, certSnPresent: boolean): string {
+  if (credentials.mode === 'certificate') {
+    return 'check that alipay_public_cert is the ALIPAY public certificate (alipayCertPublicKey_RSA2.crt), not the app certificate';
+  }
+  const base = 'check that alipay_public_key is the ALIPAY public key (支付宝公钥) from the Alipay console, not your app public key (应用公钥)';
+  // An alipay_cert_sn in the answer means the app signs in certificate mode at Alipay.
+  return certSnPresent ? `${base}; the answer names an alipay_cert_sn, so this app uses certificate mode at Alipay: configure app_cert, alipay_public_cert and alipay_root_cert` : base;
 }

@@ -182,7 +182,7 @@ describe('verifyNotification: rejected', () => {
 
   it('signed by another key, or verified with the app public key → NOTIFY.SIGNATURE_INVALID', () => {
     expectCode(form(signedFields(base, { key: stranger.privateKey })), 'NOTIFY.SIGNATURE_INVALID');
-    const mixedUp: AlipayCredentials = { ...credentials, alipayPublicKey: createPublicKey(app.privateKey) };
+    const mixedUp: AlipayCredentials = { mode: 'public_key', appId: credentials.appId, privateKey: credentials.privateKey, alipayPublicKey: createPublicKey(app.privateKey) };
     const r = alipayConnector.verifyNotification({ ...ctx, credentials: mixedUp }, inbound(form(fields)));
     expect(r).toMatchObject({ ok: false, code: 'NOTIFY.SIGNATURE_INVALID' });
     expect(r.ok ? '' : r.message).toMatch(/ALIPAY public key, not the app public key/);

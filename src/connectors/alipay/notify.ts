@@ -3,10 +3,11 @@
  * expects. Trust order: signature, then app_id, then field shape; amount and order
  * existence are the caller's checks.
  */
+import type { KeyObject } from 'node:crypto';
 import type { ErrorCode } from '../../domain/errors.js';
 import { parseMinor } from '../../domain/money.js';
 import type { ConnectorContext, InboundNotification, NotificationAck, VerifiedNotification } from '../types.js';
-import type { AlipayCredentials } from './credentials.js';
+import { verificationKeys, type AlipayCredentials } from './credentials.js';
 import { canonicalString, verifyRsa2 } from './sign.js';
 import { mapTradeStatus } from './status.js';
 
@@ -28,15 +29,15 @@ function parseForm(rawBody: string): Map<string, string> | string {
   return fields;
 }
 
-function signatureVerifies(fields: Map<string, string>, sign: string, credentials: AlipayCredentials): boolean {
+function signatureVerifies(fields: Map<string, string>, sign: string, key: KeyObject): boolean {
   const params = Object.fromEntries(fields);
   const exclude = ['sign', 'sign_type'];
   const dropped = canonicalString(params, { exclude });
-  if (verifyRsa2(dropped, sign, credentials.alipayPublicKey)) return true;
+  if (verifyRsa2(dropped, sign, key)) return true;
   // alipay.md drops empty values, but the official SDKs verify notifications with them kept
   // ("k="). Both strings carry the same non-empty fields, so accepting either trusts nothing more.
   const kept = canonicalString(params, { exclude, keepEmpty: true });
-  return kept !== dropped && verifyRsa2(kept, sign, credentials.alipayPublicKey);
+  return kept !== dropped && verifyRsa2(kept, sign, key);
 }
 
 export function verifyAlipayNotification(ctx: ConnectorContext<AlipayCredentials>, inbound: InboundNotification): VerifiedNotification {
@@ -63,10 +64,16 @@ export function verifyAlipayNotification(ctx: ConnectorContext<AlipayCredentials
   if (signType !== undefined && signType !== 'RSA2') {
     return reject('NOTIFY.SIGNATURE_INVALID', `sign_type ${signType} is not accepted; only RSA2`);
   }
-  if (!signatureVerifies(fields, sign, ctx.credentials)) {
+  // Certificate mode: a notification naming alipay_cert_sn (a signed field like any other)
+  // is checked with that certificate only; without one, with any configured one valid now.
+  const choice = verificationKeys(ctx.credentials, get('alipay_cert_sn'), ctx.now);
+  if (!choice.ok) return reject(choice.reason === 'unknown' ? 'NOTIFY.CERT_UNKNOWN' : 'NOTIFY.CERT_EXPIRED', choice.message);
+  if (!choice.keys.some((key) => signatureVerifies(fields, sign, key))) {
     return reject(
       'NOTIFY.SIGNATURE_INVALID',
-      'notification signature does not verify with alipay_public_key (it must be the ALIPAY public key, not the app public key)',
+      ctx.credentials.mode === 'certificate'
+        ? 'notification signature does not verify with the configured Alipay public certificate(s) (alipay_public_cert, not the app certificate)'
+        : 'notification signature does not verify with alipay_public_key (it must be the ALIPAY public key, not the app public key)',
     );
   }
 

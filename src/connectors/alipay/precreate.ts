@@ -35,7 +35,7 @@ export function buildPrecreate(ctx: AlipayContext, input: CreateInput): WireRequ
 export function parsePrecreate(ctx: AlipayContext, input: CreateInput, res: WireResponse): CreateResult {
   const problem = checkCreateInput(input);
   if (problem) return problem;
-  const read = readReply(ctx.credentials, PRECREATE, res);
+  const read = readReply(ctx, PRECREATE, res);
   if (!read.ok) return read;
   const { reply } = read;
   const mismatch = echoMismatch(reply, 'out_trade_no', input.reference);

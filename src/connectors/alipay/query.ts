@@ -14,7 +14,7 @@ export function buildQuery(ctx: AlipayContext, reference: string): WireRequest {
 }
 
 export function parseQuery(ctx: AlipayContext, reference: string, _currency: string, res: WireResponse): QueryResult {
-  const read = readReply(ctx.credentials, QUERY, res);
+  const read = readReply(ctx, QUERY, res);
   if (!read.ok) return read;
   const { reply } = read;
   const mismatch = echoMismatch(reply, 'out_trade_no', reference);

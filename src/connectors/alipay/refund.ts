@@ -39,7 +39,7 @@ export function buildRefund(ctx: AlipayContext, input: RefundInput): WireRequest
 export function parseRefund(ctx: AlipayContext, input: RefundInput, res: WireResponse): RefundResult {
   const problem = amountProblem(input.amount, input.currency, 'refund_amount');
   if (problem) return problem;
-  const read = readReply(ctx.credentials, REFUND, res);
+  const read = readReply(ctx, REFUND, res);
   if (!read.ok) return read;
   const { reply } = read;
   const mismatch = echoMismatch(reply, 'out_trade_no', input.reference);
@@ -68,7 +68,7 @@ export function buildRefundQuery(ctx: AlipayContext, input: RefundInput): WireRe
 }
 
 export function parseRefundQuery(ctx: AlipayContext, input: RefundInput, res: WireResponse): RefundResult {
-  const read = readReply(ctx.credentials, REFUND_QUERY, res);
+  const read = readReply(ctx, REFUND_QUERY, res);
   if (!read.ok) return read;
   const { reply } = read;
   const mismatch = echoMismatch(reply, 'out_trade_no', input.reference) ?? echoMismatch(reply, 'out_request_no', input.refundReference);

@@ -38,6 +38,12 @@ export function signedParams(ctx: AlipayContext, method: string, biz: ParamMap, 
     version: '1.0',
     biz_content: JSON.stringify(compact(biz)),
   };
+  // Certificate mode: Alipay picks the app's key by app_cert_sn and checks that we trust its
+  // root; both are common parameters, so they are signed like the rest.
+  if (ctx.credentials.mode === 'certificate') {
+    params.app_cert_sn = ctx.credentials.cert.appCertSn;
+    params.alipay_root_cert_sn = ctx.credentials.cert.rootCertSn;
+  }
   // notify_url goes out exactly as configured: Alipay signs its notification for that URL and
   // extra query parameters are a known cause of notification signature failures.
   if (opts.notifyUrl !== undefined && opts.notifyUrl !== '') params.notify_url = opts.notifyUrl;

@@ -106,7 +106,7 @@ describe('raw node extraction and signature', () => {
   });
 
   it('with the app public key configured as alipay_public_key, says so', () => {
-    const mixedUp: AlipayCredentials = { ...credentials, alipayPublicKey: createPublicKey(app.privateKey) };
+    const mixedUp: AlipayCredentials = { mode: 'public_key', appId: credentials.appId, privateKey: credentials.privateKey, alipayPublicKey: createPublicKey(app.privateKey) };
     const r = alipayConnector.create.parse({ ...ctx, credentials: mixedUp }, input, ok(raw));
     expect(r.ok).toBe(false);
     if (r.ok) return;

@@ -4,8 +4,8 @@
  * Operation parsers decide which business answers are results; everything else ends here.
  */
 import { parseMinor } from '../../domain/money.js';
-import type { ConnectorFailure, WireResponse } from '../types.js';
-import type { AlipayCredentials } from './credentials.js';
+import type { ConnectorContext, ConnectorFailure, WireResponse } from '../types.js';
+import { signatureHint, verificationKeys, type AlipayCredentials } from './credentials.js';
 import { topLevelSpans } from './json-span.js';
 import { verifyRsa2 } from './sign.js';
 
@@ -38,10 +38,12 @@ const AUTH_SUB_CODES = new Set([
   'isv.missing-signature',
   'isv.invalid-app-id',
   'isv.missing-app-id',
+  // Certificate mode: app_cert_sn / alipay_root_cert_sn missing or not the app's.
+  'isv.invalid-app-cert-sn',
+  'isv.missing-app-cert-sn',
+  'isv.invalid-alipay-root-cert-sn',
+  'isv.missing-alipay-root-cert-sn',
 ]);
-
-export const SIGNATURE_HINT =
-  'check that alipay_public_key is the ALIPAY public key (支付宝公钥) from the Alipay console, not your app public key (应用公钥)';
 
 export function fail(code: ConnectorFailure['code'], message: string, retryable = false, providerCode?: string): ConnectorFailure {
   return providerCode === undefined ? { ok: false, code, retryable, message } : { ok: false, code, retryable, providerCode, message };
@@ -64,7 +66,10 @@ export function responseKey(method: string): string {
   return `${method.replaceAll('.', '_')}_response`;
 }
 
-export function readReply(credentials: AlipayCredentials, method: string, res: WireResponse): ReplyOutcome {
+/** What reading an answer needs: the keys, and the time certificates must be valid at. */
+export type ReplyContext = Pick<ConnectorContext<AlipayCredentials>, 'credentials' | 'now'>;
+
+export function readReply(ctx: ReplyContext, method: string, res: WireResponse): ReplyOutcome {
   if (res.status >= 500 || res.status === 429) {
     return fail('CONNECTOR.UNAVAILABLE', `Alipay ${method}: HTTP ${res.status}`, true, `HTTP ${res.status}`);
   }
@@ -92,11 +97,22 @@ export function readReply(credentials: AlipayCredentials, method: string, res: W
   const node = body[key];
   if (!isObject(node)) return badResponse(method, `${key} is not an object`);
 
+  // Certificate mode: alipay_cert_sn (beside the node, not signed) names the certificate
+  // whose key signed; a forged SN can only pick among certificates the merchant trusts.
+  const certSn = body.alipay_cert_sn;
+  if ((spans.get('alipay_cert_sn')?.length ?? 0) > 1 || (certSn !== undefined && typeof certSn !== 'string')) {
+    return badResponse(method, 'alipay_cert_sn is repeated or not a string');
+  }
+  const hint = signatureHint(ctx.credentials, certSn !== undefined);
   let signed = false;
   if (body.sign !== undefined) {
+    const choice = verificationKeys(ctx.credentials, certSn === '' ? undefined : certSn, ctx.now);
+    if (!choice.ok) return fail(choice.reason === 'unknown' ? 'CONNECTOR.CERT_UNKNOWN' : 'CONNECTOR.CERT_EXPIRED', `Alipay ${method}: ${choice.message}`);
     const span = nodeSpans[0];
-    if (typeof body.sign !== 'string' || span === undefined || !verifyRsa2(res.body.slice(span.start, span.end), body.sign, credentials.alipayPublicKey)) {
-      return fail('CONNECTOR.RESPONSE_SIGNATURE_INVALID', `Alipay ${method}: response signature did not verify; ${SIGNATURE_HINT}`);
+    const sign = body.sign;
+    const text = span === undefined ? undefined : res.body.slice(span.start, span.end);
+    if (typeof sign !== 'string' || text === undefined || !choice.keys.some((key) => verifyRsa2(text, sign, key))) {
+      return fail('CONNECTOR.RESPONSE_SIGNATURE_INVALID', `Alipay ${method}: response signature did not verify; ${hint}`);
     }
     signed = true;
   }
@@ -104,7 +120,7 @@ export function readReply(credentials: AlipayCredentials, method: string, res: W
   const code = node.code;
   if (typeof code !== 'string' || code === '') return badResponse(method, `${key}.code is missing`);
   if (code === SUCCESS_CODE && !signed) {
-    return fail('CONNECTOR.RESPONSE_SIGNATURE_INVALID', `Alipay ${method}: success answer carries no sign; ${SIGNATURE_HINT}`);
+    return fail('CONNECTOR.RESPONSE_SIGNATURE_INVALID', `Alipay ${method}: success answer carries no sign; ${hint}`);
   }
   return {
     ok: true,
@@ -144,7 +160,7 @@ export function failureOf(reply: AlipayReply): ConnectorFailure {
   const where = `Alipay ${reply.method}: ${describeReply(reply)}`;
   if (isRetryable(reply)) return fail('CONNECTOR.UNAVAILABLE', where, true, pc);
   if (reply.code === '20001' || (reply.code === '40002' && reply.subCode !== undefined && AUTH_SUB_CODES.has(reply.subCode))) {
-    return fail('CONNECTOR.AUTH_FAILED', `${where}; check app_id and that the app public key registered at Alipay matches private_key`, false, pc);
+    return fail('CONNECTOR.AUTH_FAILED', `${where}; check app_id and that the app public key registered at Alipay matches private_key (certificate mode: that app_cert and alipay_root_cert are the files downloaded for this app)`, false, pc);
   }
   if (reply.code === SUCCESS_CODE) return badResponse(reply.method, 'success answer was not understood');
   return fail('CONNECTOR.REJECTED', where, false, pc);
