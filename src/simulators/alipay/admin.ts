@@ -6,6 +6,8 @@ import { JSON_BODY_LIMIT } from './payer.js';
 export interface RegisterAppInput {
   appId?: string;
   appPublicKeyPem?: string;
+  /** 公钥证书模式 when 'certificate': the app gets an app certificate and Alipay's certificate files. */
+  mode?: 'public_key' | 'certificate';
 }
 
 export interface RegisteredApp {
@@ -15,8 +17,29 @@ export interface RegisteredApp {
   alipay_public_key: string;
 }
 
+/** A certificate-mode app: the three files a merchant downloads from the Alipay console. */
+export interface RegisteredCertApp {
+  app_id: string;
+  private_key?: string;
+  /** appCertPublicKey_<app_id>.crt */
+  app_cert: string;
+  /** alipayCertPublicKey_RSA2.crt of the certificate Alipay signs with now (leaf + issuing CA). */
+  alipay_public_cert: string;
+  /** alipayRootCert.crt */
+  alipay_root_cert: string;
+}
+
+/** A new Alipay signing certificate (POST /_alipay_cert/rotate). */
+export interface RotatedCert {
+  alipay_cert_sn: string;
+  alipay_public_cert: string;
+  /** Epoch ms from which answers and notifications are signed with it. */
+  active_from: number;
+}
+
 export interface AdminOps {
-  registerApp(input: RegisterAppInput): RegisteredApp;
+  registerApp(input: RegisterAppInput): RegisteredApp | RegisteredCertApp;
+  rotateAlipayCert(activateInMs: number): RotatedCert;
   setFaults(f: Partial<Faults>): void;
   faults(): Faults;
 }
@@ -36,8 +59,11 @@ function parseAppBody(body: unknown): RegisterAppInput {
     } else if (k === 'app_public_key') {
       if (typeof v !== 'string') throw new AppInputError('app_public_key must be a PEM or base64 string');
       out.appPublicKeyPem = v;
+    } else if (k === 'mode') {
+      if (v !== 'public_key' && v !== 'certificate') throw new AppInputError('mode must be "public_key" or "certificate"');
+      out.mode = v;
     } else {
-      throw new AppInputError(`unknown field "${k}"; allowed: app_id, app_public_key`);
+      throw new AppInputError(`unknown field "${k}"; allowed: app_id, app_public_key, mode`);
     }
   }
   return out;
@@ -56,6 +82,16 @@ export function registerAdminRoutes(app: FastifyInstance, ops: AdminOps): void {
       if (err instanceof FaultsInputError) return reply.code(400).send(badRequest(err.message));
       throw err;
     }
+  });
+
+  // Alipay rotates its certificate now and then; activate_in_ms announces the new one ahead.
+  app.post('/_alipay_cert/rotate', { bodyLimit: JSON_BODY_LIMIT }, async (req, reply) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const delay = body.activate_in_ms ?? 0;
+    if (typeof body !== 'object' || typeof delay !== 'number' || !Number.isInteger(delay) || delay < 0 || delay > 366 * 24 * 3600_000) {
+      return reply.code(400).send(badRequest('activate_in_ms must be a whole number of milliseconds, 0..1 year'));
+    }
+    return reply.send(ops.rotateAlipayCert(delay));
   });
 
   app.post('/_apps', { bodyLimit: JSON_BODY_LIMIT }, async (req, reply) => {

@@ -1,8 +1,10 @@
 import type { KeyObject } from 'node:crypto';
 import type { BillTokens } from './bills.js';
+import type { SandboxCa } from './ca.js';
+import type { Signer } from './crypto.js';
 import type { Faults } from '../common/faults.js';
 import type { AlipayKeyPair } from './keys.js';
-import type { Store } from './store.js';
+import type { AppRow, Store } from './store.js';
 import type { Trades } from './trades.js';
 
 /** What the route modules need from the simulator instance. */
@@ -10,6 +12,10 @@ export interface SimContext {
   store: Store;
   trades: Trades;
   keys: AlipayKeyPair;
+  /** Certificate mode: the sandbox CA and Alipay's (rotatable) signing certificates. */
+  ca: SandboxCa;
+  /** Who signs answers for this app: Alipay's key, or in certificate mode its current certificate's. */
+  signerFor(app: AppRow | undefined): Signer;
   bills: BillTokens;
   faults(): Faults;
   publicBaseUrl(): string;

@@ -31,7 +31,7 @@ describe('alipay simulator crypto', () => {
   });
 
   it('produces response bodies that the SDK checkResponseSign accepts', () => {
-    const body = signedResponseBody('alipay_trade_query_response', { code: '10000', msg: 'Success', url: 'http://a/b' }, createPrivateKey(privatePem));
+    const body = signedResponseBody('alipay_trade_query_response', { code: '10000', msg: 'Success', url: 'http://a/b' }, { privateKey: createPrivateKey(privatePem) });
     expect(body).toContain('"url":"http:\\/\\/a\\/b"');
     const { sign } = JSON.parse(body) as { sign: string };
     expect(() => sdk.checkResponseSign(body, 'alipay_trade_query_response', sign, '')).not.toThrow();

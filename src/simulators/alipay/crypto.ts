@@ -42,16 +42,20 @@ export function alipayJson(node: Readonly<Record<string, string>>): string {
   return JSON.stringify(node).replace(/\//g, '\\/');
 }
 
+/** The key answers are signed with; in certificate mode also the SN of its certificate. */
+export interface Signer {
+  privateKey: KeyObject;
+  certSn?: string;
+}
+
 /**
  * Serialises the response node once, signs exactly that text, and splices the same text
- * into the body, so the signed bytes are a byte-exact substring of what is sent.
+ * into the body, so the signed bytes are a byte-exact substring of what is sent. In
+ * certificate mode alipay_cert_sn sits between the node and the sign, outside the signed text.
  */
-export function signedResponseBody(
-  responseKey: string,
-  node: Readonly<Record<string, string>>,
-  alipayPrivateKey: KeyObject,
-): string {
+export function signedResponseBody(responseKey: string, node: Readonly<Record<string, string>>, signer: Signer): string {
   const nodeText = alipayJson(node);
-  const sign = rsa2Sign(nodeText, alipayPrivateKey);
-  return `{${JSON.stringify(responseKey)}:${nodeText},"sign":${JSON.stringify(sign)}}`;
+  const sign = rsa2Sign(nodeText, signer.privateKey);
+  const sn = signer.certSn === undefined ? '' : `,"alipay_cert_sn":${JSON.stringify(signer.certSn)}`;
+  return `{${JSON.stringify(responseKey)}:${nodeText}${sn},"sign":${JSON.stringify(sign)}}`;
 }

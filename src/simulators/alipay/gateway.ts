@@ -90,9 +90,7 @@ function authenticate(sim: SimContext, params: Record<string, string>): AppRow {
     throw invalidArg('isv.invalid-timestamp', `非法的时间戳参数: "${p.timestamp}"，格式应为 yyyy-MM-dd HH:mm:ss`);
   }
   if (p.version !== '1.0') throw invalidArg('isv.invalid-version', `无效的版本参数: ${p.version}，应为 1.0`);
-  if (p.app_cert_sn || p.alipay_root_cert_sn) {
-    throw invalidArg('isv.invalid-parameter', '沙箱仅支持公钥模式，不支持公钥证书模式 (app_cert_sn / alipay_root_cert_sn)');
-  }
+  checkCertMode(sim, app, p);
   if (p.notify_url) checkNotifyUrl(p.notify_url);
   const content = canonicalString(p, REQUEST_SIGN_EXCLUDES);
   if (!rsa2Verify(content, p.sign, publicKey)) {
@@ -103,6 +101,24 @@ function authenticate(sim: SimContext, params: Record<string, string>): AppRow {
     );
   }
   return app;
+}
+
+/** 公钥证书模式: the app's certificate and Alipay's root chain must be the ones the sandbox issued. */
+function checkCertMode(sim: SimContext, app: AppRow, p: Record<string, string>): void {
+  if (app.sign_mode !== 'certificate') {
+    if (p.app_cert_sn || p.alipay_root_cert_sn) {
+      throw invalidArg('isv.invalid-parameter', '该应用为公钥模式，请求不应携带 app_cert_sn / alipay_root_cert_sn（在沙箱中以 mode=certificate 注册应用以使用公钥证书模式）');
+    }
+    return;
+  }
+  if (!p.app_cert_sn) throw missingArg('isv.missing-app-cert-sn', '缺少应用公钥证书序列号 app_cert_sn');
+  if (!p.alipay_root_cert_sn) throw missingArg('isv.missing-alipay-root-cert-sn', '缺少支付宝根证书序列号 alipay_root_cert_sn');
+  if (p.app_cert_sn !== app.app_cert_sn) {
+    throw invalidArg('isv.invalid-app-cert-sn', `应用公钥证书序列号不匹配: ${p.app_cert_sn}，该应用的证书序列号为 ${app.app_cert_sn ?? '?'}`);
+  }
+  if (p.alipay_root_cert_sn !== sim.ca.rootSn()) {
+    throw invalidArg('isv.invalid-alipay-root-cert-sn', `支付宝根证书序列号不匹配: ${p.alipay_root_cert_sn}`);
+  }
 }
 
 function checkNotifyUrl(value: string): void {
@@ -157,9 +173,10 @@ export function registerGateway(app: FastifyInstance, sim: SimContext): void {
     const method = params.method ?? '';
     const responseKey = METHOD_RE.test(method) ? `${method.replace(/\./g, '_')}_response` : 'error_response';
     const node = await answer(sim, params);
-    return reply
-      .type('application/json;charset=utf-8')
-      .send(signedResponseBody(responseKey, node, sim.keys.privateKey));
+    // A certificate-mode app gets alipay_cert_sn and its certificate's signature on every
+    // answer, errors included; an unknown app_id is answered in public-key mode.
+    const signer = sim.signerFor(params.app_id === undefined ? undefined : sim.store.getApp(params.app_id));
+    return reply.type('application/json;charset=utf-8').send(signedResponseBody(responseKey, node, signer));
   };
   app.post('/gateway.do', { bodyLimit: GATEWAY_BODY_LIMIT }, handler);
   app.get('/gateway.do', handler);

@@ -1,11 +1,10 @@
 // The asynchronous-notification outbox. Rows live in the state DB so that pending retries
 // survive a restart; a send "claims" its attempt (attempts+1, next retry time) before the
 // HTTP call, so a crash mid-send leads to a retry rather than a silently lost notification.
-import { canonicalString, NOTIFY_SIGN_EXCLUDES, rsa2Sign } from './crypto.js';
+import { canonicalString, NOTIFY_SIGN_EXCLUDES, rsa2Sign, type Signer } from './crypto.js';
 import type { Faults } from '../common/faults.js';
 import { formatCst } from './format.js';
 import { newNotifyId } from './ids.js';
-import type { AlipayKeyPair } from './keys.js';
 import type { NotificationRow, Store, TradeRow } from './store.js';
 
 const MINUTE = 60_000;
@@ -20,7 +19,8 @@ const MAX_ERROR_LENGTH = 500;
 
 export interface NotifierOptions {
   store: Store;
-  keys: AlipayKeyPair;
+  /** Signs for the trade's app: Alipay's key, or in certificate mode its current certificate's. */
+  signerFor: (appId: string) => Signer;
   faults: () => Faults;
   timeScale: number;
   now: () => number;
@@ -77,11 +77,17 @@ export class Notifier {
     }
   }
 
-  /** Serialised form body for one attempt: notify_time is the send time, so it is re-signed each time. */
+  /**
+   * Serialised form body for one attempt: notify_time is the send time, so it is re-signed
+   * each time — with the certificate current then, so retries after a rotation name the new one.
+   */
   signedBody(row: NotificationRow): string {
     const stored = JSON.parse(row.fields) as Record<string, string>;
+    const signer = this.o.signerFor(stored.app_id ?? '');
     const fields: Record<string, string> = { notify_time: formatCst(this.o.now()), ...stored };
-    fields.sign = rsa2Sign(canonicalString(fields, NOTIFY_SIGN_EXCLUDES), this.o.keys.privateKey);
+    // Certificate mode: alipay_cert_sn is a form field like the others, so it is signed too.
+    if (signer.certSn !== undefined) fields.alipay_cert_sn = signer.certSn;
+    fields.sign = rsa2Sign(canonicalString(fields, NOTIFY_SIGN_EXCLUDES), signer.privateKey);
     return new URLSearchParams(fields).toString();
   }
 

@@ -1,7 +1,8 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { AppInputError, APP_ID_RE, registerAdminRoutes, type RegisterAppInput, type RegisteredApp } from './admin.js';
+import { AppInputError, APP_ID_RE, registerAdminRoutes, type RegisterAppInput, type RegisteredApp, type RegisteredCertApp, type RotatedCert } from './admin.js';
 import { BillTokens, registerBillRoutes } from './bills.js';
+import { SandboxCa } from './ca.js';
 import type { SimContext } from './context.js';
 import { DEFAULT_FAULTS, parseFaultsPatch, type Faults } from '../common/faults.js';
 import { GATEWAY_BODY_LIMIT, parseForm, RequestFormatError, registerGateway } from './gateway.js';
@@ -9,13 +10,14 @@ import { newAppId, newUserId } from './ids.js';
 import { generateRsaPemPair, loadOrCreateAlipayKeys, normalizeAppPublicKey, type AlipayKeyPair } from './keys.js';
 import { Notifier } from './notifier.js';
 import { payTrade, registerPayerRoutes, scanReference, type PayerTrade, type PayOutcome } from './payer.js';
-import { Store } from './store.js';
+import type { Signer } from './crypto.js';
+import { Store, type AppRow } from './store.js';
 import { Trades } from './trades.js';
 import { abortableSleep } from '../common/lifecycle.js';
 
 
 export interface AlipaySimulatorOptions {
-  /** If set: keys in <dataDir>/alipay-keys.json and state in <dataDir>/alipay-sim.sqlite; unset: in-memory + fresh keys. */
+  /** If set: keys in <dataDir>/alipay-keys.json, the CA in alipay-ca.json and state in alipay-sim.sqlite; unset: in-memory + fresh keys. */
   dataDir?: string;
   /** Multiplies notification retry delays (1 = Alipay's real schedule). */
   timeScale?: number;
@@ -32,6 +34,7 @@ export class AlipaySimulator {
 
   private readonly store: Store;
   private readonly keys: AlipayKeyPair;
+  private readonly ca: SandboxCa;
   private readonly notifier: Notifier;
   private readonly ctx: SimContext;
   private readonly ticker: NodeJS.Timeout;
@@ -47,13 +50,28 @@ export class AlipaySimulator {
     const now = () => Date.now();
     this.keys = loadOrCreateAlipayKeys(opts.dataDir);
     this.alipayPublicKeyPem = this.keys.publicKeyPem;
+    this.ca = new SandboxCa(opts.dataDir);
     this.store = new Store(opts.dataDir);
-    this.notifier = new Notifier({ store: this.store, keys: this.keys, faults: () => this.currentFaults, timeScale, now, log });
+    const signerFor = (app: AppRow | undefined): Signer => {
+      if (app?.sign_mode !== 'certificate') return { privateKey: this.keys.privateKey };
+      const { cert, key } = this.ca.current(now());
+      return { privateKey: key, certSn: cert.sn };
+    };
+    this.notifier = new Notifier({
+      store: this.store,
+      signerFor: (appId) => signerFor(this.store.getApp(appId)),
+      faults: () => this.currentFaults,
+      timeScale,
+      now,
+      log,
+    });
     const trades = new Trades(this.store, this.notifier, now);
     this.ctx = {
       store: this.store,
       trades,
       keys: this.keys,
+      ca: this.ca,
+      signerFor,
       bills: new BillTokens(),
       faults: () => this.currentFaults,
       publicBaseUrl: () => opts.publicBaseUrl().replace(/\/+$/, ''),
@@ -72,7 +90,21 @@ export class AlipaySimulator {
   }
 
   registerApp(input: { appId?: string; appPublicKeyPem?: string } = {}): RegisteredApp {
-    return this.doRegisterApp(input);
+    return this.doRegisterApp({ ...input, mode: 'public_key' }) as RegisteredApp;
+  }
+
+  /** 公钥证书模式: same as POST /_apps with mode "certificate". */
+  registerCertApp(input: { appId?: string; appPublicKeyPem?: string } = {}): RegisteredCertApp {
+    return this.doRegisterApp({ ...input, mode: 'certificate' }) as RegisteredCertApp;
+  }
+
+  /**
+   * Alipay's certificate rotation: a new signing certificate, used from `activateInMs` on.
+   * The old certificates stay valid, and downloadable by SN (alipay.open.app.alipaycert.download).
+   */
+  rotateAlipayCert(activateInMs = 0): RotatedCert {
+    const cert = this.ca.rotate(Date.now() + activateInMs);
+    return { alipay_cert_sn: cert.sn, alipay_public_cert: this.ca.alipayCertFile(cert), active_from: cert.activeFrom };
   }
 
   setFaults(f: Partial<Faults>): void {
@@ -127,7 +159,7 @@ export class AlipaySimulator {
     return key;
   }
 
-  private doRegisterApp(input: RegisterAppInput): RegisteredApp {
+  private doRegisterApp(input: RegisterAppInput): RegisteredApp | RegisteredCertApp {
     const appId = input.appId ?? newAppId();
     if (!APP_ID_RE.test(appId)) throw new AppInputError('app_id must be 1-32 letters, digits, "_" or "-"');
     let publicKeyPem: string;
@@ -141,14 +173,27 @@ export class AlipaySimulator {
     } else {
       ({ publicKeyPem, privateKeyPem } = generateRsaPemPair());
     }
-    // Re-registering an app id replaces its key but keeps its seller id (the bill account).
+    const certMode = input.mode === 'certificate';
+    const appCert = certMode ? this.ca.issueAppCert(appId, publicKeyPem) : undefined;
+    // Re-registering an app id replaces its key (and mode) but keeps its seller id (the bill account).
     const existing = this.store.getApp(appId);
     this.store.upsertApp({
       app_id: appId,
       app_public_key: publicKeyPem,
       seller_id: existing?.seller_id ?? newUserId(),
       created_at: existing?.created_at ?? Date.now(),
+      sign_mode: certMode ? 'certificate' : 'public_key',
+      app_cert_sn: appCert?.sn ?? null,
     });
+    if (appCert) {
+      return {
+        app_id: appId,
+        ...(privateKeyPem !== undefined ? { private_key: privateKeyPem } : {}),
+        app_cert: appCert.certPem,
+        alipay_public_cert: this.ca.alipayCertFile(this.ca.current(Date.now()).cert),
+        alipay_root_cert: this.ca.rootBundle(),
+      };
+    }
     return {
       app_id: appId,
       ...(privateKeyPem !== undefined ? { private_key: privateKeyPem } : {}),
@@ -190,6 +235,7 @@ export class AlipaySimulator {
       registerBillRoutes(app, this.ctx);
       registerAdminRoutes(app, {
         registerApp: (input) => this.doRegisterApp(input),
+        rotateAlipayCert: (ms) => this.rotateAlipayCert(ms),
         setFaults: (f) => this.setFaults(f),
         faults: () => this.faults,
       });

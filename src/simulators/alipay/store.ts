@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createSchema } from './store-schema.js';
 
 /**
  * UNSCANNED / CLOSED_UNSCANNED are simulator-only: at real Alipay a precreated trade does not
@@ -9,11 +10,17 @@ import { join } from 'node:path';
  */
 export type TradeStatus = 'UNSCANNED' | 'CLOSED_UNSCANNED' | 'WAIT_BUYER_PAY' | 'TRADE_SUCCESS' | 'TRADE_CLOSED';
 
+export type SignMode = 'public_key' | 'certificate';
+
 export interface AppRow {
   app_id: string;
   app_public_key: string;
   seller_id: string;
   created_at: number;
+  /** 公钥证书模式 apps send app_cert_sn / alipay_root_cert_sn and get alipay_cert_sn back. */
+  sign_mode: SignMode;
+  /** SN of the app certificate the sandbox issued (certificate mode only). */
+  app_cert_sn: string | null;
 }
 
 export interface TradeRow {
@@ -64,63 +71,6 @@ export interface NotificationRow {
   delivered_at: number | null;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS apps (
-  app_id TEXT PRIMARY KEY,
-  app_public_key TEXT NOT NULL,
-  seller_id TEXT NOT NULL,
-  created_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS trades (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  app_id TEXT NOT NULL REFERENCES apps(app_id),
-  out_trade_no TEXT NOT NULL,
-  qr_token TEXT NOT NULL UNIQUE,
-  trade_no TEXT UNIQUE,
-  subject TEXT NOT NULL,
-  body TEXT,
-  total_fen INTEGER NOT NULL,
-  status TEXT NOT NULL,
-  notify_url TEXT,
-  charset TEXT NOT NULL,
-  buyer_id TEXT,
-  buyer_logon_id TEXT,
-  created_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL,
-  scanned_at INTEGER,
-  paid_at INTEGER,
-  closed_at INTEGER,
-  refunded_fen INTEGER NOT NULL DEFAULT 0,
-  UNIQUE (app_id, out_trade_no)
-);
-CREATE INDEX IF NOT EXISTS trades_status_expiry ON trades (status, expires_at);
-CREATE INDEX IF NOT EXISTS trades_out_trade_no ON trades (out_trade_no);
-CREATE INDEX IF NOT EXISTS trades_paid_at ON trades (app_id, paid_at);
-CREATE TABLE IF NOT EXISTS refunds (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  trade_id INTEGER NOT NULL REFERENCES trades(id),
-  out_request_no TEXT NOT NULL,
-  amount_fen INTEGER NOT NULL,
-  reason TEXT,
-  created_at INTEGER NOT NULL,
-  UNIQUE (trade_id, out_request_no)
-);
-CREATE INDEX IF NOT EXISTS refunds_created_at ON refunds (created_at);
-CREATE TABLE IF NOT EXISTS notifications (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  notify_id TEXT NOT NULL UNIQUE,
-  trade_id INTEGER NOT NULL REFERENCES trades(id),
-  url TEXT NOT NULL,
-  fields TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at INTEGER NOT NULL,
-  status TEXT NOT NULL,
-  last_error TEXT,
-  created_at INTEGER NOT NULL,
-  delivered_at INTEGER
-);
-CREATE INDEX IF NOT EXISTS notifications_due ON notifications (status, next_attempt_at);
-`;
 
 export type NewTrade = Omit<TradeRow, 'id'>;
 type TradePatch = Partial<Omit<TradeRow, 'id' | 'app_id' | 'out_trade_no' | 'qr_token' | 'created_at'>>;
@@ -148,7 +98,7 @@ export class Store {
     this.db = new Database(dataDir === undefined ? ':memory:' : join(dataDir, 'alipay-sim.sqlite'));
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
-    this.db.exec(SCHEMA);
+    createSchema(this.db);
   }
 
   transaction<T>(fn: () => T): T {
@@ -168,8 +118,9 @@ export class Store {
   upsertApp(row: AppRow): void {
     this.db
       .prepare(
-        `INSERT INTO apps (app_id, app_public_key, seller_id, created_at) VALUES (@app_id, @app_public_key, @seller_id, @created_at)
-         ON CONFLICT (app_id) DO UPDATE SET app_public_key = excluded.app_public_key`,
+        `INSERT INTO apps (app_id, app_public_key, seller_id, created_at, sign_mode, app_cert_sn)
+         VALUES (@app_id, @app_public_key, @seller_id, @created_at, @sign_mode, @app_cert_sn)
+         ON CONFLICT (app_id) DO UPDATE SET app_public_key = excluded.app_public_key, sign_mode = excluded.sign_mode, app_cert_sn = excluded.app_cert_sn`,
       )
       .run(row);
   }

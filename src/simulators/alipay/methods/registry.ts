@@ -1,4 +1,5 @@
 import { billDownloadUrl } from './bill.js';
+import { alipayCertDownload } from './cert.js';
 import { cancel, close } from './close.js';
 import type { MethodHandler } from './common.js';
 import { precreate } from './precreate.js';
@@ -14,4 +15,5 @@ export const METHODS: ReadonlyMap<string, MethodHandler> = new Map([
   ['alipay.trade.refund', refund],
   ['alipay.trade.fastpay.refund.query', refundQuery],
   ['alipay.data.dataservice.bill.downloadurl.query', billDownloadUrl],
+  ['alipay.open.app.alipaycert.download', alipayCertDownload],
 ]);
