@@ -8,6 +8,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_KINDS, startGateway, startReceiver, waitFor, type Gateway } from '../test-support/harness.js';
 
@@ -121,9 +122,22 @@ describe.each(DB_KINDS)('unionpay_qr on %s', (db) => {
   describe('notifications from an independent signer', () => {
     let p: Payment;
     let base: Record<string, string>;
+    /** Another sandbox merchant's own signing certificate: issued by the same middle CA as UnionPay's. */
+    let other: { certPem: string; keyPem: string };
     const body = (fields: Record<string, string>, signature = oracleSign(fields, ca.signKeyPem)) => new URLSearchParams({ ...fields, signature }).toString();
+    const signedBy = (signer: { certPem: string; keyPem: string }, fields: Record<string, string>) => {
+      const all = { ...fields, signPubKeyCert: signer.certPem };
+      return body(all, oracleSign(all, signer.keyPem));
+    };
 
     beforeAll(async () => {
+      const reg = (await (await sim('/_merchants', {})).json()) as { sign_cert_pfx: string; sign_cert_password: string };
+      const p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(forge.util.decode64(reg.sign_cert_pfx)), reg.sign_cert_password);
+      const bag = (type: string) => p12.getBags({ bagType: type })[type]?.[0];
+      other = {
+        certPem: forge.pki.certificateToPem(bag(forge.pki.oids.certBag ?? '')!.cert!),
+        keyPem: forge.pki.privateKeyToPem(bag(forge.pki.oids.pkcs8ShroudedKeyBag ?? '')!.key!),
+      };
       p = (await create(321)).body;
       base = {
         version: '5.1.0', encoding: 'utf-8', signMethod: '01', accessType: '0', bizType: '000000', txnType: '01', txnSubType: '07',
@@ -139,6 +153,8 @@ describe.each(DB_KINDS)('unionpay_qr on %s', (db) => {
       ['an orderId of the wrong shape', () => body({ ...base, orderId: 'abc-def_1' }), 'NOTIFY.MALFORMED'],
       ['another merId', () => body({ ...base, merId: '777000000000001' }), 'NOTIFY.ACCOUNT_MISMATCH'],
       ['another amount', () => body({ ...base, txnAmt: '320' }), 'NOTIFY.AMOUNT_MISMATCH'],
+      // Chains to the configured CA, valid, not a CA, signature right: only its owner is wrong.
+      ['a certificate the same CA issued to another merchant', () => signedBy(other, base), 'NOTIFY.CERT_OWNER_MISMATCH'],
     ])('rejects %s with a stable code and changes nothing', async (_name, make, code) => {
       const res = await notify(make());
       expect(res.status).toBe(400);

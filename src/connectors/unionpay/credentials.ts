@@ -16,6 +16,12 @@ export interface UnionpayCredentials {
   readonly certId: string;
   readonly rootCert: X509Certificate;
   readonly middleCert: X509Certificate;
+  /**
+   * Which UnionPay signer to believe (cert.ts). 'production' (the default, like the SDKs'
+   * ifValidateCNName=true): only 中国银联股份有限公司. 'test' (UnionPay's test environment
+   * and the sandbox simulator; ifValidateCNName=false): also 00040000:SIGN.
+   */
+  readonly environment: 'production' | 'test';
 }
 
 // ACP merchant numbers are 15 digits; sandbox and acquirer-issued ids stay alphanumeric.
@@ -75,9 +81,16 @@ function openPfx(base64: string, password: string): PfxContent {
   return { keyPem: forge.pki.privateKeyToPem(rsaKey), serialHex: cert.serialNumber };
 }
 
+function parseEnvironment(value: unknown): UnionpayCredentials['environment'] {
+  // Absent means production, so an account never becomes lenient by leaving a field out.
+  if (value === undefined) return 'production';
+  if (value === 'production' || value === 'test') return value;
+  throw invalid('environment', 'must be "production" (UnionPay production, the default) or "test" (gateway.test.95516.com and the sandbox)');
+}
+
 export function parseUnionpayCredentials(raw: unknown): UnionpayCredentials {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new PaygateError('PROVIDER_ACCOUNT.INVALID_CREDENTIALS', 'unionpay credentials must be an object {mer_id, sign_cert_pfx, sign_cert_password, root_cert, middle_cert}');
+    throw new PaygateError('PROVIDER_ACCOUNT.INVALID_CREDENTIALS', 'unionpay credentials must be an object {mer_id, sign_cert_pfx, sign_cert_password, root_cert, middle_cert, environment?}');
   }
   const record = raw as Record<string, unknown>;
   const merId = requiredString(record, 'mer_id').trim();
@@ -94,5 +107,6 @@ export function parseUnionpayCredentials(raw: unknown): UnionpayCredentials {
   if (!middleCert.checkIssued(rootCert) || !middleCert.verify(rootCert.publicKey)) {
     throw invalid('middle_cert', 'is not issued by root_cert; paste the UnionPay middle and root certificates of the same environment');
   }
-  return Object.freeze({ merId, signKey, certId: BigInt(`0x${pfx.serialHex}`).toString(10), rootCert, middleCert });
+  const environment = parseEnvironment(record.environment);
+  return Object.freeze({ merId, signKey, certId: BigInt(`0x${pfx.serialHex}`).toString(10), rootCert, middleCert, environment });
 }

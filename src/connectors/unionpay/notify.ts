@@ -1,7 +1,8 @@
 /**
- * Back-end notifications (form POST to backUrl). Trust order: signer certificate chain and
- * validity, signature, merId, then field shapes; amount and order existence are the
- * caller's checks. txnType 01 is a consume result, 04 a refund result.
+ * Back-end notifications (form POST to backUrl). Trust order: signer certificate chain,
+ * validity and owner (UnionPay's own, cert.ts), signature, merId, then field shapes; amount
+ * and order existence are the caller's checks. txnType 01 is a consume result, 04 a refund
+ * result, 31 a consume undo result (acknowledged, not acted on).
  */
 import type { ErrorCode } from '../../domain/errors.js';
 import type { ConnectorContext, InboundNotification, NotificationAck, VerifiedNotification } from '../types.js';
@@ -12,11 +13,14 @@ import { CURRENCY, CURRENCY_CODE, ORDER_ID, orderIdOf, parseFen } from './order.
 import { origState } from './query.js';
 import { verifyFields } from './sign.js';
 
+const NOTIFY_CERT_CODE = { expired: 'NOTIFY.CERT_EXPIRED', untrusted: 'NOTIFY.CERT_UNTRUSTED', not_unionpay: 'NOTIFY.CERT_OWNER_MISMATCH' } as const satisfies Record<string, ErrorCode>;
+
 function reject(code: ErrorCode, message: string): VerifiedNotification {
   return { ok: false, code, message };
 }
 
 const REFERENCE = /^[a-z]+_[0-9a-z]{26}$/;
+const UNDO = '31';
 
 export function verifyUnionpayNotification(ctx: ConnectorContext<UnionpayCredentials>, inbound: InboundNotification): VerifiedNotification {
   const contentType = inbound.contentType.trim().toLowerCase();
@@ -35,7 +39,7 @@ export function verifyUnionpayNotification(ctx: ConnectorContext<UnionpayCredent
   if (signature === undefined || certPem === undefined) return reject('NOTIFY.MALFORMED', 'notification has no signature or signPubKeyCert');
   if (get('signMethod') !== '01') return reject('NOTIFY.SIGNATURE_INVALID', `signMethod ${get('signMethod') ?? '(none)'} is not accepted; only 01 (RSA)`);
   const cert = checkSignerCert(certPem, ctx.credentials, ctx.now);
-  if (!cert.ok) return reject(cert.problem === 'expired' ? 'NOTIFY.CERT_EXPIRED' : 'NOTIFY.CERT_UNTRUSTED', cert.message);
+  if (!cert.ok) return reject(NOTIFY_CERT_CODE[cert.problem], cert.message);
   if (!verifyFields(Object.fromEntries(fields), signature, cert.key)) {
     return reject('NOTIFY.SIGNATURE_INVALID', 'notification signature does not verify with its signPubKeyCert');
   }
@@ -44,6 +48,13 @@ export function verifyUnionpayNotification(ctx: ConnectorContext<UnionpayCredent
   if (merId === undefined) return reject('NOTIFY.MALFORMED', 'notification has no merId');
   if (merId !== ctx.credentials.merId) return reject('NOTIFY.ACCOUNT_MISMATCH', `notification is for merId ${merId}, this account is ${ctx.credentials.merId}`);
 
+  // A consume undo's result (Paygate's close, or an undo made in UnionPay's merchant portal,
+  // which carries no reqReserved): the close already learned it from its synchronous answer,
+  // and an undone payment is found by the status query. Acknowledged so UnionPay stops resending.
+  const undoId = get('queryId');
+  if (get('txnType') === UNDO && undoId !== undefined) {
+    return { ok: true, kind: 'ignored', notificationId: `${UNDO}:${undoId}`, eventType: `txnType ${UNDO} (consume undo) respCode ${get('respCode') ?? '(none)'}` };
+  }
   const missing = ['txnType', 'orderId', 'txnAmt', 'respCode', 'queryId', 'reqReserved'].filter((k) => get(k) === undefined);
   if (missing.length > 0) return reject('NOTIFY.MALFORMED', `notification lacks ${missing.join(', ')}`);
   const orderId = get('orderId') ?? '';
@@ -75,7 +86,7 @@ export function verifyUnionpayNotification(ctx: ConnectorContext<UnionpayCredent
       amount, currency: CURRENCY, providerRefundId: queryId,
     };
   }
-  return reject('NOTIFY.MALFORMED', `txnType ${txnType ?? '(none)'} is not a consume (01) or refund (04) result`);
+  return reject('NOTIFY.MALFORMED', `txnType ${txnType ?? '(none)'} is not a consume (01), refund (04) or consume undo (31) result`);
 }
 
 /** UnionPay stops retrying on HTTP 200; any other status means "send again". */

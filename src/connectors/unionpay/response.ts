@@ -1,7 +1,8 @@
 /**
  * Reading a synchronous ACP answer: HTTP status, raw k=v text, the signer certificate's
- * chain and validity, the signature, the merId/orderId echo, and respCode → catalog code.
+ * chain, validity and owner (cert.ts), the signature, the merId/orderId echo, and respCode → catalog code.
  */
+import type { ErrorCode } from '../../domain/errors.js';
 import type { ConnectorFailure, WireResponse } from '../types.js';
 import { checkSignerCert } from './cert.js';
 import { parseRawPairs, type FieldMap } from './form.js';
@@ -26,6 +27,8 @@ const RETRYABLE = new Set(['02', '06', '37']);
 const AUTH = new Set(['11', '31', '32', '43']);
 export const NOT_FOUND = '34';
 
+const CONNECTOR_CERT_CODE = { expired: 'CONNECTOR.CERT_EXPIRED', untrusted: 'CONNECTOR.CERT_UNTRUSTED', not_unionpay: 'CONNECTOR.CERT_OWNER_MISMATCH' } as const satisfies Record<string, ErrorCode>;
+
 export function badResponse(op: string, detail: string): ConnectorFailure {
   return failure('CONNECTOR.BAD_RESPONSE', `UnionPay ${op}: ${detail}`);
 }
@@ -45,7 +48,7 @@ export function readReply(ctx: UnionpayContext, op: string, res: WireResponse, e
   const certPem = fields.get('signPubKeyCert');
   if (!signature || !certPem) return failure('CONNECTOR.RESPONSE_SIGNATURE_INVALID', `UnionPay ${op}: answer carries no signature or signPubKeyCert`);
   const cert = checkSignerCert(certPem, ctx.credentials, ctx.now);
-  if (!cert.ok) return failure(cert.problem === 'expired' ? 'CONNECTOR.CERT_EXPIRED' : 'CONNECTOR.CERT_UNTRUSTED', `UnionPay ${op}: ${cert.message}`);
+  if (!cert.ok) return failure(CONNECTOR_CERT_CODE[cert.problem], `UnionPay ${op}: ${cert.message}`);
   if (!verifyFields(Object.fromEntries(fields), signature, cert.key)) {
     return failure('CONNECTOR.RESPONSE_SIGNATURE_INVALID', `UnionPay ${op}: answer signature does not verify with its signPubKeyCert`);
   }

@@ -7,14 +7,16 @@ export interface TestCert { certPem: string; keyPem: string; cert: forge.pki.Cer
 
 const DAY = 86_400_000;
 
-export function makeCert(cn: string, opts: { issuer?: TestCert; ca: boolean; from?: number; to?: number }): TestCert {
+/** Subject CN(s) as UTF8String: UnionPay's signer CN carries Chinese (中国银联股份有限公司). Several = several CN attributes. */
+export function makeCert(cn: string | string[], opts: { issuer?: TestCert; ca: boolean; from?: number; to?: number }): TestCert {
   const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
   cert.serialNumber = `1${crypto.randomBytes(7).toString('hex')}`;
   cert.validity.notBefore = new Date(opts.from ?? Date.now() - DAY);
   cert.validity.notAfter = new Date(opts.to ?? Date.now() + 365 * DAY);
-  const subject = [{ name: 'commonName', value: cn }];
+  // forge UTF-8-encodes a UTF8String value itself: pass the JS string as is.
+  const subject = (Array.isArray(cn) ? cn : [cn]).map((value) => ({ name: 'commonName', value, valueTagClass: forge.asn1.Type.UTF8 as number }));
   cert.setSubject(subject);
   cert.setIssuer(opts.issuer ? opts.issuer.cert.subject.attributes : subject);
   cert.setExtensions([{ name: 'basicConstraints', cA: opts.ca, critical: true }, { name: 'keyUsage', critical: true, ...(opts.ca ? { keyCertSign: true } : { digitalSignature: true }) }]);
@@ -27,17 +29,27 @@ export function makePfx(c: TestCert, password: string): string {
   return Buffer.from(forge.asn1.toDer(p12).getBytes(), 'binary').toString('base64');
 }
 
+/**
+ * Subject CNs as UnionPay's CA writes them, `<n>@<id>@<owner>@<n>`: the official SDKs take
+ * the third '@' field as the owner. Production signer: 中国银联股份有限公司; test
+ * environment signer: 00040000:SIGN (shape of the real test certificate's CN).
+ */
+export const SIGNER_CN = '041@Z12@中国银联股份有限公司@00000001';
+export const TEST_SIGNER_CN = '041@Z12@00040000:SIGN@00000062';
+export const MERCHANT_CN = '041@Z777290058110048@Test Merchant Ltd@00000001';
+
 /** A complete test PKI: a trusted chain, an expired signer, a foreign chain, a self-signed signer, a merchant. */
 export function testPki() {
   const root = makeCert('Test Root', { ca: true });
   const middle = makeCert('Test Middle', { ca: true, issuer: root });
-  const signer = makeCert('Test UnionPay Signer', { ca: false, issuer: middle });
-  const expired = makeCert('Expired Signer', { ca: false, issuer: middle, from: Date.now() - 400 * DAY, to: Date.now() - DAY });
+  const signer = makeCert(SIGNER_CN, { ca: false, issuer: middle });
+  const expired = makeCert(SIGNER_CN, { ca: false, issuer: middle, from: Date.now() - 400 * DAY, to: Date.now() - DAY });
   const foreignRoot = makeCert('Test Root', { ca: true });
   const foreignMiddle = makeCert('Test Middle', { ca: true, issuer: foreignRoot });
-  const foreign = makeCert('Foreign Signer', { ca: false, issuer: foreignMiddle });
-  const selfSigned = makeCert('Test UnionPay Signer', { ca: false });
-  const merchant = makeCert('Merchant', { ca: false, issuer: middle });
+  const foreign = makeCert(SIGNER_CN, { ca: false, issuer: foreignMiddle });
+  const selfSigned = makeCert(SIGNER_CN, { ca: false });
+  // Issued by the trusted middle CA, like UnionPay's real CA issues merchants' signing certificates.
+  const merchant = makeCert(MERCHANT_CN, { ca: false, issuer: middle });
   return { root, middle, signer, expired, foreign, selfSigned, merchant };
 }
 

@@ -2,12 +2,15 @@
  * Consume undo (txnType 31), used as the port's `close`. UnionPay has no "close" for a QR
  * order: an undo of the consume both stops an unpaid order from being paid and, on the day
  * of payment, reverses a paid one in full. The undo is its own transaction: orderId is the
- * consume's orderId plus "U" (27 chars), txnTime is now.
+ * consume's orderId plus "U" (27 chars), txnTime is now. Like every ACP transaction it
+ * carries currencyCode and backUrl (mandatory in UnionPay's 5.1.0 samples; a gateway
+ * answers 13 报文交易要素缺失 without them): UnionPay notifies the undo there (txnType 31,
+ * acknowledged and ignored by notify.ts: this answer already says whether it was done).
  */
 import { PaygateError } from '../../domain/errors.js';
 import type { CloseOrder, CloseResult, WireRequest, WireResponse } from '../types.js';
 import { CHANNEL_TYPE } from './apply.js';
-import { amountProblem, beijingTime, orderIdOf, txnTimeOf } from './order.js';
+import { amountProblem, beijingTime, CURRENCY_CODE, orderIdOf, txnTimeOf } from './order.js';
 import { BACK_TRANS_PATH, unionpayRequest, type UnionpayContext } from './request.js';
 import { failureOf, readReply } from './response.js';
 
@@ -39,7 +42,9 @@ export function buildUndo(ctx: UnionpayContext, reference: string, order?: Close
     orderId: undoOrderId(reference),
     txnTime: beijingTime(ctx.now),
     txnAmt: String(order.amount),
+    currencyCode: CURRENCY_CODE,
     ...originOf(reference, order.providerTransactionId),
+    backUrl: ctx.notifyUrl,
     reqReserved: reference,
   });
 }

@@ -12,6 +12,8 @@ export interface RegisteredMerchant {
   sign_cert_password: string;
   root_cert: string;
   middle_cert: string;
+  /** The sandbox signs as UnionPay's test environment (00040000:SIGN): the account must believe that signer. */
+  environment: 'test';
 }
 
 export interface AdminOps {

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HANG_MS } from '../common/faults.js';
 import type { SimContext } from './context.js';
 import { acpSign, acpVerify, rawAnswer } from './crypto.js';
+import { missingFields } from './fields.js';
 import { reconciliationFile } from './files.js';
 import { parseCstStamp, settleDateOf } from './format.js';
 import type { MerchantRow, TxnRow } from './store.js';
@@ -45,8 +46,12 @@ function need(f: Fields, ...keys: string[]): void {
 
 const certKeys = new Map<string, X509Certificate>();
 
-function authenticate(sim: SimContext, f: Fields): MerchantRow {
-  need(f, 'version', 'encoding', 'signMethod', 'certId', 'signature', 'txnType', 'txnSubType', 'accessType', 'merId');
+type Path = 'back' | 'query' | 'file';
+
+function authenticate(sim: SimContext, path: Path, f: Fields): MerchantRow {
+  // Completeness first, as the real gateway: a message lacking a mandatory field is 13 whatever else is wrong.
+  const missing = missingFields(path, f);
+  if (missing.length > 0) throw new Refusal('13', `报文交易要素缺失: ${missing.join(', ')}`);
   if (f.version !== '5.1.0') throw new Refusal('10', `version ${f.version} is not 5.1.0`);
   if (!/^utf-?8$/i.test(f.encoding ?? '')) throw new Refusal('10', `encoding ${f.encoding} is not utf-8`);
   if (f.signMethod !== '01') throw new Refusal('10', `signMethod ${f.signMethod}: the sandbox supports 01 (RSA) only`);
@@ -87,7 +92,6 @@ function original(sim: SimContext, m: MerchantRow, f: Fields): TxnRow {
 function apply(sim: SimContext, m: MerchantRow, f: Fields): Fields {
   if (f.txnSubType !== '07' || f.bizType !== '000000') throw new Refusal('10', 'the sandbox supports QR apply with txnSubType 07 and bizType 000000');
   orderFields(f, true);
-  need(f, 'backUrl');
   let consume = sim.store.findTxn(m.mer_id, f.orderId ?? '', f.txnTime ?? '');
   if (consume && consume.txn_amt !== Number(f.txnAmt)) throw new Refusal('12', '重复交易: the same orderId/txnTime was sent with another txnAmt');
   const timeout = f.payTimeout ? parseCstStamp(f.payTimeout) : null;
@@ -135,14 +139,13 @@ function query(sim: SimContext, m: MerchantRow, f: Fields): Fields {
 }
 
 async function fileTransfer(sim: SimContext, m: MerchantRow, f: Fields): Promise<Fields> {
-  need(f, 'settleDate', 'fileType', 'txnTime');
   if (!/^(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$/.test(f.settleDate ?? '')) throw new Refusal('10', `settleDate must be MMDD, got ${f.settleDate}`);
   const file = await reconciliationFile(sim, m.mer_id, f.settleDate ?? '');
   if (!file) throw new Refusal('98', '文件不存在');
   return { fileName: file.name, fileContent: file.content, settleDate: f.settleDate ?? '', fileType: '00' };
 }
 
-async function dispatch(sim: SimContext, path: string, f: Fields, m: MerchantRow): Promise<Fields> {
+async function dispatch(sim: SimContext, path: Path, f: Fields, m: MerchantRow): Promise<Fields> {
   const op = `${f.txnType}/${f.txnSubType}`;
   if (path === 'query') {
     if (op !== '00/00') throw new Refusal('10', `queryTrans.do takes txnType 00 / txnSubType 00, got ${op}`);
@@ -168,7 +171,7 @@ function signed(sim: SimContext, f: Fields, respCode: string, respMsg: string, e
   return rawAnswer({ ...answer, signature: acpSign(answer, sim.ca.signKey) });
 }
 
-async function handle(sim: SimContext, path: string, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function handle(sim: SimContext, path: Path, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   if (typeof req.body !== 'object' || req.body === null) throw new RequestFormatError('send an application/x-www-form-urlencoded ACP form');
   const f = req.body as Fields;
   const faults = sim.faults();
@@ -176,7 +179,7 @@ async function handle(sim: SimContext, path: string, req: FastifyRequest, reply:
   if (faults.timeout_rate > 0 && sim.random() < faults.timeout_rate) await sim.sleep(HANG_MS);
   let body: string;
   try {
-    const merchant = authenticate(sim, f);
+    const merchant = authenticate(sim, path, f);
     if (faults.error_rate > 0 && sim.random() < faults.error_rate) throw new Refusal('06', '系统繁忙，请稍后再试 (injected)');
     body = signed(sim, f, '00', '成功[0000000]', await dispatch(sim, path, f, merchant));
   } catch (err) {

@@ -92,12 +92,28 @@ describe('UnionPay simulator', () => {
 
   it('undoes an open order so it cannot be paid, and refuses refunds above the paid amount', async () => {
     await post('backTransReq.do', signed(apply('ORDER0000010')));
-    const u = await post('backTransReq.do', signed({ ...common(), txnType: '31', txnSubType: '00', channelType: '08', orderId: 'ORDER0000010U', txnTime, txnAmt: '500', origOrderId: 'ORDER0000010', origTxnTime: txnTime }));
+    const undo = { ...common(), txnType: '31', txnSubType: '00', channelType: '08', orderId: 'ORDER0000010U', txnTime, txnAmt: '500', currencyCode: '156', backUrl: 'http://127.0.0.1:9/none', origOrderId: 'ORDER0000010', origTxnTime: txnTime };
+    // Strict like the real gateway: backUrl is mandatory for the undo too (13 without it).
+    const { backUrl: _b, ...withoutBackUrl } = undo;
+    expect(await post('backTransReq.do', signed(withoutBackUrl))).toMatchObject({ respCode: '13', respMsg: '报文交易要素缺失: backUrl' });
+    const u = await post('backTransReq.do', signed(undo));
     expect(u.respCode).toBe('00');
     expect(() => s.sim.pay('ORDER0000010', 'success')).toThrow(/closed/);
     const q = await query('ORDER0000001');
-    const r = await post('backTransReq.do', signed({ ...common(), txnType: '04', txnSubType: '00', channelType: '08', orderId: 'REFUND000001', txnTime, txnAmt: '501', origQryId: q.queryId ?? '' }));
+    const r = await post('backTransReq.do', signed({ ...common(), txnType: '04', txnSubType: '00', channelType: '08', orderId: 'REFUND000001', txnTime, txnAmt: '501', currencyCode: '156', backUrl: 'http://127.0.0.1:9/none', origQryId: q.queryId ?? '' }));
     expect(r.respCode).toBe('33');
+  });
+
+  it('signs as UnionPay\'s test environment (owner 00040000:SIGN) and tells accounts so; merchants\' certificates name the merchant', () => {
+    const owner = (pem: string) => String(new crypto.X509Certificate(pem).toLegacyObject().subject.CN).split('@')[2];
+    expect(owner(s.sim.ca.signCertPem)).toBe('00040000:SIGN');
+    expect(m.environment).toBe('test');
+    const p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(forge.util.decode64(m.sign_cert_pfx)), m.sign_cert_password);
+    const certOid = forge.pki.oids.certBag ?? '';
+    const merchantPem = forge.pki.certificateToPem(p12.getBags({ bagType: certOid })[certOid]?.[0]?.cert as forge.pki.Certificate);
+    expect(owner(merchantPem)).toBe(`Sandbox merchant ${m.mer_id}`);
+    // Same middle CA for both: chain alone cannot tell them apart.
+    expect(new crypto.X509Certificate(merchantPem).verify(new crypto.X509Certificate(m.middle_cert).publicKey)).toBe(true);
   });
 
   it('answers file transfer with 98 when there is no file', async () => {

@@ -66,7 +66,7 @@ export class UnionpaySimulator {
     const cert = issueMerchantCert(this.ca, merId);
     const existing = this.store.getMerchant(merId);
     this.store.upsertMerchant({ mer_id: merId, cert_pem: cert.certPem, cert_id: cert.certId, created_at: existing?.created_at ?? Date.now() });
-    return { mer_id: merId, sign_cert_pfx: cert.pfxBase64, sign_cert_password: cert.password, root_cert: this.ca.rootPem, middle_cert: this.ca.middlePem };
+    return { mer_id: merId, sign_cert_pfx: cert.pfxBase64, sign_cert_password: cert.password, root_cert: this.ca.rootPem, middle_cert: this.ca.middlePem, environment: 'test' };
   }
 
   setFaults(f: Partial<Faults>): void {
