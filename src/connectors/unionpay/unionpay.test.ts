@@ -97,7 +97,7 @@ describe('responses', () => {
     expect(c.close.parse(ctx, REF, ok(answer(pki.signer, { respCode: '35', orderId: `${orderIdOf(REF)}U` })))).toEqual({ ok: true, outcome: 'not_closable' });
     expect(() => c.close.build(ctx, REF)).toThrow(PaygateError);
     const f = Object.fromEntries(new URLSearchParams(c.close.build(ctx, REF, { amount: 8888, currency: 'CNY', providerTransactionId: 'Q1' }).body ?? ''));
-    expect(f).toMatchObject({ txnType: '31', txnSubType: '00', origQryId: 'Q1', txnAmt: '8888' });
+    expect(f).toMatchObject({ txnType: '31', txnSubType: '00', origQryId: 'Q1', txnAmt: '8888', currencyCode: '156', backUrl: ctx.notifyUrl });
   });
 
   it('sends refunds with origQryId and reads 00 as accepted (pending)', () => {
@@ -125,6 +125,14 @@ describe('notifications', () => {
     const rr = 're_01hk0w4v00zzzzzzzzzzzzzzzz';
     const v = verify(form({ ...base(), txnType: '04', txnSubType: '00', orderId: orderIdOf(rr), txnAmt: '100', reqReserved: `${REF}|${rr}` }));
     expect(v).toMatchObject({ ok: true, kind: 'refund', reference: REF, refundReference: rr, status: 'succeeded', amount: 100 });
+  });
+  it('acknowledges a consume undo result (txnType 31) without acting on it, with or without reqReserved', () => {
+    const undo = { ...base(), txnType: '31', txnSubType: '00', orderId: `${orderIdOf(REF)}U`, queryId: '2'.repeat(21) };
+    expect(verify(form(undo))).toEqual({ ok: true, kind: 'ignored', notificationId: `31:${'2'.repeat(21)}`, eventType: 'txnType 31 (consume undo) respCode 00' });
+    const { reqReserved: _r, ...portal } = undo;
+    expect(verify(form(portal))).toMatchObject({ ok: true, kind: 'ignored' });
+    // Still verified first: a forged undo is rejected like any notification.
+    expect(verify(form(undo, pki.merchant))).toMatchObject({ ok: false, code: 'NOTIFY.CERT_OWNER_MISMATCH' });
   });
   it.each([
     ['an expired certificate', () => form(base(), pki.expired), 'NOTIFY.CERT_EXPIRED'],
