@@ -57,11 +57,12 @@ export const JOB_SCHEDULES: Readonly<Record<JobKind, JobSchedule>> = {
   poll_attempt: { delaysS: POLL_DELAYS_S, maxRuns: 400 },
   // The first run is at the deadline; the rest retry a close the provider did not accept.
   // The order was created with the payment's deadline (Alipay and WeChat Pay time_expire,
-  // UnionPay payTimeout, Stripe Checkout expires_at), so it lapses at the provider on its own: a close
-  // that keeps failing for a day (UnionPay refusing the undo, an account gone) will not
-  // start working, and the payment is recorded `expired` anyway (source expiry_gave_up).
-  // A success the provider reports afterwards still becomes `conflict` by the state table.
-  // 29 runs ≈ 24 h.
+  // UnionPay payTimeout; Stripe Checkout expires_at, deadline + 31 min or at most 24 h; a
+  // PayPal approval is never captured once the payment is expired), so it lapses at the
+  // provider on its own: a close that keeps failing for a day (UnionPay refusing the undo,
+  // an account gone) will not start working, and the payment is recorded `expired` anyway
+  // (source expiry_gave_up). A success the provider reports afterwards still becomes
+  // `conflict` by the state table. 29 runs ≈ 24 h.
   expire_payment: { delaysS: EXPIRY_CLOSE_DELAYS_S, maxRuns: 29 },
   // Refunds may take days at some providers (WeChat Pay to a bank card: up to several
   // working days; UnionPay settles T+1), so sync for a week, hourly after the first hour,
