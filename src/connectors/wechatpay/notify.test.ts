@@ -54,7 +54,9 @@ function inbound(eventType: string, plain: object, o: { key?: string; serial?: s
 }
 
 const txn = (over: object = {}) => ({ mchid: RAW.mchid, appid: RAW.appid, out_trade_no: 'att_1', transaction_id: '4200001', trade_type: 'NATIVE', trade_state: 'SUCCESS', amount: { total: 100, payer_total: 100, currency: 'CNY', payer_currency: 'CNY' }, ...over });
-const refund = (status: string, over: object = {}) => ({ mchid: RAW.mchid, out_trade_no: 'att_1', out_refund_no: 're_1', refund_id: '5030', refund_status: status, amount: { total: 100, refund: 40, payer_total: 100, payer_refund: 40 }, ...over });
+/** Paygate's refund references are refund ids (re_<26>); a portal refund's out_refund_no never has that form. */
+const RE = 're_01jd3k9x7m2q8w4v6n5t0c3b1a';
+const refund = (status: string, over: object = {}) => ({ mchid: RAW.mchid, out_trade_no: 'att_1', out_refund_no: RE, refund_id: '5030', refund_status: status, amount: { total: 100, refund: 40, payer_total: 100, payer_refund: 40 }, ...over });
 
 describe('verifyNotification', () => {
   it('TRANSACTION.SUCCESS → kind payment with amount, currency, trade_state', () => {
@@ -66,10 +68,25 @@ describe('verifyNotification', () => {
   it('REFUND.SUCCESS / ABNORMAL / CLOSED → kind refund', () => {
     for (const [event, status, mapped] of [['REFUND.SUCCESS', 'SUCCESS', 'succeeded'], ['REFUND.ABNORMAL', 'ABNORMAL', 'failed'], ['REFUND.CLOSED', 'CLOSED', 'failed']] as const) {
       expect(wx.verifyNotification(ctx, inbound(event, refund(status), { aad: 'refund' }))).toEqual({
-        ok: true, kind: 'refund', notificationId: 'EV-2018022511223320873', reference: 'att_1', refundReference: 're_1', status: mapped, providerStatus: status, amount: 40, currency: 'CNY', providerRefundId: '5030',
+        ok: true, kind: 'refund', notificationId: 'EV-2018022511223320873', reference: 'att_1', refundReference: RE, status: mapped, providerStatus: status, amount: 40, currency: 'CNY', providerRefundId: '5030',
       });
     }
     expect(wx.verifyNotification(ctx, inbound('REFUND.SUCCESS', refund('CLOSED'), { aad: 'refund' }))).toMatchObject({ ok: false, code: 'NOTIFY.MALFORMED' });
+  });
+
+  it('a refund made in the merchant portal (an out_refund_no Paygate never issues) → refund without refundReference, keyed by refund_id', () => {
+    const portal = refund('SUCCESS', { out_refund_no: '50300908092018010701700083021', refund_id: '50300908092018010701700083022', transaction_id: '4200001' });
+    const v = wx.verifyNotification(ctx, inbound('REFUND.SUCCESS', portal, { aad: 'refund' }));
+    expect(v).toEqual({
+      ok: true, kind: 'refund', notificationId: 'EV-2018022511223320873', reference: 'att_1', status: 'succeeded', providerStatus: 'SUCCESS', amount: 40, currency: 'CNY',
+      providerRefundId: '50300908092018010701700083022', providerTransactionId: '4200001',
+    });
+    // Look-alikes of Paygate's form are not Paygate's: the form is re_ and exactly 26 lower-case base32 characters.
+    for (const no of ['re_1', 'RE_01JD3K9X7M2Q8W4V6N5T0C3B1A', `${RE}x`, `pay_${RE.slice(3)}`]) {
+      expect(wx.verifyNotification(ctx, inbound('REFUND.SUCCESS', refund('SUCCESS', { out_refund_no: no }), { aad: 'refund' })), no).not.toHaveProperty('refundReference');
+    }
+    const { refund_id: _, ...noId } = portal;
+    expect(wx.verifyNotification(ctx, inbound('REFUND.SUCCESS', noId, { aad: 'refund' }))).toMatchObject({ ok: false, code: 'NOTIFY.MALFORMED' });
   });
 
   it('a wrong APIv3 key or altered AAD says "check the APIv3 key"', () => {

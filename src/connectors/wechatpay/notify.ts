@@ -4,6 +4,7 @@
  * and appid; amount and order existence are the caller's checks.
  */
 import type { ErrorCode } from '../../domain/errors.js';
+import { hasPrefix } from '../../domain/ids.js';
 import type { ConnectorContext, InboundNotification, NotificationAck, VerifiedNotification } from '../types.js';
 import { CURRENCY } from './amount.js';
 import type { WechatpayCredentials } from './credentials.js';
@@ -92,6 +93,15 @@ function transaction(credentials: WechatpayCredentials, id: string, plain: Node)
   };
 }
 
+/**
+ * Paygate's own refunds carry out_refund_no = the refund's id (re_<26>). A refund made in the
+ * merchant portal (商户平台) notifies the same way but with an out_refund_no WeChat Pay or the
+ * operator chose, which never has that form: it is a refund made outside Paygate.
+ */
+export function isPaygateRefundNo(outRefundNo: string): boolean {
+  return hasPrefix(outRefundNo, 're');
+}
+
 function refund(id: string, expectedStatus: string, plain: Node): VerifiedNotification {
   const reference = stringField(plain, 'out_trade_no');
   const refundReference = stringField(plain, 'out_refund_no');
@@ -102,19 +112,22 @@ function refund(id: string, expectedStatus: string, plain: Node): VerifiedNotifi
   }
   if (status !== expectedStatus) return reject('NOTIFY.MALFORMED', `refund_status ${status} contradicts event_type REFUND.${expectedStatus}`);
   const refundId = stringField(plain, 'refund_id');
-  return {
-    ok: true,
-    kind: 'refund',
+  const transactionId = stringField(plain, 'transaction_id');
+  const common = {
+    ok: true as const,
+    kind: 'refund' as const,
     notificationId: id,
     reference,
-    refundReference,
     status: mapRefundStatus(status),
     providerStatus: status,
     amount: refunded,
     // Refund notifications carry no currency: domestic refunds are CNY by definition.
     currency: CURRENCY,
-    ...(refundId === undefined ? {} : { providerRefundId: refundId }),
   };
+  if (isPaygateRefundNo(refundReference)) return { ...common, refundReference, ...(refundId === undefined ? {} : { providerRefundId: refundId }) };
+  // Made in the merchant portal: refund_id is the only stable key of it (the app counts it once by that id).
+  if (refundId === undefined) return reject('NOTIFY.MALFORMED', `refund ${refundReference} of order ${reference} was made outside Paygate and carries no refund_id`);
+  return { ...common, providerRefundId: refundId, ...(transactionId === undefined ? {} : { providerTransactionId: transactionId }) };
 }
 
 /** 204 without a body stops WeChat's retries; any 4xx/5xx with {code:"FAIL"} asks for another. */

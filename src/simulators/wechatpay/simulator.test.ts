@@ -146,6 +146,34 @@ describe('WeChat Pay simulator', () => {
     expect((await call('GET', `/v3/pay/transactions/out-trade-no/${o.out_trade_no}?mchid=${m.mchid}`)).json.trade_state).toBe('REFUND');
   });
 
+  it('a refund made in the merchant portal: WeChat numbers it, notifies the order notify_url with REFUND.SUCCESS, the refund API shows it', async () => {
+    const o = order(1000);
+    await call('POST', '/v3/pay/transactions/native', o);
+    const portal = (body: object) => fetch(`${s.url}${WECHATPAY_SANDBOX_PREFIX}/_portal/refunds`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await portal({ mchid: m.mchid, out_trade_no: o.out_trade_no, amount: 100 })).status).toBe(400); // not paid yet
+    notes.length = 0;
+    await payer('pay', { reference: o.out_trade_no });
+    await waitNotes(1);
+    notes.length = 0;
+    const res = await portal({ mchid: m.mchid, out_trade_no: o.out_trade_no, amount: 300, reason: '客服退款' });
+    expect(res.status).toBe(200);
+    const r = (await res.json()) as { out_refund_no: string; refund_id: string; status: string };
+    expect(r.status).toBe('PROCESSING');
+    // Digits chosen by WeChat Pay, never the merchant's re_… reference.
+    expect(r.out_refund_no).toMatch(/^\d{29}$/);
+    expect(r.out_refund_no).not.toBe(r.refund_id);
+    await waitNotes(1);
+    const { event, plain } = decrypt(notes[0]!);
+    expect(event).toBe('REFUND.SUCCESS');
+    expect(plain).toMatchObject({ mchid: m.mchid, out_trade_no: o.out_trade_no, out_refund_no: r.out_refund_no, refund_id: r.refund_id, refund_status: 'SUCCESS', amount: { refund: 300, total: 1000 } });
+    expect((await call('GET', `/v3/refund/domestic/refunds/${r.out_refund_no}`)).json).toMatchObject({ status: 'SUCCESS', refund_id: r.refund_id });
+    // The portal and the API share one limit: 700 fen are left.
+    expect((await portal({ mchid: m.mchid, out_trade_no: o.out_trade_no, amount: 701 })).status).toBe(400);
+    const api = await call('POST', '/v3/refund/domestic/refunds', { out_trade_no: o.out_trade_no, out_refund_no: `R${seq}p`, amount: { refund: 701, total: 1000, currency: 'CNY' } });
+    expect(api.json.code).toBe('INVALID_REQUEST');
+    expect((await portal({ mchid: m.mchid, out_trade_no: 'NOPE_000001', amount: 1 })).status).toBe(404);
+  });
+
   it('trade bill: signed SHA1 + download_url; file has BOM, backtick cells, summary; castCsvBill reads it', async () => {
     const day = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
     for (const gzip of [false, true]) {

@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { registerPortalRoutes } from './portal.js';
 import { APPID_RE, MCHID_RE, MerchantInputError, registerAdminRoutes, type RegisteredMerchant, type RegisterMerchantInput } from './admin.js';
 import { registerApi } from './api.js';
 import { BillTokens, registerBillRoutes } from './bills.js';
@@ -184,6 +185,7 @@ export class WechatpaySimulator {
       ]);
       registerBillRoutes(app, sim);
       registerPayerRoutes(app, sim, parseJsonText);
+      registerPortalRoutes(app, sim, (req) => parseJsonText(sim.rawBody(req)));
       registerAdminRoutes(app, {
         registerMerchant: (input) => this.registerMerchant(input),
         setFaults: (f) => this.setFaults(f),
