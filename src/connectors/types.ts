@@ -304,8 +304,8 @@ export interface Connector<C> {
    * none is counted twice.
    */
   listRefunds?: { build(ctx: ConnectorContext<C>, order: CloseOrder & { reference: string }, cursor?: string): WireRequest | ConnectorFailure; parse(ctx: ConnectorContext<C>, order: CloseOrder & { reference: string }, res: WireResponse): ListRefundsResult };
-  /** The request for what verifyNotification needs (a certificate), or a rejection without any request. */
-  notificationMaterial?(ctx: ConnectorContext<C>, inbound: InboundNotification): NotificationMaterialRequest;
+  /** The request for what verifyNotification needs (a certificate; Alipay: the refund query of a portal refund), a rejection without any request, or undefined when this notification needs nothing. */
+  notificationMaterial?(ctx: ConnectorContext<C>, inbound: InboundNotification): NotificationMaterialRequest | undefined;
   /** The answer the provider expects: success tells it to stop retrying. */
   notificationAck(accepted: boolean): NotificationAck;
   /** What of its notifications may be kept in clear, and where its buyer identifiers are (sensitive.ts in the connector's folder). */

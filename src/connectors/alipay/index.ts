@@ -1,5 +1,5 @@
 /**
- * Alipay face-to-face QR payment (当面付) connector, public-key mode.
+ * Alipay face-to-face QR payment (当面付) connector, in public-key or certificate mode.
  * Wire protocol: shared/providers/alipay.md.
  */
 import type { Connector } from '../types.js';
@@ -8,6 +8,7 @@ import { ALIPAY_LIMITS, alipayAmountProblem } from './limits.js';
 import { buildClose, parseClose } from './close.js';
 import { parseAlipayCredentials, type AlipayCredentials } from './credentials.js';
 import { alipayNotificationAck, verifyAlipayNotification } from './notify.js';
+import { alipayNotificationMaterial } from './notify-refund.js';
 import { alipayNotificationPrivacy } from './sensitive.js';
 import { buildPrecreate, parsePrecreate } from './precreate.js';
 import { buildQuery, parseQuery } from './query.js';
@@ -38,6 +39,7 @@ export const alipayConnector: Connector<AlipayCredentials> = {
   refund: { build: buildRefund, parse: parseRefund },
   refundQuery: { build: buildRefundQuery, parse: parseRefundQuery },
   verifyNotification: verifyAlipayNotification,
+  notificationMaterial: alipayNotificationMaterial,
   notificationAck: alipayNotificationAck,
   notificationPrivacy: alipayNotificationPrivacy,
 };

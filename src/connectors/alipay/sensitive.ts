@@ -13,7 +13,7 @@ export const alipayNotificationPrivacy: NotificationPrivacy<AlipayCredentials> =
     'notify_time', 'notify_type', 'notify_id', 'app_id', 'auth_app_id', 'charset', 'version', 'sign_type',
     'trade_no', 'out_trade_no', 'out_biz_no', 'out_request_no', 'seller_id', 'trade_status',
     'total_amount', 'receipt_amount', 'invoice_amount', 'buyer_pay_amount', 'point_amount', 'refund_fee', 'send_back_fee',
-    'gmt_create', 'gmt_payment', 'gmt_refund', 'gmt_close', 'subject',
+    'gmt_create', 'gmt_payment', 'gmt_refund', 'gmt_close', 'subject', 'alipay_cert_sn',
   ],
   personal: ['buyer_id', 'buyer_open_id', 'buyer_logon_id', 'buyer_user_id', 'seller_email', 'fund_bill_list', 'voucher_detail_list', 'passback_params', 'body'],
   secret: ['sign'],

@@ -10,6 +10,7 @@ import { newAppId, newUserId } from './ids.js';
 import { generateRsaPemPair, loadOrCreateAlipayKeys, normalizeAppPublicKey, type AlipayKeyPair } from './keys.js';
 import { Notifier } from './notifier.js';
 import { payTrade, registerPayerRoutes, scanReference, type PayerTrade, type PayOutcome } from './payer.js';
+import { portalRefund, registerPortalRoutes, type PortalRefund } from './portal.js';
 import type { Signer } from './crypto.js';
 import { Store, type AppRow } from './store.js';
 import { Trades } from './trades.js';
@@ -119,6 +120,11 @@ export class AlipaySimulator {
   /** Same as POST /_payer/pay: scans (if needed) then pays or fails. Rejects with a PayerError. */
   async pay(reference: string, outcome: PayOutcome): Promise<PayerTrade> {
     return payTrade(this.ctx, reference, outcome);
+  }
+
+  /** A refund made in the merchant portal, not through the API: same as POST /_merchant/refund. */
+  merchantPortalRefund(reference: string, refundAmount: string, reason?: string): PortalRefund {
+    return portalRefund(this.ctx, reference, refundAmount, reason);
   }
 
   /** Same as POST /_payer/scan. */
@@ -232,6 +238,7 @@ export class AlipaySimulator {
       });
       registerGateway(app, this.ctx);
       registerPayerRoutes(app, this.ctx);
+      registerPortalRoutes(app, this.ctx);
       registerBillRoutes(app, this.ctx);
       registerAdminRoutes(app, {
         registerApp: (input) => this.doRegisterApp(input),
