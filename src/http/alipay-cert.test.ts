@@ -4,7 +4,8 @@
  * alipay_root_cert) — create, pay, signed notification, query (notifications dropped, the
  * poll settles), refund. Then Alipay rotates its certificate: an account holding only the
  * old certificate gets CONNECTOR.CERT_UNKNOWN naming the fix, one configured with old and
- * new before the switch keeps working, notifications included. Certificate handling does
+ * new before the switch keeps working, notifications included. A refund made in Alipay's
+ * merchant portal reaches the payment once, as a refund of origin provider. Certificate handling does
  * not touch the database, so SQLite alone is enough here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +77,29 @@ describe('alipay_qr in certificate mode', () => {
     } finally {
       await sim('/_faults', { drop_notifications: false });
     }
+  });
+
+  it('a refund made in the Alipay merchant portal is recorded once (origin provider), and what is left stays refundable through Paygate', async () => {
+    const app = await sim<CertApp>('/_apps', { mode: 'certificate' });
+    const m = await merchant(app);
+    const res = await create(m.key, 10000);
+    await sim('/_payer/pay', { reference: res.body.next_action?.qr_code, outcome: 'success' });
+    await until(m.key, res.body.id, 'succeeded');
+    const portal = await sim<{ out_request_no: string }>('/_merchant/refund', { reference: res.body.attempts[0]?.provider_reference, refund_amount: '30.00' });
+    const paid = await waitFor(async () => { const p = (await gw.api<Payment>(m.key, 'GET', `/v1/payments/${res.body.id}`)).body; return p.amount_refunded === 3000 ? p : undefined; }, { what: 'portal refund recorded' });
+    expect(paid.amount_refunded).toBe(3000);
+    const list = await gw.api<{ data: Array<Refund & { amount: number; origin: string }> }>(m.key, 'GET', `/v1/refunds?payment_id=${res.body.id}`);
+    expect(list.body.data.map((r) => [r.origin, r.amount, r.status])).toEqual([['provider', 3000, 'succeeded']]);
+    const rows = await gw.rt.ctx.db.selectFrom('refunds').select(['provider_refund_id']).where('payment_id', '=', res.body.id).execute();
+    expect(rows).toEqual([{ provider_refund_id: portal.out_request_no }]);
+    // Paygate's own refund of the rest, then nothing is left: the portal refund is counted once.
+    const rest = await gw.api<Refund>(m.key, 'POST', '/v1/refunds', { payment_id: res.body.id, amount: 7000 });
+    expect(rest.status).toBe(201);
+    await waitFor(async () => ((await gw.api<Refund>(m.key, 'GET', `/v1/refunds/${rest.body.id}`)).body.status === 'succeeded') || undefined, { what: 'refund of the rest' });
+    const over = await gw.api<Err>(m.key, 'POST', '/v1/refunds', { payment_id: res.body.id, amount: 1 });
+    expect(over.body.error.code).toBe('REFUND.AMOUNT_EXCEEDS_REFUNDABLE');
+    expect((await gw.api<Payment>(m.key, 'GET', `/v1/payments/${res.body.id}`)).body.amount_refunded).toBe(10000);
+    expect((await verdicts(m.accountId)).filter((n) => n.verdict === 'rejected')).toEqual([]);
   });
 
   it('rotation: old certificate only → CONNECTOR.CERT_UNKNOWN saying what to add; old + new configured ahead → no interruption', async () => {
