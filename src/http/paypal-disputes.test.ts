@@ -66,6 +66,11 @@ describe.each(DB_KINDS)('paypal disputes and outside refunds on %s', (db) => {
     expect(disputed.disputes).toEqual([expect.objectContaining({ payment_id: p.id, kind: 'dispute', status: 'open', amount: 2000, currency: 'USD', reason: 'MERCHANDISE_OR_SERVICE_NOT_RECEIVED', provider_status: 'OPEN', closed_at: null })]);
     const dsp = disputed.disputes[0]!.id;
     await waitFor(() => events('payment.disputed', dsp)[0], { what: 'payment.disputed webhook' });
+    // Stored masked: the case and its amounts in clear, the disputing buyer not.
+    const stored = await gw.rt.ctx.db.selectFrom('notifications').select('raw').where('payment_id', '=', p.id).where('raw', 'like', '%CUSTOMER.DISPUTE.CREATED%').executeTakeFirstOrThrow();
+    expect(stored.raw).toContain(String(opened.body.dispute_id));
+    expect(stored.raw).toContain(p.capture);
+    expect(stored.raw).not.toContain('Sandbox Buyer');
     const refused = await gw.api<Body>(m.key, 'POST', '/v1/refunds', { payment_id: p.id, amount: 100 });
     expect([refused.status, refused.body.error?.code]).toEqual([422, 'REFUND.PAYMENT_DISPUTED']);
 
