@@ -5,8 +5,8 @@
  * poll settles), refund. Then Alipay rotates its certificate: an account holding only the
  * old certificate gets CONNECTOR.CERT_UNKNOWN naming the fix, one configured with old and
  * new before the switch keeps working, notifications included. A refund made in Alipay's
- * merchant portal reaches the payment once, as a refund of origin provider. Certificate handling does
- * not touch the database, so SQLite alone is enough here.
+ * merchant portal reaches the payment once, as a refund of origin provider. Certificate
+ * handling does not touch the database, so SQLite alone is enough here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, waitFor, type Gateway } from '../test-support/harness.js';
