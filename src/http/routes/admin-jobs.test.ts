@@ -6,9 +6,11 @@
  * refund stays `pending`, and the operator sees both jobs as dead letters, can retry one, and
  * sees the count in /metrics.
  */
+import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_KINDS, sandboxMerchant, startGateway, startReceiver, waitFor, type Gateway } from '../../test-support/harness.js';
 import { observePayment } from '../../app/payment-transitions.js';
+import { createDelivery } from '../../app/outbox.js';
 
 type Payment = { id: string; status: string; next_action: { qr_code: string } | null; attempts: Array<{ id: string }> };
 type Job = { id: string; object: string; kind: string; ref_id: string; state: string; attempts: number; last_error: string | null; dead_at: string | null; run_at: string | null; created_at: string };
@@ -105,6 +107,30 @@ describe.each(DB_KINDS)('jobs that give up, on %s', (db) => {
     const notDead = await gw.admin<{ error: { code: string } }>('POST', `/admin/jobs/${pending[0]!.id}/retry`);
     expect(notDead.status).toBe(409);
     expect(notDead.body.error.code).toBe('JOB.NOT_DEAD');
+  });
+
+  it('a webhook delivery whose runs keep throwing ends dead with the delivery failed; a resend revives it', async () => {
+    const ctx = gw.rt.ctx;
+    const [ep] = (await gw.api<{ data: Array<{ id: string }> }>(m.key, 'GET', '/v1/webhook_endpoints')).body.data;
+    // An event whose stored body no longer parses: every delivery run throws before sending.
+    const now = Date.now();
+    const eventId = `evt_${'0'.repeat(10)}${crypto.randomBytes(8).toString('hex')}`;
+    await ctx.db.insertInto('events').values({ id: eventId, merchant_id: m.id, type: 'payment.expired', object_id: `pay_corrupt_${db}`, data: '{not json', created_at: now }).execute();
+    const deliveryId = await ctx.db.transaction().execute((trx) => createDelivery(trx, { eventId, endpointId: ep!.id, merchantId: m.id }, now));
+    ctx.kickJobs();
+    const delivery = () => ctx.db.selectFrom('webhook_deliveries').selectAll().where('id', '=', deliveryId).executeTakeFirstOrThrow();
+    const dead = async () => (await deadJobs('deliver_webhook')).find((j) => j.ref_id === deliveryId);
+    const job = await waitFor(dead, { timeoutMs: 30_000, what: 'dead delivery job' });
+    expect(job).toMatchObject({ attempts: 20, state: 'dead', last_error: expect.stringMatching(/^SyntaxError: /) });
+    expect(await delivery()).toMatchObject({ status: 'failed', last_error: job.last_error, attempts: 0 });
+    expect(await metric('paygate_jobs_dead_total', 'deliver_webhook')).toBe(1);
+
+    // Repaired, the merchant asks again: the same job row comes back and delivers.
+    await ctx.db.updateTable('events').set({ data: JSON.stringify({ object: { id: `pay_corrupt_${db}`, status: 'expired' } }) }).where('id', '=', eventId).execute();
+    expect((await gw.api(m.key, 'POST', `/v1/events/${eventId}/resend`)).status).toBe(200);
+    await waitFor(async () => ((await delivery()).status === 'succeeded' ? true : undefined), { timeoutMs: 30_000, what: 'delivered after resend' });
+    expect(receiver.received.some((r) => r.headers['paygate-event-id'] === eventId)).toBe(true);
+    expect(await dead()).toBeUndefined();
   });
 
   it('is admin-only, validated, and in the OpenAPI document', async () => {
