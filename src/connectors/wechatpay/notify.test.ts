@@ -110,7 +110,16 @@ describe('verifyNotification', () => {
     expect(wx.verifyNotification(ctx, inbound('TRANSACTION.SUCCESS', txn(), { ts: Math.floor(Date.now() / 1000) - 400, key: merchant.privateKey }))).toMatchObject({ ok: false, code: 'NOTIFY.TIMESTAMP_OUT_OF_TOLERANCE' });
     expect(wx.verifyNotification(ctx, inbound('TRANSACTION.SUCCESS', txn(), { ts: Math.floor(Date.now() / 1000) - 290 }))).toMatchObject({ ok: true });
     expect(wx.verifyNotification(ctx, { ...n, headers: { ...n.headers, 'wechatpay-signature': undefined } })).toMatchObject({ ok: false, code: 'NOTIFY.MALFORMED' });
-    expect(wx.verifyNotification(ctx, inbound('TRANSACTION.CLOSED', txn()))).toMatchObject({ ok: false, code: 'NOTIFY.MALFORMED' });
+  });
+
+  it('an authentic event it does not act on is acknowledged, not refused (WeChat would retry it for a day); junk event types too', () => {
+    for (const type of ['TRANSACTION.CLOSED', 'PROFITSHARING.SUCCESS', 'toString', '__proto__', 'constructor']) {
+      expect(wx.verifyNotification(ctx, inbound(type, txn())), type).toEqual({ ok: true, kind: 'ignored', notificationId: expect.any(String), eventType: type });
+    }
+    // Acknowledged only once it is authentic: unsigned or another merchant's stays refused.
+    const n = inbound('TRANSACTION.CLOSED', txn());
+    expect(wx.verifyNotification(ctx, { ...n, headers: { ...n.headers, 'wechatpay-signature': 'AAAA' } })).toMatchObject({ ok: false });
+    expect(wx.verifyNotification(ctx, inbound('TRANSACTION.CLOSED', { ...txn(), mchid: '1900000999' }))).toMatchObject({ ok: false, code: 'NOTIFY.ACCOUNT_MISMATCH' });
   });
 
   it('platform certificates: either of two verifies (serial case-insensitive), unknown and expired serials are refused clearly', () => {

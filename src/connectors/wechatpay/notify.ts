@@ -63,9 +63,11 @@ export function verifyWechatpayNotification(ctx: ConnectorContext<WechatpayCrede
   const mchid = stringField(plain, 'mchid');
   if (mchid !== ctx.credentials.mchid) return reject('NOTIFY.ACCOUNT_MISMATCH', `notification is for mchid ${mchid ?? '(none)'}, this account is ${ctx.credentials.mchid}`);
   if (eventType === 'TRANSACTION.SUCCESS') return transaction(ctx.credentials, id, plain);
-  const refundStatus = REFUND_EVENTS[eventType];
+  const refundStatus = Object.hasOwn(REFUND_EVENTS, eventType) ? REFUND_EVENTS[eventType] : undefined;
   if (refundStatus !== undefined) return refund(id, refundStatus, plain);
-  return reject('NOTIFY.MALFORMED', `event_type ${eventType} is not handled (expected TRANSACTION.SUCCESS or REFUND.SUCCESS/ABNORMAL/CLOSED)`);
+  // Signed, decrypted and for this merchant, but not an event Paygate acts on: acknowledge it
+  // (204), or WeChat Pay retries it for a day (15 s … 4 h) as if the notify_url were down.
+  return { ok: true, kind: 'ignored', notificationId: id, eventType };
 }
 
 function transaction(credentials: WechatpayCredentials, id: string, plain: Node): VerifiedNotification {
