@@ -16,6 +16,8 @@ import { submitRefund } from './refunds.js';
 import { deliverWebhook } from './webhooks.js';
 import { JOB_SCHEDULES, delayAfterRunS } from './schedule.js';
 import { connectorFor } from './connectors.js';
+import { loadAccount } from './accounts.js';
+import { isUnanswered, resumeHeldAttempt } from './create-attempts.js';
 import { purgeIdempotencyJob, purgeNotificationsJob } from './retention.js';
 
 function payloadOf(job: JobRow): { n?: number; phase?: 'submit' | 'query' } {
@@ -36,9 +38,17 @@ async function pollAttempt(ctx: AppContext, job: JobRow): Promise<JobOutcome> {
   if (!attempt) return { done: true };
   const payment = await ctx.db.selectFrom('payments').selectAll().where('id', '=', attempt.payment_id).executeTakeFirstOrThrow();
   if (isTerminal(payment.status as PaymentStatus)) return { done: true };
+  const n = (payloadOf(job).n ?? 0) + 1;
+  // A create that got no answer is re-sent with the same provider key, not queried: a query
+  // cannot tell "never made" from "made, not scanned yet", and only the create's answer names
+  // a Stripe session or PayPal order (create-attempts.ts, resumeHeldAttempt).
+  if (isUnanswered(attempt) && payment.status === 'requires_action' && payment.expires_at > ctx.now()) {
+    const acc = await loadAccount(ctx, attempt.provider_account_id);
+    const resumed = acc ? await resumeHeldAttempt(ctx, payment, attempt, acc) : 'held';
+    return { done: false, runAt: ctx.now() + delayAfterRunS('poll_attempt', n, connectorFor(attempt.provider)?.pollDelaysS) * 1000 * ctx.timeScale, payload: { n }, ...(resumed === 'held' ? { error: `create still unanswered (${attempt.error_code ?? 'no answer'})` } : {}) };
+  }
   const outcome = await queryAttempt(ctx, payment, attempt);
   if (outcome.kind === 'observed' && isTerminal(outcome.result.to)) return { done: true };
-  const n = (payloadOf(job).n ?? 0) + 1;
   const error = failureOf(outcome);
   return { done: false, runAt: ctx.now() + delayAfterRunS('poll_attempt', n, connectorFor(attempt.provider)?.pollDelaysS) * 1000 * ctx.timeScale, payload: { n }, ...(error ? { error } : {}) };
 }
