@@ -112,14 +112,22 @@ describe('fault injection with fallback (PostgreSQL)', () => {
     expect(states.has('open')).toBe(true);
 
     // A moved-on payment says why, and its failed attempt at A is listed.
-    const list = await gw.api<{ data: PaymentBody[] }>(key, 'GET', '/v1/payments?limit=100');
-    const moved = list.body.data.find((p) => p.attempts.length > 1);
+    // (all of them: once A's breaker is open the newest payments go straight to B with one attempt)
+    const all: PaymentBody[] = [];
+    for (let after = ''; ;) {
+      const page = await gw.api<{ data: PaymentBody[]; has_more: boolean }>(key, 'GET', `/v1/payments?limit=100${after && `&starting_after=${after}`}`);
+      all.push(...page.body.data);
+      if (!page.body.has_more || page.body.data.length === 0) break;
+      after = page.body.data[page.body.data.length - 1]!.id;
+    }
+    expect(all).toHaveLength(N);
+    const moved = all.find((p) => p.attempts.length > 1);
     expect(moved).toBeDefined();
     expect(moved!.attempts[0]!.provider_account_id).toBe(accA);
     expect(moved!.attempts[0]!.status).toBe('failed');
     expect(moved!.routing?.length ?? 0).toBeGreaterThan(0);
     // Never two live orders for one payment: every attempt but the last was refused by the provider.
-    for (const p of list.body.data) expect(p.attempts.slice(0, -1).every((x) => x.status === 'failed'), p.id).toBe(true);
+    for (const p of all) expect(p.attempts.slice(0, -1).every((x) => x.status === 'failed'), p.id).toBe(true);
 
     // Recovery: A healthy again; traffic lets the half-open probe through and the breaker closes.
     expect((await faults(simA, { error_rate: 0, timeout_rate: 0 })).status).toBe(200);

@@ -16,7 +16,12 @@ export const newMchid = (): string => `19${digits(8)}`;
 /** Official-account / app ids: "wx" + 16 hex. */
 export const newAppid = (): string => `wx${randomBytes(8).toString('hex')}`;
 /** Certificate serials are 40 uppercase hex digits. */
-export const newSerial = (): string => randomBytes(20).toString('hex').toUpperCase();
+/** 40 hex digits as WeChat Pay prints them: the first byte 0x10–0x7f, so no leading zero and a positive DER INTEGER. */
+export const newSerial = (): string => {
+  const b = randomBytes(20);
+  b[0] = 0x10 + (b[0]! % 0x70);
+  return b.toString('hex').toUpperCase();
+};
 /** WeChat Pay public-key ids: PUB_KEY_ID_ + 32 digits. */
 export const newPublicKeyId = (): string => `PUB_KEY_ID_01${digits(30)}`;
 /** A 32-character APIv3 key, as merchants set it in the merchant platform. */

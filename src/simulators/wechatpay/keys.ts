@@ -42,8 +42,10 @@ export function generateRsaPemPair(): PemPair {
 export function makePlatformCertificate(pair: PemPair, serialHex: string, validFrom: Date, validTo: Date): string {
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(pair.publicKeyPem);
-  // A leading 00 keeps the DER INTEGER positive without changing the printed serial's value.
-  cert.serialNumber = `00${serialHex}`;
+  // DER wants the shortest positive INTEGER: no leading zero bytes (OpenSSL refuses them as
+  // "illegal padding"), and a 00 only in front of a first byte with its high bit set.
+  const hex = serialHex.replace(/^(?:00)+(?=..)/, '');
+  cert.serialNumber = /^[89a-f]/i.test(hex) ? `00${hex}` : hex;
   cert.validity.notBefore = validFrom;
   cert.validity.notAfter = validTo;
   const attrs = [
