@@ -7,6 +7,7 @@
  * and the order the merchant finally gets must be the one the provider made during the lost
  * call — a second session/order at the provider is the fault.
  */
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WireRequest, WireResponse } from '../connectors/types.js';
 import { TransportError } from '../infra/http/transport.js';
@@ -101,6 +102,26 @@ describe('a create whose answer is lost after the provider processed it', () => 
     expect(qr(lostAnswer)).toBeTruthy();
     expect(qr(repeatAnswer)).toBe(qr(lostAnswer));
     expect(payment.next_action?.qr_code).toBe(qr(lostAnswer));
+  });
+
+  it('an account that cannot be reached at all is passed over at once: nothing was sent, so routing falls back', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const port = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(port));
+      });
+    });
+    const add = async (baseUrl: string) => (await gw.admin<{ id: string }>('POST', `/admin/merchants/${m.id}/provider_accounts`, {
+      provider: 'alipay', mode: 'sandbox', base_url: baseUrl, credentials: await gw.rt.simulators.alipay!.newAccountCredentials(),
+    })).body.id;
+    const down = await add(`http://127.0.0.1:${closed}/sandbox/alipay`);
+    const up = await add(`${gw.url}/sandbox/alipay`);
+    expect((await gw.admin('PUT', `/admin/merchants/${m.id}/routing`, { rules: [{ method: 'alipay_qr', accounts: [{ provider_account_id: down }, { provider_account_id: up }] }] })).status).toBe(200);
+    const r = await create({ currency: 'CNY', method: 'alipay_qr' });
+    expect(r.status, r.text).toBe(201);
+    expect(r.body.attempts.map((x) => [x.provider_account_id, x.status, x.error?.code ?? null])).toEqual([[down, 'failed', 'CONNECTOR.UNAVAILABLE'], [up, 'requires_action', null]]);
+    expect(r.body.routing.map((e) => [e.outcome, e.reason])).toEqual([['failed', 'CONNECTOR.UNAVAILABLE']]);
+    expect(r.body.next_action?.qr_code).toBeTruthy();
   });
 
   it('the poll job resumes a held attempt by itself: the order is ready before the merchant repeats', async () => {
