@@ -14,6 +14,7 @@ import { EgressRefusedError } from '../infra/http/egress.js';
 import { TransportError } from '../infra/http/transport.js';
 import type { JobOutcome } from '../infra/jobs/worker.js';
 import type { AppContext } from './context.js';
+import { enqueue } from '../infra/jobs/queue.js';
 import { createDelivery } from './outbox.js';
 import { endpointToApi, eventToApi } from './representations.js';
 import { WEBHOOK_RETRY_DELAYS_S } from './schedule.js';
@@ -82,9 +83,9 @@ export async function resendEvent(ctx: AppContext, merchantId: string, id: strin
       const existing = await trx.selectFrom('webhook_deliveries').select('id').where('event_id', '=', id).where('endpoint_id', '=', ep.id).executeTakeFirst();
       if (existing) {
         await trx.updateTable('webhook_deliveries').set({ status: 'pending', updated_at: now }).where('id', '=', existing.id).execute();
-        await trx.insertInto('jobs').values({ id: newId('job', now), kind: 'deliver_webhook', ref_id: existing.id, run_at: now, attempts: 0, payload: '{}', locked_by: null, locked_until: null, created_at: now })
-          // A dead job (runs that threw, see app/jobs.ts) comes back too, its run count from zero.
-          .onConflict((oc) => oc.columns(['kind', 'ref_id']).doUpdateSet({ run_at: now, dead_at: null, attempts: 0 })).execute();
+        // A fresh job: due now, schedule from its first step (payload {}), run count zero, out
+        // of the dead letters if its runs threw (app/jobs.ts). The delivery's attempts keep counting.
+        await enqueue(trx, { kind: 'deliver_webhook', refId: existing.id, runAt: now, onExisting: 'replace' }, now);
       } else {
         await createDelivery(trx, { eventId: id, endpointId: ep.id, merchantId }, now);
       }
@@ -125,7 +126,10 @@ export async function deliverWebhook(ctx: AppContext, job: JobRow): Promise<JobO
   const ok = error === null;
   // A refused address fails at once: nothing was sent, and retries would only repeat the
   // refusal until the merchant fixes DNS or the URL (then resend) or the operator allows it.
-  const delay = refused ? undefined : WEBHOOK_RETRY_DELAYS_S[attempts - 1];
+  // The step in the schedule is the job's, not the delivery's attempt count: a resend or an
+  // operator's revive gives the job a fresh payload, so the next try is 1 min away again.
+  const step = scheduleStep(job);
+  const delay = refused ? undefined : WEBHOOK_RETRY_DELAYS_S[step];
   const finalStatus = ok ? 'succeeded' : delay === undefined ? 'failed' : 'pending';
   await ctx.db.updateTable('webhook_deliveries')
     .set({ status: finalStatus, attempts, last_status_code: status, last_error: error, delivered_at: ok ? now : null, updated_at: now })
@@ -135,5 +139,40 @@ export async function deliverWebhook(ctx: AppContext, job: JobRow): Promise<JobO
   // Lag is what the merchant feels: event written → endpoint answered 2xx, retries included.
   if (ok) ctx.metrics.webhookLag.observe(Math.max(0, now - ev.created_at) / 1000);
   if (ok || delay === undefined) return { done: true };
-  return { done: false, runAt: now + delay * 1000 * ctx.timeScale };
+  return { done: false, runAt: now + delay * 1000 * ctx.timeScale, payload: { step: step + 1 } };
+}
+
+function scheduleStep(job: JobRow): number {
+  try {
+    const step = (JSON.parse(job.payload) as { step?: unknown }).step;
+    return typeof step === 'number' && Number.isInteger(step) && step >= 0 ? step : 0;
+  } catch {
+    return 0;
+  }
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * GET /v1/events/{id}/deliveries: one entry per endpoint the event went to, with the
+ * delivery's summary (the schema keeps the last attempt's outcome, not each attempt's) and
+ * when the next try is due — null once it succeeded or gave up, or while its job is a dead
+ * letter waiting for an operator.
+ */
+export async function listDeliveries(ctx: AppContext, merchantId: string, eventId: string, q: { limit: number; starting_after?: string | undefined }) {
+  await getEvent(ctx, merchantId, eventId);
+  let query = ctx.db.selectFrom('webhook_deliveries as d')
+    .leftJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+    .leftJoin('jobs as j', (join) => join.onRef('j.ref_id', '=', 'd.id').on('j.kind', '=', 'deliver_webhook'))
+    .select(['d.id', 'd.event_id', 'd.endpoint_id', 'd.status', 'd.attempts', 'd.last_status_code', 'd.last_error', 'd.delivered_at', 'd.created_at', 'd.updated_at', 'e.url', 'j.run_at', 'j.dead_at'])
+    .where('d.event_id', '=', eventId).where('d.merchant_id', '=', merchantId);
+  if (q.starting_after) query = query.where('d.id', '<', q.starting_after);
+  const rows = await query.orderBy('d.id', 'desc').limit(q.limit + 1).execute();
+  const data = rows.slice(0, q.limit).map((r) => ({
+    id: r.id, object: 'webhook_delivery' as const, event_id: r.event_id, endpoint_id: r.endpoint_id, url: r.url ?? null,
+    status: r.status, attempts: r.attempts, last_status_code: r.last_status_code, last_error: r.last_error,
+    next_attempt_at: r.status !== 'succeeded' && r.status !== 'canceled' && r.run_at !== null && r.run_at !== undefined && (r.dead_at ?? null) === null ? iso(r.run_at) : null,
+    delivered_at: iso(r.delivered_at), created_at: iso(r.created_at), updated_at: iso(r.updated_at),
+  }));
+  return { object: 'list' as const, data, has_more: rows.length > q.limit };
 }
