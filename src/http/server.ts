@@ -23,18 +23,8 @@ import { notifyRoutes } from './routes/notify.js';
 import { opsRoutes } from './routes/ops.js';
 import { payPageRoutes } from './routes/pay-page.js';
 import { payReturnRoutes } from './routes/pay-return.js';
-import { sandboxIndexRoutes, sandboxPayRoutes } from './routes/sandbox-index.js';
 import { installListenerHooks } from './listeners.js';
 import type { TlsServerOptions } from './tls.js';
-
-/** /docs shows Paygate's name and mark, not the framework's banner. */
-const DOCS_BRANDING = {
-  theme: { title: 'Paygate API reference' },
-  logo: {
-    type: 'image/svg+xml', href: '/docs', target: '_self' as const,
-    content: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="150" height="36" viewBox="0 0 150 36"><title>Paygate</title><rect x="1" y="5" width="26" height="26" rx="6" fill="#0b7a5a"/><path d="M8 18h12M14 12v12" stroke="#fff" stroke-width="3" stroke-linecap="round"/><text x="35" y="26" font-family="system-ui,sans-serif" font-size="20" font-weight="700" fill="#fff">Paygate</text></svg>'),
-  },
-};
 
 export interface MountedSimulator { provider: string; plugin: FastifyPluginAsync }
 
@@ -73,8 +63,6 @@ export async function buildServer(ctx: AppContext, opts: { simulators?: MountedS
   applyTimeouts(app.server, ctx.config);
   installListenerHooks(app, ctx.config);
 
-  // The API reads JSON only: any other body (a form, text/plain) is VALIDATION.UNSUPPORTED_MEDIA_TYPE, 415.
-  app.removeContentTypeParser('text/plain');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
@@ -123,18 +111,16 @@ export async function buildServer(ctx: AppContext, opts: { simulators?: MountedS
   opsRoutes(app, ctx);
   payPageRoutes(app, ctx);
   payReturnRoutes(app, ctx);
-  sandboxPayRoutes(app, ctx);
   await app.register(async (scope) => notifyRoutes(scope, ctx));
 
   const document = buildOpenApi(openApiOps(app), opts.version ?? '0.1.0');
   app.get('/openapi.json', async () => document);
   await app.register(swagger, { mode: 'static', specification: { document: document as never } });
-  await app.register(swaggerUi, { routePrefix: '/docs', ...DOCS_BRANDING });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
 
   for (const sim of opts.simulators ?? []) {
     await app.register(sim.plugin, { prefix: `/sandbox/${sim.provider}` });
   }
-  if (opts.simulators?.length) sandboxIndexRoutes(app, ctx, opts.simulators.map((s) => s.provider));
   return {
     app,
     async drain(timeoutMs) {
