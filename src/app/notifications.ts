@@ -92,6 +92,7 @@ export async function handleNotification(ctx: AppContext, provider: string, acco
     const r = await observePayment(ctx, {
       paymentId: payment.id, attemptId: attempt.id, observed: v.status, source: 'notification',
       ...(v.providerTransactionId ? { providerTransactionId: v.providerTransactionId } : {}),
+      ...(v.decline ? { decline: v.decline } : {}),
     }, trx);
     await record(ctx, acc, { verdict: r.changed ? 'accepted' : 'duplicate', raw: inbound.rawBody, notificationId: v.notificationId, paymentId: payment.id, verified: true }, trx);
     return r;

@@ -7,6 +7,7 @@
  * conditional update on the old status is a second guard.
  */
 import { nextPaymentStatus, paymentEventFor, isTerminal, type PaymentObservation, type PaymentStatus } from '../domain/payment-state.js';
+import { failureOnClose, type Decline } from '../domain/failure-codes.js';
 import type { Tx } from '../infra/db/index.js';
 import type { PaymentRow } from '../infra/db/schema.js';
 import type { AppContext } from './context.js';
@@ -26,6 +27,8 @@ export interface Observation {
   providerTransactionId?: string;
   /** Why: "notification", "poll", "cancel", "expiry" … kept in logs. */
   source: string;
+  /** The provider's decline, when it reported one: recorded on the attempt and the payment whether or not the status changes. */
+  decline?: Decline;
 }
 
 export interface ObservationResult {
@@ -61,14 +64,22 @@ export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: 
         .where('status', '!=', 'succeeded')
         .execute();
     }
+    const failure = failureFields(payment, obs, next);
+    if (obs.attemptId && failure) {
+      await trx.updateTable('attempts')
+        .set(obs.observed === 'succeeded' ? { failure_code: null, failure_message: null, decline_code: null } : { failure_code: failure.failure_code, failure_message: failure.failure_message, ...(obs.decline ? { decline_code: obs.decline.providerCode } : {}) })
+        .where('id', '=', obs.attemptId).execute();
+    }
     if (next === null) {
+      // A decline inside a session the buyer can still use changes no status, but is kept.
+      if (failure && obs.observed !== 'succeeded') await trx.updateTable('payments').set({ ...failure, updated_at: now }).where('id', '=', payment.id).execute();
       if (obs.attemptId && obs.observed === 'succeeded' && from === 'succeeded') await warnIfPaidTwice(ctx, trx, payment.id);
       return { changed: false, from, to: from };
     }
 
     const updated = await trx
       .updateTable('payments')
-      .set({ status: next, updated_at: now })
+      .set({ status: next, updated_at: now, ...failure })
       .where('id', '=', payment.id)
       .where('status', '=', from)
       .executeTakeFirst();
@@ -78,7 +89,7 @@ export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: 
     if (type) {
       const attempts = await trx.selectFrom('attempts').selectAll().where('payment_id', '=', payment.id).orderBy('id').execute();
       const live = await liveAccounts(ctx, attempts.map((a) => a.provider_account_id));
-      const snapshot = paymentToApi({ ...payment, status: next, updated_at: now }, attempts, ctx.publicUrl(), livemodeOf(attempts, live));
+      const snapshot = paymentToApi({ ...payment, status: next, updated_at: now, ...failure }, attempts, ctx.publicUrl(), livemodeOf(attempts, live));
       await recordEvent(trx, { merchantId: payment.merchant_id, type, objectId: payment.id, data: snapshot }, now);
     }
     if (isTerminal(next)) {
@@ -94,6 +105,22 @@ export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: 
     ctx.statusBus?.publish(obs.paymentId, result.to);
   }
   return result;
+}
+
+/**
+ * The failure columns to write: the observed decline; on a final failure without one, the
+ * last decline recorded (the buyer's last try is the useful reason) or what closed it;
+ * cleared on success. Undefined: leave them as they are.
+ */
+function failureFields(payment: PaymentRow, obs: Observation, next: PaymentStatus | null): { failure_code: string | null; failure_message: string | null } | undefined {
+  if (obs.observed === 'succeeded') return next === 'succeeded' ? { failure_code: null, failure_message: null } : undefined;
+  if (obs.decline) return { failure_code: obs.decline.code, failure_message: obs.decline.message };
+  if ((next === 'failed' || next === 'expired') && !payment.failure_code) {
+    // A create the provider refused never reached a buyer: the provider failed, nobody declined.
+    const closed = obs.source === 'create' ? { code: 'provider_error' as const, message: 'The provider refused to create the order.' } : failureOnClose(next);
+    return { failure_code: closed.code, failure_message: closed.message };
+  }
+  return undefined;
 }
 
 /** Two attempts of one payment both paid (an abandoned order paid after all): nothing to transition, but an operator must refund one. */

@@ -12,7 +12,11 @@ export function attemptToApi(a: AttemptRow) {
     status: a.status,
     provider_reference: a.provider_reference,
     provider_transaction_id: a.provider_transaction_id,
-    error: a.error_code ? { code: a.error_code, message: a.error_message } : null,
+    // A create that failed (catalog code) or the provider's decline (failure code + the provider's own code).
+    error: a.error_code ? { code: a.error_code, message: a.error_message } : a.failure_code ? { code: a.failure_code, message: a.failure_message ?? null, decline_code: a.decline_code ?? null } : null,
+    /** Paygate's failure code (docs/failure-codes.md) of the last decline on this attempt, and its text. */
+    failure_code: a.failure_code ?? null,
+    failure_message: a.failure_message ?? null,
     created_at: iso(a.created_at),
   };
 }
@@ -48,6 +52,9 @@ export function paymentToApi(p: PaymentRow, attempts: AttemptRow[], publicUrl: s
     disputes: disputes.map(disputeToApi),
     return_url: p.return_url,
     payer_country: p.payer_country ?? null,
+    /** Why the payment failed, or the last decline while the buyer may still pay (docs/failure-codes.md). */
+    failure_code: p.failure_code ?? null,
+    failure_message: p.failure_message ?? null,
     next_action: nextAction,
     attempts: attempts.map(attemptToApi),
     /** Accounts routing skipped or abandoned before the current attempt, and why. */

@@ -29,7 +29,7 @@ export async function queryAttempt(ctx: AppContext, payment: PaymentRow, attempt
     ctx.log.error({ payment_id: payment.id, expected: payment.amount, reported: q.amount }, 'provider reports a different paid amount; not settling');
     return { kind: 'failure', failure: { ok: false, code: 'NOTIFY.AMOUNT_MISMATCH', retryable: false, message: `provider reports ${q.amount}, payment is ${payment.amount}` } };
   }
-  const result = await observePayment(ctx, { paymentId: payment.id, attemptId: attempt.id, observed: q.status, source: 'query', ...(q.providerTransactionId ? { providerTransactionId: q.providerTransactionId } : {}) });
+  const result = await observePayment(ctx, { paymentId: payment.id, attemptId: attempt.id, observed: q.status, source: 'query', ...(q.providerTransactionId ? { providerTransactionId: q.providerTransactionId } : {}), ...(q.decline ? { decline: q.decline } : {}) });
   if (q.requiresCapture) {
     const captured = await captureApproved(ctx, payment.id);
     if (captured) return { kind: 'observed', result: captured.changed || !result.changed ? captured : result };

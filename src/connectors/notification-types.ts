@@ -4,6 +4,7 @@
  * the port in types.ts, which re-exports everything here.
  */
 import type { ErrorCode } from '../domain/errors.js';
+import type { Decline } from '../domain/failure-codes.js';
 import type { ConnectorFailure, ProviderPaymentStatus, RefundStatus } from './types.js';
 
 export interface InboundNotification {
@@ -27,6 +28,8 @@ export type VerifiedNotification =
       providerTransactionId?: string;
       /** The buyer approved but the money is taken only by a capture call (PayPal CHECKOUT.ORDER.APPROVED). */
       requiresCapture?: true;
+      /** The decline the event reports (as QueryResult.decline): terminal only with status 'failed'. */
+      decline?: Decline;
     }
   | {
       ok: true;

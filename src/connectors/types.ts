@@ -5,6 +5,7 @@
  * the clock (callers pass `now`) or the database.
  */
 import type { ErrorCode } from '../domain/errors.js';
+import type { Decline } from '../domain/failure-codes.js';
 import type { AmountLimits } from './limits.js';
 import type { InboundNotification, ListRefundsResult, NotificationAck, NotificationPrivacy, VerifiedNotification } from './notification-types.js';
 
@@ -94,6 +95,11 @@ export type QueryResult =
       providerStatus: string;
       /** The buyer approved but the money is taken only by a capture call (PayPal order APPROVED). */
       requiresCapture?: true;
+      /**
+       * The provider's last decline (connector's declines.ts). With a status other than
+       * 'failed' the buyer may still pay in the same session: recorded, not terminal.
+       */
+      decline?: Decline;
     }
   | ConnectorFailure;
 
@@ -142,7 +148,7 @@ export interface CaptureInput {
 }
 
 /** providerTransactionId is the capture id (what refunds name). */
-export type CaptureResult = { ok: true; status: ProviderPaymentStatus; providerStatus: string; providerTransactionId?: string } | ConnectorFailure;
+export type CaptureResult = { ok: true; status: ProviderPaymentStatus; providerStatus: string; providerTransactionId?: string; decline?: Decline } | ConnectorFailure;
 
 /** What verification needs fetched first (PayPal: the signing certificate), checked against pinned hosts before any request. */
 export type NotificationMaterialRequest = { ok: true; cacheKey: string; request: WireRequest } | { ok: false; code: ErrorCode; message: string };

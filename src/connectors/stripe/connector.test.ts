@@ -87,7 +87,10 @@ describe('query and close', () => {
     expect(c.query.parse(ctx, 'att_1', 'USD', res(200, session({})))).toMatchObject({ ok: true, status: 'pending' });
     expect(c.query.parse(ctx, 'att_1', 'USD', res(200, session({ status: 'complete', payment_status: 'paid', payment_intent: pi('succeeded') })))).toEqual({ ok: true, status: 'succeeded', providerStatus: 'succeeded', amount: 2000, providerTransactionId: 'pi_1' });
     const declined = c.query.parse(ctx, 'att_1', 'USD', res(200, session({ payment_intent: pi('requires_payment_method', { last_payment_error: { code: 'card_declined' } }) })));
-    expect(declined).toMatchObject({ ok: true, status: 'failed' });
+    // Issue 13: the session is still open, so a decline is recorded, not terminal.
+    expect(declined).toMatchObject({ ok: true, status: 'processing', decline: { code: 'card_declined', providerCode: 'card_declined' } });
+    const expiredAfterDecline = c.query.parse(ctx, 'att_1', 'USD', res(200, session({ status: 'expired', payment_intent: pi('requires_payment_method', { last_payment_error: { code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' } }) })));
+    expect(expiredAfterDecline).toMatchObject({ ok: true, status: 'failed', decline: { code: 'insufficient_funds', providerCode: 'insufficient_funds', message: 'Your card has insufficient funds.' } });
     expect(declined).not.toHaveProperty('providerTransactionId');
     expect(c.query.parse(ctx, 'att_1', 'USD', res(200, session({ status: 'expired' })))).toMatchObject({ status: 'failed' });
     expect(c.query.parse(ctx, 'att_1', 'USD', res(200, pi('processing')))).toMatchObject({ status: 'processing' });

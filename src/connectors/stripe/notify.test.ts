@@ -47,9 +47,9 @@ describe('webhook events', () => {
       ok: true, kind: 'payment', notificationId: 'evt_1', reference: 'att_1', status: 'succeeded', providerStatus: 'succeeded', amount: 12340, currency: 'KWD', providerTransactionId: 'pi_1',
     });
   });
-  it('payment_failed → failed; canceled → failed; checkout.session.completed → succeeded', () => {
-    const failed = event('payment_intent.payment_failed', pi('requires_payment_method', { last_payment_error: { code: 'card_declined' } }));
-    expect(verify(failed, `t=${t},v1=${v1(failed, t)}`)).toMatchObject({ kind: 'payment', status: 'failed', amount: 12340 });
+  it('payment_failed → processing with the decline (the session stays open; issue 13); canceled → failed; checkout.session.completed → succeeded', () => {
+    const failed = event('payment_intent.payment_failed', pi('requires_payment_method', { last_payment_error: { type: 'card_error', code: 'card_declined', decline_code: 'expired_card', message: 'Your card has expired.' } }));
+    expect(verify(failed, `t=${t},v1=${v1(failed, t)}`)).toMatchObject({ kind: 'payment', status: 'processing', amount: 12340, decline: { code: 'expired_card', providerCode: 'expired_card', message: 'Your card has expired.' } });
     const canceled = event('payment_intent.canceled', pi('canceled'));
     expect(verify(canceled, `t=${t},v1=${v1(canceled, t)}`)).toMatchObject({ status: 'failed' });
     const session = event('checkout.session.completed', { id: 'cs_1', object: 'checkout.session', amount_total: 500, currency: 'jpy', payment_status: 'paid', payment_intent: 'pi_9', metadata: { paygate_reference: 'att_2' } });

@@ -12,6 +12,7 @@ import { dataOf, int, obj, str, type JsonObject, type StripeContext } from './ht
 import { REFUND_KEY } from './refund.js';
 import { verifyStripeSignature } from './signature.js';
 import { mapPaymentIntent, mapRefund, mapSession } from './status.js';
+import { stripeDecline } from './declines.js';
 import { disputeNotification, idOf } from './dispute.js';
 
 /** What Paygate's endpoint subscribes to (enabled_events); anything else is refused as unexpected. */
@@ -29,12 +30,14 @@ function headerValue(headers: InboundNotification['headers'], name: string): str
 }
 
 function payment(eventId: string, o: JsonObject, status: ReturnType<typeof mapPaymentIntent>, amount: number | undefined, providerStatus: string, transactionId?: string): VerifiedNotification {
+  const decline = status === 'succeeded' || str(o, 'object') !== 'payment_intent' ? undefined : stripeDecline(o);
   const reference = obj(o, 'metadata')?.[REFERENCE_KEY];
   const currency = fromStripeCurrency(o.currency);
   if (typeof reference !== 'string') return reject('NOTIFY.UNKNOWN_ORDER', `${String(o.id)} carries no metadata.${REFERENCE_KEY}: not created by Paygate`);
   if (!currency || amount === undefined) return reject('NOTIFY.MALFORMED', `${String(o.id)} has no usable amount/currency`);
   return {
     ok: true, kind: 'payment', notificationId: eventId, reference, status, providerStatus, amount, currency,
+    ...(decline ? { decline } : {}),
     ...(status === 'succeeded' && transactionId ? { providerTransactionId: transactionId } : {}),
   };
 }

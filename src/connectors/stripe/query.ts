@@ -10,6 +10,7 @@ import { REFERENCE_KEY } from './checkout.js';
 import { badResponse, dataOf, int, obj, readReply, stripeGet, stripePost, str, type JsonObject, type StripeContext } from './http.js';
 import { idempotencyKey, idsOf } from './ids.js';
 import { mapPaymentIntent, mapSession } from './status.js';
+import { stripeDecline } from './declines.js';
 
 function searchByReference(ctx: StripeContext, reference: string): WireRequest {
   // Paygate references are [A-Za-z0-9_]; nothing in them needs escaping in Stripe's query language.
@@ -36,8 +37,10 @@ function fromIntent(pi: JsonObject, currency: string, override?: ProviderPayment
   if (fromStripeCurrency(pi.currency) !== currency) return badResponse('query', `payment intent currency ${String(pi.currency)} is not ${currency}`);
   const amount = status === 'succeeded' ? int(pi, 'amount_received') : int(pi, 'amount');
   const id = str(pi, 'id');
+  const decline = status === 'succeeded' ? undefined : stripeDecline(pi);
   return {
     ok: true, status, providerStatus: str(pi, 'status') ?? 'unknown',
+    ...(decline ? { decline } : {}),
     ...(amount !== undefined ? { amount } : {}),
     // Only a paid intent becomes the attempt's transaction id: refunds name it.
     ...(status === 'succeeded' && id ? { providerTransactionId: id } : {}),
@@ -102,7 +105,8 @@ export function parseClose(_ctx: StripeContext, reference: string, res: WireResp
       return str(o, 'status') === 'canceled' ? { ok: true, outcome: 'closed' } : { ok: true, outcome: 'not_closable' };
     case 'search_result': {
       const pi = decisiveIntent((dataOf(o) ?? []).filter((p) => ours(p, reference)));
-      const status = pi ? mapPaymentIntent(pi) : 'failed';
+      // Found only by search, the intent never had a page the buyer could retry on: a declined one is as good as closed.
+      const status = pi ? (str(pi, 'status') === 'requires_payment_method' ? 'pending' : mapPaymentIntent(pi)) : 'failed';
       return status === 'failed' || status === 'pending' ? { ok: true, outcome: 'closed' } : { ok: true, outcome: 'not_closable' };
     }
     default:

@@ -27,13 +27,15 @@ const isPiStatus = (s: string): s is PiStatus => (PI_STATUSES as readonly string
 
 /**
  * A decline leaves the intent in requires_payment_method with last_payment_error set (and
- * sends payment_intent.payment_failed). Paygate treats that as the payment failing, as
- * Hyperswitch does; if the buyer retries on the still-open page and pays, the success
- * arrives as `conflict` and is flagged rather than lost.
+ * sends payment_intent.payment_failed) while the Checkout Session stays open: the buyer may
+ * try another card on the same page. That is not the end of the payment — it stays
+ * 'processing' (the buyer engaged) and the decline is recorded (declines.ts); only the
+ * session expiring (Stripe's deadline, or Paygate expiring it when it gives up) or the
+ * intent being canceled fails it.
  */
 export function mapPaymentIntent(pi: JsonObject): ProviderPaymentStatus {
   const status = str(pi, 'status') ?? '';
-  if (status === 'requires_payment_method' && obj(pi, 'last_payment_error')) return 'failed';
+  if (status === 'requires_payment_method' && obj(pi, 'last_payment_error')) return 'processing';
   return isPiStatus(status) ? PI_MAPPING[status] : 'pending';
 }
 

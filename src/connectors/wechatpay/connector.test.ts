@@ -141,9 +141,12 @@ describe('answers (signed by the oracle)', () => {
 
   it('query: every trade_state maps; unknown is pending; ORDER_NOT_EXIST (signed) is pending', () => {
     const q = (state: string, extra = {}) => wx.query.parse(ctx, input.reference, 'CNY', signedResponse(200, JSON.stringify({ mchid: RAW.mchid, appid: RAW.appid, out_trade_no: input.reference, trade_state: state, amount: { total: 8888, currency: 'CNY' }, ...extra })));
-    const expected: Record<string, string> = { SUCCESS: 'succeeded', REFUND: 'succeeded', NOTPAY: 'pending', USERPAYING: 'processing', CLOSED: 'failed', REVOKED: 'failed', PAYERROR: 'failed', SOMETHING_NEW: 'pending' };
+    const expected: Record<string, string> = { SUCCESS: 'succeeded', REFUND: 'succeeded', NOTPAY: 'pending', USERPAYING: 'processing', CLOSED: 'failed', REVOKED: 'failed', PAYERROR: 'processing', SOMETHING_NEW: 'pending' };
     for (const [state, status] of Object.entries(expected)) expect(q(state), state).toMatchObject({ ok: true, status, providerStatus: state, amount: 8888 });
     expect(q('SUCCESS', { transaction_id: '4200001234' })).toMatchObject({ providerTransactionId: '4200001234' });
+    // PAYERROR leaves the order open (issue 13): a decline with WeChat's own text, not a failure.
+    expect(q('PAYERROR', { trade_state_desc: '银行卡余额不足' })).toMatchObject({ status: 'processing', decline: { code: 'card_declined', providerCode: 'PAYERROR', message: '银行卡余额不足' } });
+    expect(q('NOTPAY')).not.toHaveProperty('decline');
     expect(q('SUCCESS', { out_trade_no: 'other_order' })).toMatchObject({ ok: false, code: 'CONNECTOR.BAD_RESPONSE' });
     expect(q('SUCCESS', { amount: { total: 88.88, currency: 'CNY' } })).toMatchObject({ ok: false, code: 'CONNECTOR.BAD_RESPONSE' });
     expect(wx.query.parse(ctx, input.reference, 'CNY', signedResponse(404, '{"code":"ORDER_NOT_EXIST","message":"订单不存在"}'))).toMatchObject({ ok: true, status: 'pending' });

@@ -11,6 +11,7 @@ import type { WechatpayCredentials } from './credentials.js';
 import { fenField, objectField, stringField } from './response.js';
 import { decryptResource } from './sign.js';
 import { mapRefundStatus, mapTradeState } from './status.js';
+import { wechatDecline } from './declines.js';
 import { verifyWechatpaySignature, type SignatureCheck } from './verify.js';
 
 type Node = Readonly<Record<string, unknown>>;
@@ -89,6 +90,7 @@ function transaction(credentials: WechatpayCredentials, id: string, plain: Node)
     reference,
     status: mapTradeState(state),
     providerStatus: state,
+    ...decline(state, stringField(plain, 'trade_state_desc')),
     amount: total,
     currency,
     ...(transactionId === undefined ? {} : { providerTransactionId: transactionId }),
@@ -137,4 +139,9 @@ export function wechatpayNotificationAck(accepted: boolean): NotificationAck {
   return accepted
     ? { status: 204, contentType: 'text/plain', body: '' }
     : { status: 400, contentType: 'application/json', body: JSON.stringify({ code: 'FAIL', message: '失败' }) };
+}
+
+function decline(state: string, desc: string | undefined) {
+  const d = wechatDecline(state, desc);
+  return d ? { decline: d } : {};
 }

@@ -6,6 +6,7 @@ import { CURRENCY } from './amount.js';
 import { apiRequest, seg, type WechatpayContext } from './request.js';
 import { badResponse, echoMismatch, failureOf, fenField, isSignedError, objectField, readReply, stringField } from './response.js';
 import { mapTradeState } from './status.js';
+import { wechatDecline } from './declines.js';
 
 export const QUERY = 'query order';
 export const ORDER_NOT_EXIST = 'ORDER_NOT_EXIST';
@@ -39,7 +40,13 @@ export function parseQuery(ctx: WechatpayContext, reference: string, _currency: 
     ok: true,
     status: mapTradeState(state),
     providerStatus: state,
+    ...decline(state, stringField(reply.body, 'trade_state_desc')),
     ...(total === undefined ? {} : { amount: total }),
     ...(transactionId === undefined ? {} : { providerTransactionId: transactionId }),
   };
+}
+
+function decline(state: string, desc: string | undefined) {
+  const d = wechatDecline(state, desc);
+  return d ? { decline: d } : {};
 }

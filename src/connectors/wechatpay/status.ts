@@ -16,7 +16,10 @@ const TRADE_MAPPING: Readonly<Record<TradeState, ProviderPaymentStatus>> = {
   USERPAYING: 'processing',
   CLOSED: 'failed',
   REVOKED: 'failed',
-  PAYERROR: 'failed',
+  // "支付失败": this try failed (bank refused), but the order stays payable until closed or
+  // expired — the buyer may scan again with another card. Recorded as a decline
+  // (declines.ts), not terminal; Paygate closes the order when it gives up.
+  PAYERROR: 'processing',
 };
 
 /** Unknown states are 'pending' (keep polling); never 'succeeded' on a guess. */

@@ -277,6 +277,18 @@ const m0005: Migration = {
   },
 };
 
+// Failure reasons (issue 13): Paygate's failure code (domain/failure-codes.ts) and text on
+// payments and attempts; attempts also keep the provider's own decline code.
+const m0006: Migration = {
+  async up(db: AnyDb) {
+    for (const table of ['payments', 'attempts']) {
+      await db.schema.alterTable(table).addColumn('failure_code', 'text').execute();
+      await db.schema.alterTable(table).addColumn('failure_message', 'text').execute();
+    }
+    await db.schema.alterTable('attempts').addColumn('decline_code', 'text').execute();
+  },
+};
+
 export const migrations: MigrationProvider = {
-  getMigrations: async () => ({ '0001_core': m0001, '0002_attempt_provider_order_id': m0002, '0003_production_mode': m0003, '0004_security': m0004, '0005_protocols_second_pass': m0005 }),
+  getMigrations: async () => ({ '0001_core': m0001, '0002_attempt_provider_order_id': m0002, '0003_production_mode': m0003, '0004_security': m0004, '0005_protocols_second_pass': m0005, '0006_failure_reasons': m0006 }),
 };

@@ -28,6 +28,8 @@ export interface PaymentRow {
   routing_log?: string | null;
   /** 1 while a dispute or reversal of this payment is open or was lost (migration 0005). */
   disputed?: number;
+  /** Why it failed or what the last decline was: domain/failure-codes.ts (migration 0006). */
+  failure_code?: string | null; failure_message?: string | null;
 }
 export interface AttemptRow {
   id: string; payment_id: string; merchant_id: string; provider: string; provider_account_id: string;
@@ -36,6 +38,8 @@ export interface AttemptRow {
   created_at: number; updated_at: number;
   /** The provider's order id from create (PayPal order id); provider_transaction_id is the paid transaction (PayPal capture id). */
   provider_order_id?: string | null;
+  /** The provider's last decline on this attempt: Paygate's code, text, the provider's own code (migration 0006). */
+  failure_code?: string | null; failure_message?: string | null; decline_code?: string | null;
 }
 export interface RefundRow {
   id: string; merchant_id: string; payment_id: string; attempt_id: string; amount: number; currency: string;

@@ -1,6 +1,7 @@
 // Order and refund state transitions. Each one changes the row and enqueues its notification
 // in a single transaction, so a restart never finds one without the other.
-// NOTPAY → USERPAYING (scanned) → SUCCESS | PAYERROR | CLOSED; SUCCESS → REFUND (refunded).
+// NOTPAY → USERPAYING (scanned) → SUCCESS | PAYERROR | CLOSED; SUCCESS → REFUND (refunded);
+// PAYERROR → USERPAYING (the buyer tries again) until the order is closed or expires.
 import { encryptResource } from './crypto.js';
 import { rfc3339 } from './format.js';
 import { newOpenid, newRefundId, newTransactionId } from './ids.js';
@@ -90,7 +91,7 @@ export class Orders {
 
   /** Lazily applies time_expire when an order is looked at. */
   expireIfDue(o: OrderRow): OrderRow {
-    return (o.state === 'NOTPAY' || o.state === 'USERPAYING') && this.isExpired(o) ? this.close(o, o.expires_at) : o;
+    return (o.state === 'NOTPAY' || o.state === 'USERPAYING' || o.state === 'PAYERROR') && this.isExpired(o) ? this.close(o, o.expires_at) : o;
   }
 
   /** Accepts a refund; it stays PROCESSING for a while, then succeeds (settleDue). */

@@ -56,11 +56,12 @@ export function resolveReference(sim: SimContext, reference: string): OrderRow {
 export function scanOrder(sim: SimContext, order: OrderRow): OrderRow {
   const o = sim.orders.expireIfDue(order);
   switch (o.state) {
-    case 'NOTPAY': return sim.orders.scan(o);
+    // A failed payment (PAYERROR) leaves the order open: the buyer scans again and tries another card.
+    case 'NOTPAY':
+    case 'PAYERROR': return sim.orders.scan(o);
     case 'USERPAYING': return o;
     case 'SUCCESS':
     case 'REFUND': throw new PayerError(409, 'ORDER_PAID', `order ${o.out_trade_no} is already paid`);
-    case 'PAYERROR': throw new PayerError(409, 'ORDER_PAYERROR', `payment of order ${o.out_trade_no} already failed`);
     case 'CLOSED': throw new PayerError(409, 'ORDER_CLOSED', `order ${o.out_trade_no} is closed${o.closed_at !== null && o.closed_at >= o.expires_at ? ' (expired)' : ''}`);
   }
 }

@@ -178,7 +178,7 @@ export class Store {
   }
 
   listExpiredOpen(now: number, limit: number): OrderRow[] {
-    return this.db.prepare<[number, number], OrderRow>("SELECT * FROM orders WHERE state IN ('NOTPAY', 'USERPAYING') AND expires_at <= ? ORDER BY expires_at LIMIT ?").all(now, limit);
+    return this.db.prepare<[number, number], OrderRow>("SELECT * FROM orders WHERE state IN ('NOTPAY', 'USERPAYING', 'PAYERROR') AND expires_at <= ? ORDER BY expires_at LIMIT ?").all(now, limit);
   }
 
   listOrdersPaidBetween(mchid: string, from: number, to: number): OrderRow[] {

@@ -1,0 +1,79 @@
+/**
+ * Declines inside a session the buyer can still use (issue 13, faults 1 and 2): a decline is
+ * recorded with Paygate's failure code and the provider's own, the payment stays open, and a
+ * later approval succeeds instead of ending in `conflict`; when Paygate gives up, it closes
+ * the session at the provider so nothing can be paid after, and the reason stays.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DB_KINDS, sandboxMerchant, startGateway, startReceiver, waitFor, type Gateway } from '../test-support/harness.js';
+
+type Attempt = { status: string; error: { code: string; message: string | null; decline_code?: string | null } | null; failure_code: string | null };
+type Payment = { id: string; status: string; failure_code: string | null; failure_message: string | null; next_action: { type: string; url?: string; qr_code?: string } | null; attempts: Attempt[] };
+
+describe.each(DB_KINDS)('declines on %s', (db) => {
+  let gw: Gateway;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let m: Awaited<ReturnType<typeof sandboxMerchant>>;
+  let order = 0;
+  const create = async (method: string, extra: Record<string, unknown> = {}) => {
+    const r = await gw.api<Payment>(m.key, 'POST', '/v1/payments', { amount: 2000, currency: method === 'stripe' || method === 'paypal' ? 'USD' : 'CNY', method, merchant_order_id: `DC-${db}-${++order}`, description: 'Mug', ...extra });
+    expect(r.status).toBe(201);
+    return r.body;
+  };
+  const get = async (id: string) => (await gw.api<Payment>(m.key, 'GET', `/v1/payments/${id}`)).body;
+  const until = (id: string, ok: (p: Payment) => boolean, what: string) => waitFor(async () => { const p = await get(id); return ok(p) ? p : undefined; }, { what: `${id} ${what}` });
+  const payer = (provider: string, reference: string, outcome: string) =>
+    fetch(`${gw.url}/sandbox/${provider}/_payer/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reference, outcome }) });
+  const eventTypes = async (id: string) => (await gw.rt.ctx.db.selectFrom('events').select('type').where('object_id', '=', id).orderBy('created_at').execute()).map((e) => e.type);
+
+  beforeAll(async () => {
+    gw = await startGateway({ db });
+    receiver = await startReceiver();
+    m = await sandboxMerchant(gw, receiver.url);
+  });
+  afterAll(async () => {
+    await receiver?.close();
+    await gw?.stop();
+  });
+
+  it('stripe: a declined card leaves the session open with the reason; approving then succeeds, not conflict', async () => {
+    const p = await create('stripe');
+    expect((await payer('stripe', p.next_action!.url!, 'fail')).status).toBe(200);
+    // Before the fix the decline failed the payment here (and the approval below made it `conflict`).
+    const declined = await until(p.id, (x) => x.status !== 'requires_action', 'decline seen');
+    expect(declined.status).toBe('processing');
+    expect(declined).toMatchObject({ failure_code: 'card_declined', failure_message: 'Your card was declined.' });
+    expect(declined.attempts[0]!.error).toEqual({ code: 'card_declined', message: 'Your card was declined.', decline_code: 'generic_decline' });
+    expect(declined.next_action?.type).toBe('redirect');
+
+    expect((await payer('stripe', p.next_action!.url!, 'success')).status).toBe(200);
+    const paid = await until(p.id, (x) => x.status !== 'processing', 'settled');
+    expect(paid.status).toBe('succeeded');
+    expect(paid).toMatchObject({ failure_code: null, failure_message: null });
+    expect(paid.attempts[0]!.error).toBeNull();
+    expect(await eventTypes(p.id)).not.toContain('payment.failed');
+  });
+
+  it('stripe: when Paygate gives up it expires the session; the decline stays the reason and nothing can be paid', async () => {
+    const p = await create('stripe', { expires_in_seconds: 5 });
+    expect((await payer('stripe', p.next_action!.url!, 'fail')).status).toBe(200);
+    await until(p.id, (x) => typeof x.failure_code === 'string', 'decline recorded');
+    const done = await until(p.id, (x) => x.status === 'expired', 'expired');
+    expect(done).toMatchObject({ failure_code: 'card_declined', next_action: null });
+    expect((await payer('stripe', p.next_action!.url!, 'success')).status).toBe(409);
+    expect((await get(p.id)).status).toBe('expired');
+    const ev = await waitFor(() => receiver.received.find((r) => r.body.includes(p.id) && r.body.includes('"payment.expired"')), { what: 'payment.expired webhook' });
+    expect(JSON.parse(ev.body)).toMatchObject({ data: { object: { failure_code: 'card_declined' } } });
+  });
+
+  it('wechat: PAYERROR (found by the poll: WeChat notifies no failure) leaves the order open; paying again succeeds', async () => {
+    const p = await create('wechat_native');
+    expect((await payer('wechatpay', p.next_action!.qr_code!, 'fail')).status).toBe(200);
+    const declined = await until(p.id, (x) => x.failure_code !== null && x.failure_code !== undefined, 'decline seen');
+    expect(declined).toMatchObject({ status: 'processing', failure_code: 'card_declined', failure_message: '支付失败' });
+    expect(declined.attempts[0]!.error).toEqual({ code: 'card_declined', message: '支付失败', decline_code: 'PAYERROR' });
+    expect((await payer('wechatpay', p.next_action!.qr_code!, 'success')).status).toBe(200);
+    expect((await until(p.id, (x) => x.status !== 'processing', 'settled')).status).toBe('succeeded');
+    expect(await eventTypes(p.id)).not.toContain('payment.conflict');
+  });
+});
