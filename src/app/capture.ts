@@ -38,7 +38,7 @@ async function capture(ctx: AppContext, paymentId: string): Promise<ObservationR
   const input: CaptureInput = { reference: attempt.provider_reference, providerOrderId: attempt.provider_order_id, amount: payment.amount, currency: payment.currency };
   const r = await callAccount(ctx, acc, 'capture', (c) => op.build(c, input), (c, res) => op.parse(c, input, res));
   if (r.ok) {
-    return observePayment(ctx, { paymentId, attemptId: attempt.id, observed: r.status, source: 'capture', ...(r.providerTransactionId ? { providerTransactionId: r.providerTransactionId } : {}) });
+    return observePayment(ctx, { paymentId, attemptId: attempt.id, observed: r.status, source: 'capture', ...(r.providerTransactionId ? { providerTransactionId: r.providerTransactionId } : {}), ...(r.decline ? { decline: r.decline } : {}) });
   }
   if (r.providerCode !== 'ORDER_ALREADY_CAPTURED') {
     ctx.log.warn({ payment_id: paymentId, code: r.code, provider_code: r.providerCode, reason: r.message }, 'capture failed; the poll will try again');

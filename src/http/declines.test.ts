@@ -76,4 +76,14 @@ describe.each(DB_KINDS)('declines on %s', (db) => {
     expect((await until(p.id, (x) => x.status !== 'processing', 'settled')).status).toBe('succeeded');
     expect(await eventTypes(p.id)).not.toContain('payment.conflict');
   });
+
+  it('paypal: a capture refused by risk filters ends the order: payment.failed carries the code', async () => {
+    const p = await create('paypal');
+    await payer('paypal', p.next_action!.url!, 'fail');
+    const failed = await until(p.id, (x) => x.status === 'failed', 'failed');
+    expect(failed).toMatchObject({ failure_code: 'risk_declined' });
+    expect(failed.attempts[0]!.error).toMatchObject({ code: 'risk_declined', decline_code: 'DECLINED_BY_RISK_FRAUD_FILTERS' });
+    const ev = await waitFor(() => receiver.received.find((r) => r.body.includes(p.id) && r.body.includes('"payment.failed"')), { what: 'payment.failed webhook' });
+    expect(JSON.parse(ev.body)).toMatchObject({ type: 'payment.failed', data: { object: { failure_code: 'risk_declined' } } });
+  });
 });

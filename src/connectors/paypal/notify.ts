@@ -12,6 +12,7 @@ import { crc32 } from './crc32.js';
 import type { PaypalContext } from './request.js';
 import { amountOf, first, isObject, obj, str, type Json } from './response.js';
 import { DISPUTE_EVENTS, disputeEvent, refundEvent, reversalEvent } from './events.js';
+import { paypalDecline } from './declines.js';
 
 /** PayPal's certificate hosts (production and sandbox); the API hosts are listed too. */
 export const PINNED_CERT_HOSTS: readonly string[] = ['api.paypal.com', 'api.sandbox.paypal.com', 'api-m.paypal.com', 'api-m.sandbox.paypal.com'];
@@ -126,8 +127,12 @@ export function mapEvent(eventId: string, type: string, resource: Json): Verifie
       return payment(eventId, referenceOf(unit), obj(unit, 'amount'), 'processing', `${type}/${str(resource, 'status') ?? ''}`, undefined, true);
     }
     case 'PAYMENT.CAPTURE.COMPLETED':
-    case 'PAYMENT.CAPTURE.DENIED':
-      return payment(eventId, referenceOf(resource), obj(resource, 'amount'), type === 'PAYMENT.CAPTURE.COMPLETED' ? 'succeeded' : 'failed', type, resourceId, false);
+      return payment(eventId, referenceOf(resource), obj(resource, 'amount'), 'succeeded', type, resourceId, false);
+    case 'PAYMENT.CAPTURE.DENIED': {
+      // The capture of a completed order was refused: that order is over; its reason is the decline.
+      const v = payment(eventId, referenceOf(resource), obj(resource, 'amount'), 'failed', type, resourceId, false);
+      return v.ok && v.kind === 'payment' ? { ...v, decline: paypalDecline(str(obj(resource, 'status_details'), 'reason') ?? 'DECLINED') } : v;
+    }
     case 'PAYMENT.CAPTURE.REFUNDED':
       return refundEvent(eventId, type, resource, resourceId);
     default: // PAYMENT.CAPTURE.REVERSED

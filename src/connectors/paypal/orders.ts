@@ -7,6 +7,9 @@ import { formatMinor } from '../../domain/money.js';
 import type { CaptureInput, CaptureResult, CloseOrder, ConnectorFailure, CloseResult, CreateInput, CreateResult, ProviderPaymentStatus, QueryResult, WireRequest, WireResponse } from '../types.js';
 import { enc, getRequest, postRequest, requestId, type PaypalContext } from './request.js';
 import { paypalAmountProblem } from './limits.js';
+import { mapCaptureStatus, mapOrderStatus } from './status.js';
+import { paypalDecline, RETRYABLE_CAPTURE_ISSUES } from './declines.js';
+import type { Decline } from '../../domain/failure-codes.js';
 import { amountOf, bad, failureOf, first, isObject, obj, parseJson, readReply, str, type Json } from './response.js';
 
 const DESCRIPTION_MAX = 127;
@@ -65,18 +68,7 @@ export function buildGetOrder(ctx: PaypalContext, reference: string, order?: Clo
   return getRequest(ctx, orderPath(reference, order));
 }
 
-function captureStatus(status: string | undefined): ProviderPaymentStatus {
-  switch (status) {
-    case 'COMPLETED':
-    case 'PARTIALLY_REFUNDED':
-    case 'REFUNDED': return 'succeeded';
-    case 'DECLINED':
-    case 'FAILED': return 'failed';
-    default: return 'processing'; // PENDING and anything new: money not confirmed, never success
-  }
-}
-
-interface OrderView { status: ProviderPaymentStatus; providerStatus: string; requiresCapture?: true; captureId?: string; amount?: number }
+interface OrderView { status: ProviderPaymentStatus; providerStatus: string; requiresCapture?: true; captureId?: string; amount?: number; decline?: Decline }
 
 /** Order status → payment status; a COMPLETED order is as good as its capture. */
 export function viewOrder(order: Json, currency: string): OrderView | string {
@@ -87,18 +79,22 @@ export function viewOrder(order: Json, currency: string): OrderView | string {
   if (amount === 'bad') return `purchase_units[0].amount is not a ${currency} amount`;
   const withAmount = amount === undefined ? {} : { amount };
   const capture = first(obj(unit, 'payments'), 'captures');
-  switch (status) {
-    case 'APPROVED': return { status: 'processing', providerStatus: status, requiresCapture: true, ...withAmount };
-    case 'COMPLETED': {
-      const capStatus = str(capture, 'status');
-      const id = str(capture, 'id');
-      const capAmount = amountOf(obj(capture, 'amount'), currency);
-      if (capAmount === 'bad') return `capture amount is not a ${currency} amount`;
-      return { status: captureStatus(capStatus), providerStatus: `${status}/${capStatus ?? 'NO_CAPTURE'}`, ...(id ? { captureId: id } : {}), ...(capAmount === undefined ? withAmount : { amount: capAmount }) };
-    }
-    case 'VOIDED': return { status: 'failed', providerStatus: status, ...withAmount };
-    default: return { status: 'pending', providerStatus: status, ...withAmount }; // CREATED, SAVED, PAYER_ACTION_REQUIRED
+  if (status === 'COMPLETED') {
+    const capStatus = str(capture, 'status');
+    const id = str(capture, 'id');
+    const capAmount = amountOf(obj(capture, 'amount'), currency);
+    if (capAmount === 'bad') return `capture amount is not a ${currency} amount`;
+    const mapped = mapCaptureStatus(capStatus);
+    const reason = str(obj(capture, 'status_details'), 'reason');
+    const decline = mapped === 'failed' ? paypalDecline(reason ?? capStatus ?? 'DECLINED') : undefined;
+    return { status: mapped, providerStatus: `${status}/${capStatus ?? 'NO_CAPTURE'}`, ...(id ? { captureId: id } : {}), ...(capAmount === undefined ? withAmount : { amount: capAmount }), ...(decline ? { decline } : {}) };
   }
+  const mapped = mapOrderStatus(status);
+  return {
+    status: mapped, providerStatus: status, ...withAmount,
+    ...(status === 'APPROVED' ? { requiresCapture: true as const } : {}),
+    ...(mapped === 'failed' ? { decline: paypalDecline(status) } : {}),
+  };
 }
 
 export function parseGetOrder(_ctx: PaypalContext, _reference: string, currency: string, res: WireResponse): QueryResult {
@@ -113,6 +109,7 @@ export function parseGetOrder(_ctx: PaypalContext, _reference: string, currency:
     ...(v.amount === undefined ? {} : { amount: v.amount }),
     ...(v.captureId ? { providerTransactionId: v.captureId } : {}),
     ...(v.requiresCapture ? { requiresCapture: true as const } : {}),
+    ...(v.decline ? { decline: v.decline } : {}),
   };
 }
 
@@ -125,8 +122,10 @@ export function buildCapture(ctx: PaypalContext, input: CaptureInput): WireReque
 export function parseCapture(_ctx: PaypalContext, input: CaptureInput, res: WireResponse): CaptureResult {
   if (res.status === 422) {
     const f = failureOf('capture', res.status, parseJson(res));
-    // A decline is a result: the payment failed, nothing to retry with this approval.
-    if (f.providerCode === 'INSTRUMENT_DECLINED') return { ok: true, status: 'failed', providerStatus: 'INSTRUMENT_DECLINED' };
+    // A decline is a result, not an error. The order stays APPROVED: PayPal's answer to it is
+    // to send the buyer back to the approve link to choose another funding source, so the
+    // payment stays open with the decline recorded (not terminal; expiry ends it).
+    if (f.providerCode && RETRYABLE_CAPTURE_ISSUES.has(f.providerCode)) return { ok: true, status: 'processing', providerStatus: f.providerCode, decline: paypalDecline(f.providerCode, f.message) };
     return f;
   }
   const r = readReply('capture', res);
@@ -136,7 +135,7 @@ export function parseCapture(_ctx: PaypalContext, input: CaptureInput, res: Wire
   if (v.amount !== undefined && v.status === 'succeeded' && v.amount !== input.amount) {
     return bad('capture', `captured ${v.amount}, order is ${input.amount} ${input.currency}`);
   }
-  return { ok: true, status: v.status, providerStatus: v.providerStatus, ...(v.captureId ? { providerTransactionId: v.captureId } : {}) };
+  return { ok: true, status: v.status, providerStatus: v.providerStatus, ...(v.captureId ? { providerTransactionId: v.captureId } : {}), ...(v.decline ? { decline: v.decline } : {}) };
 }
 
 /**

@@ -40,7 +40,9 @@ describe('paypal connector', () => {
     const completed = { id: 'O1', status: 'COMPLETED', purchase_units: [{ ...unit, payments: { captures: [{ id: 'C1', status: 'COMPLETED', amount: unit.amount }] } }] };
     expect(paypalConnector.query.parse(ctx, 'att_1', 'JPY', res(200, completed))).toMatchObject({ ok: true, status: 'succeeded', providerTransactionId: 'C1' });
     const declined = { ...completed, purchase_units: [{ ...unit, payments: { captures: [{ id: 'C1', status: 'DECLINED', amount: unit.amount }] } }] };
-    expect(paypalConnector.query.parse(ctx, 'att_1', 'JPY', res(200, declined))).toMatchObject({ status: 'failed' });
+    expect(paypalConnector.query.parse(ctx, 'att_1', 'JPY', res(200, declined))).toMatchObject({ status: 'failed', decline: { code: 'declined_other', providerCode: 'DECLINED' } });
+    const risky = { ...completed, purchase_units: [{ ...unit, payments: { captures: [{ id: 'C1', status: 'DECLINED', status_details: { reason: 'DECLINED_BY_RISK_FRAUD_FILTERS' }, amount: unit.amount }] } }] };
+    expect(paypalConnector.query.parse(ctx, 'att_1', 'JPY', res(200, risky))).toMatchObject({ status: 'failed', decline: { code: 'risk_declined', providerCode: 'DECLINED_BY_RISK_FRAUD_FILTERS' } });
     expect(paypalConnector.query.parse(ctx, 'att_1', 'JPY', res(200, { id: 'O1', status: 'WHATEVER_NEW' }))).toMatchObject({ status: 'pending' });
     expect(paypalConnector.query.parse(ctx, 'att_1', 'USD', res(200, { id: 'O1', status: 'APPROVED', purchase_units: [unit] }))).toMatchObject({ ok: false, code: 'CONNECTOR.BAD_RESPONSE' });
   });
@@ -48,7 +50,8 @@ describe('paypal connector', () => {
   it('capture: same request id every time; INSTRUMENT_DECLINED is a result; 401 is AUTH_FAILED; 5xx retryable', () => {
     const ci = { reference: 'att_1', providerOrderId: 'O1', amount: 500, currency: 'JPY' };
     expect(paypalConnector.capture!.build(ctx, ci).headers['paypal-request-id']).toBe(paypalConnector.capture!.build(ctx, ci).headers['paypal-request-id']);
-    expect(paypalConnector.capture!.parse(ctx, ci, res(422, { name: 'UNPROCESSABLE_ENTITY', details: [{ issue: 'INSTRUMENT_DECLINED' }] }))).toMatchObject({ ok: true, status: 'failed' });
+    // Issue 13: the order stays APPROVED and the buyer may pick another funding source: a recorded decline, not a failure.
+    expect(paypalConnector.capture!.parse(ctx, ci, res(422, { name: 'UNPROCESSABLE_ENTITY', details: [{ issue: 'INSTRUMENT_DECLINED' }] }))).toMatchObject({ ok: true, status: 'processing', decline: { code: 'card_declined', providerCode: 'INSTRUMENT_DECLINED' } });
     expect(paypalConnector.capture!.parse(ctx, ci, res(422, { name: 'UNPROCESSABLE_ENTITY', details: [{ issue: 'ORDER_ALREADY_CAPTURED' }] }))).toMatchObject({ ok: false, providerCode: 'ORDER_ALREADY_CAPTURED' });
     expect(paypalConnector.capture!.parse(ctx, ci, res(401, { error: 'invalid_token' }))).toMatchObject({ ok: false, code: 'CONNECTOR.AUTH_FAILED' });
     expect(paypalConnector.capture!.parse(ctx, ci, res(503, {}))).toMatchObject({ ok: false, retryable: true });
