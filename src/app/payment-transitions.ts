@@ -14,6 +14,7 @@ import type { AppContext } from './context.js';
 import { recordEvent } from './outbox.js';
 import { paymentToApi } from './representations.js';
 import { liveAccounts, livemodeOf } from './modes.js';
+import { logPaymentEnd } from './transition-log.js';
 
 export async function lockPayment(ctx: AppContext, trx: Tx, id: string): Promise<PaymentRow | undefined> {
   const q = trx.selectFrom('payments').selectAll().where('id', '=', id);
@@ -97,6 +98,7 @@ export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: 
       await trx.deleteFrom('jobs').where('kind', 'in', ['poll_attempt', 'expire_payment']).where('ref_id', 'in', [payment.id, obs.attemptId ?? '']).where('locked_by', 'is', null).execute();
     }
     ctx.metrics.paymentTransitions.inc({ provider: payment.provider, method: payment.method, status: next });
+    logPaymentEnd(ctx, payment, next, obs.source, obs.attemptId);
     return { changed: true, from, to: next };
   };
   const result = trxIn ? await run(trxIn) : await ctx.db.transaction().execute(run);

@@ -7,6 +7,7 @@
 import type { ConnectorFailure, WireRequest, WireResponse } from '../connectors/types.js';
 import { TransportError } from '../infra/http/transport.js';
 import type { AppContext } from './context.js';
+import { warnIfUnreachable } from './provider-warn.js';
 import { withResilience, type CallTarget } from './resilience.js';
 
 export type { CallTarget } from './resilience.js';
@@ -39,7 +40,10 @@ export async function callProvider<R extends { ok: boolean }>(
     }
     const outcome = r.ok ? 'ok' : (r as ConnectorFailure).code;
     ctx.metrics.providerCalls.observe({ provider, operation, outcome }, (performance.now() - started) / 1000);
-    if (!r.ok) ctx.metrics.providerErrors.inc({ provider, operation, code: outcome });
+    if (!r.ok) {
+      ctx.metrics.providerErrors.inc({ provider, operation, code: outcome });
+      warnIfUnreachable(ctx, target, operation, r as ConnectorFailure);
+    }
     return r;
   });
   // Refusals by the policy itself never reached the network, so the attempt above did not count them.

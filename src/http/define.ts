@@ -53,6 +53,8 @@ export function openApiOps(app: FastifyInstance): OpenApiOp[] {
 
 /** The key each merchant request authenticated with, from its onRequest hook to its handler. */
 const authenticated = new WeakMap<FastifyRequest, AuthenticatedKey>();
+/** The key a merchant request authenticated with (undefined before auth, on admin and public routes): for the request log line. */
+export const authenticatedKeyOf = (req: FastifyRequest): AuthenticatedKey | undefined => authenticated.get(req);
 
 const idemKey = z.string().regex(/^[\x21-\x7e]{1,255}$/);
 

@@ -24,6 +24,7 @@ import { opsRoutes } from './routes/ops.js';
 import { payPageRoutes } from './routes/pay-page.js';
 import { payReturnRoutes } from './routes/pay-return.js';
 import { installListenerHooks } from './listeners.js';
+import { installRequestLog } from './request-log.js';
 import type { TlsServerOptions } from './tls.js';
 
 export interface MountedSimulator { provider: string; plugin: FastifyPluginAsync }
@@ -62,6 +63,7 @@ export async function buildServer(ctx: AppContext, opts: { simulators?: MountedS
   });
   applyTimeouts(app.server, ctx.config);
   installListenerHooks(app, ctx.config);
+  installRequestLog(app);
 
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
