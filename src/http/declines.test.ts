@@ -86,4 +86,12 @@ describe.each(DB_KINDS)('declines on %s', (db) => {
     const ev = await waitFor(() => receiver.received.find((r) => r.body.includes(p.id) && r.body.includes('"payment.failed"')), { what: 'payment.failed webhook' });
     expect(JSON.parse(ev.body)).toMatchObject({ type: 'payment.failed', data: { object: { failure_code: 'risk_declined' } } });
   });
+
+  it('unionpay: a failed consume is final for its order: failed, with the response code mapped and kept', async () => {
+    const p = await create('unionpay_qr');
+    expect((await payer('unionpay', p.next_action!.qr_code!, 'fail')).status).toBe(200);
+    const failed = await until(p.id, (x) => x.status === 'failed', 'failed');
+    expect(failed).toMatchObject({ failure_code: 'card_declined', failure_message: '交易失败' });
+    expect(failed.attempts[0]!.error).toEqual({ code: 'card_declined', message: '交易失败', decline_code: '01' });
+  });
 });

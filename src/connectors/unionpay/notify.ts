@@ -12,6 +12,7 @@ import { parseUrlEncoded } from './form.js';
 import { CURRENCY, CURRENCY_CODE, ORDER_ID, orderIdOf, parseFen } from './order.js';
 import { origState } from './query.js';
 import { verifyFields } from './sign.js';
+import { unionpayDecline } from './declines.js';
 
 const NOTIFY_CERT_CODE = { expired: 'NOTIFY.CERT_EXPIRED', untrusted: 'NOTIFY.CERT_UNTRUSTED', not_unionpay: 'NOTIFY.CERT_OWNER_MISMATCH' } as const satisfies Record<string, ErrorCode>;
 
@@ -74,6 +75,7 @@ export function verifyUnionpayNotification(ctx: ConnectorContext<UnionpayCredent
     return {
       ok: true, kind: 'payment', notificationId: `01:${queryId}`, reference: reserved, status, providerStatus: `respCode ${respCode}`,
       amount, currency: CURRENCY, providerTransactionId: queryId,
+      ...(status === 'failed' ? { decline: unionpayDecline(respCode, get('respMsg')) } : {}),
     };
   }
   if (txnType === '04') {

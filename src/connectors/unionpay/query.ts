@@ -5,6 +5,7 @@
 import type { QueryResult, RefundInput, RefundResult, WireRequest, WireResponse } from '../types.js';
 import { orderIdOf, parseFen, txnTimeOf } from './order.js';
 import { QUERY_PATH, unionpayRequest, type UnionpayContext } from './request.js';
+import { unionpayDecline } from './declines.js';
 import { badResponse, failureOf, field, IN_PROGRESS, NOT_FOUND, readReply, type UnionpayReply } from './response.js';
 
 const OP = 'query (00/00)';
@@ -56,6 +57,7 @@ export function parseQuery(ctx: UnionpayContext, reference: string, _currency: s
     ok: true,
     status: r.state,
     providerStatus: `origRespCode ${r.orig}`,
+    ...(r.state === 'failed' ? { decline: unionpayDecline(r.orig, field(r.reply, 'origRespMsg')) } : {}),
     ...(amount === undefined ? {} : { amount }),
     ...(queryId === undefined ? {} : { providerTransactionId: queryId }),
   };

@@ -92,6 +92,14 @@ describe('responses', () => {
     expect(c.query.parse(ctx, REF, 'CNY', ok(answer(pki.signer, { orderId: orderIdOf(REF), respMsg: 'x', ...fields })))).toMatchObject({ ok: true, status });
   });
 
+  it('a failed consume carries its decline: origRespCode mapped, origRespMsg kept; unknown codes are declined_other', () => {
+    const q = (fields: Record<string, string>) => c.query.parse(ctx, REF, 'CNY', ok(answer(pki.signer, { orderId: orderIdOf(REF), respCode: '00', respMsg: 'x', ...fields })));
+    expect(q({ origRespCode: '64', origRespMsg: '卡上的余额不足' })).toMatchObject({ status: 'failed', decline: { code: 'insufficient_funds', providerCode: '64', message: '卡上的余额不足' } });
+    expect(q({ origRespCode: '47' })).toMatchObject({ status: 'failed', decline: { code: 'declined_other', providerCode: '47' } });
+    expect(q({ origRespCode: '00', txnAmt: '8888' })).not.toHaveProperty('decline');
+    expect(q({ origRespCode: '05' })).not.toHaveProperty('decline');
+  });
+
   it('maps undo answers: 00 closed, 35 not closable; needs the amount', () => {
     expect(c.close.parse(ctx, REF, ok(answer(pki.signer, { respCode: '00', orderId: `${orderIdOf(REF)}U` })))).toEqual({ ok: true, outcome: 'closed' });
     expect(c.close.parse(ctx, REF, ok(answer(pki.signer, { respCode: '35', orderId: `${orderIdOf(REF)}U` })))).toEqual({ ok: true, outcome: 'not_closable' });
