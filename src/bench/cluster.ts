@@ -107,6 +107,9 @@ async function startCluster(n: number, redisUrl: string, sims: SimulatorProcess[
  * load evenly, as behind a round-robin balancer), each taking the next order until
  * `next()` says stop. Every order is a new merchant_order_id.
  */
+/** A client's back-off between repeats of a safe_to_repeat create (about the breaker's 5 s half-open delay in all). */
+const REPEAT_BACKOFF_MS = [250, 500, 1000, 2000, 4000];
+
 async function shoot(c: Cluster, concurrency: number, next: () => number | undefined, tag: string): Promise<Shot[]> {
   const agent = new Agent({ connections: concurrency, headersTimeout: CLIENT_TIMEOUT_MS, bodyTimeout: CLIENT_TIMEOUT_MS, keepAliveTimeout: 30_000 });
   const shots: Shot[] = [];
@@ -121,10 +124,11 @@ async function shoot(c: Cluster, concurrency: number, next: () => number | undef
           return { status: r.statusCode, body: (await r.body.json()) as { error?: { code?: string; safe_to_repeat?: boolean }; attempts?: Array<{ provider_account_id: string }>; routing?: unknown[] } };
         };
         let { status, body } = await send();
-        // No answer from the provider: the merchant repeats the same create, as the error says, and it resumes the same attempt.
+        // No answer from the provider: the merchant repeats the same create, as the error says, and it
+        // resumes the same attempt — backing off, as a client should, past a breaker that opened meanwhile.
         let repeats = 0;
-        for (; repeats < 3 && body.error?.safe_to_repeat; repeats++) {
-          await new Promise((res) => setTimeout(res, 200));
+        for (; repeats < REPEAT_BACKOFF_MS.length && body.error?.safe_to_repeat; repeats++) {
+          await new Promise((res) => setTimeout(res, REPEAT_BACKOFF_MS[repeats]));
           ({ status, body } = await send());
         }
         const attempts = body.attempts ?? [];
@@ -359,8 +363,9 @@ function report(runs: Throughput[], flash: FlashSale | undefined, flashError: st
     out.push(`| ${flash.buyers} | ${pct(flash.ok, flash.buyers)} | ${pct(flash.timeouts, flash.buyers)} | ${ms(flash.p50)} | ${ms(flash.p99)} | ${ms(flash.max)} | ${flash.byAccount.a} | ${flash.byAccount.b} | ${flash.fellBack} | ${flash.repeated} | ${flash.seconds.toFixed(1)} s | ${codes(flash.failures)} |`);
     out.push('', `Behind the answers (the nodes' /metrics, summed): create calls failed by code: ${codes(flash.createErrors)}; `
       + `accounts passed over by reason: ${codes(flash.fallbacks)}; breaker transitions of A: ${codes(flash.breakerA)}. `
-      + 'A "timeout" above is a buyer who got no QR code because of one (client gave up, or CONNECTOR.TIMEOUT answered); '
-      + 'a hung call at A that fell back to B is a success, and its 2 s wait shows in p99. '
+      + 'A "timeout" above is a buyer who got no QR code because of one (client gave up, or CONNECTOR.TIMEOUT answered after the client\'s repeats); '
+      + 'a call that hung at A is answered safe_to_repeat (A may hold the order, so it is never replaced at B) and the client repeats it, backing off '
+      + 'while A\'s breaker is open; such a buyer counts as "repeated", a success once a repeat got the QR code, and the 2 s timeout plus the back-off show in p99. '
       + `The nodes served ${(flash.buyers / flash.seconds).toFixed(0)} creates/s, so ${flash.concurrency} buyers in flight wait about `
       + `${(flash.concurrency / (flash.buyers / flash.seconds)).toFixed(1)} s each for their turn (Little's law): most of p50 is that queue, not the faults.`);
   } else {
