@@ -12,6 +12,17 @@ export function simulatorsOffReason(config: Runtime['config']): string {
   return 'PAYGATE_SIMULATORS=false';
 }
 
+/** The CLI finds this gateway by itself at http://127.0.0.1:8080 with ./data; say where it is otherwise. */
+function cliUrl(rt: Runtime): string {
+  const base = rt.ctx.publicUrl();
+  return base === 'http://127.0.0.1:8080' || base === 'http://localhost:8080' ? '' : ` --url ${base}`;
+}
+
+function cliPrefix(rt: Runtime): string {
+  const dir = rt.config.PAYGATE_DATA_DIR;
+  return dir === './data' || dir === 'data' ? '' : `PAYGATE_DATA_DIR=${dir} `;
+}
+
 export async function bootstrapDemo(rt: Runtime): Promise<string | undefined> {
   const any = await rt.ctx.db.selectFrom('merchants').select('id').limit(1).executeTakeFirst();
   if (any) return undefined;
@@ -33,7 +44,7 @@ Create a merchant and add real provider accounts:
   try {
     const p = await createPayment(rt.ctx, m.id, { amount: 8888, currency: 'CNY', method: 'alipay_qr', merchant_order_id: 'DEMO-1', description: 'Demo order' }, 'test');
     checkout = p.payment.next_action?.checkout_url ?? '';
-    checkout = `\nA demo payment is waiting: ${checkout}\n  pay it:  npx paygate sandbox pay ${p.payment.id}\n`;
+    checkout = `\nA demo payment is waiting: ${checkout}\n  pay it:  ${cliPrefix(rt)}npx paygate sandbox pay ${p.payment.id}${cliUrl(rt)}\n`;
   } catch (err) {
     rt.ctx.log.warn({ err }, 'could not create the demo payment');
   }

@@ -1,6 +1,7 @@
 /**
  * The CLI says so when the simulators are off: `merchant create --sandbox` refuses (and
- * creates nothing) and `start` prints how to create a real merchant instead of a demo one;
+ * creates nothing), names what to do, and attaches standalone simulators with
+ * --simulators-url; `start` prints how to create a real merchant instead of a demo one;
  * in the embedded quick start the demo banner warns that /sandbox/* is open.
  */
 import crypto from 'node:crypto';
@@ -9,9 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRuntime } from '../runtime.js';
-import { createPgDatabase, startGateway } from '../test-support/harness.js';
+import { ADMIN_TOKEN, createPgDatabase, startGateway, waitFor } from '../test-support/harness.js';
 import { bootstrapDemo } from './demo.js';
 import { main } from './main.js';
+import { startSandboxServer } from './sandbox-server.js';
 
 describe('CLI with the simulators off', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paygate-cli-off-'));
@@ -29,25 +31,29 @@ describe('CLI with the simulators off', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('merchant create --sandbox refuses, says why, and creates nothing', async () => {
-    process.env = { ...saved, ...env };
-    delete process.env.PAYGATE_SIMULATORS;
+  it('merchant create --sandbox against a gateway without simulators refuses, says why and what to do, and creates nothing', async () => {
+    // The gateway runs as in production (DATABASE_URL, simulators off by default), on its own port.
+    const gw = await startGateway({ db: 'postgres', databaseUrl: pgdb.url, env: { PAYGATE_SIMULATORS: '' } });
     const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const logs = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     try {
-      await main(['merchant', 'create', '--name', 'Nope', '--sandbox']);
+      expect(gw.rt.config.PAYGATE_SIMULATORS).toBe(false);
+      await main(['merchant', 'create', '--name', 'Nope', '--sandbox', '--url', gw.url, '--admin-token', ADMIN_TOKEN]);
       expect(process.exitCode).toBe(2);
-      expect(errors.mock.calls.flat().join('\n')).toMatch(/--sandbox needs the provider simulators, which are off here \(DATABASE_URL is set, so they are off by default\)\. Set PAYGATE_SIMULATORS=true.*Nothing was created\./);
+      const said = errors.mock.calls.flat().join('\n');
+      expect(said).toContain(`--sandbox needs the provider simulators, and none answer at ${gw.url}/sandbox/<provider>.`);
+      expect(said).toMatch(/restart the gateway with PAYGATE_SIMULATORS=true, or run them standalone with `paygate sandbox --port 9000` and pass --simulators-url/);
+      expect(said).toMatch(/Nothing was created\.$/);
       expect(logs).not.toHaveBeenCalled();
+      expect((await gw.admin<{ data: unknown[] }>('GET', '/admin/merchants')).body.data).toEqual([]);
     } finally {
       process.exitCode = undefined;
       errors.mockRestore();
       logs.mockRestore();
-      process.env = saved;
+      await gw.stop();
     }
     const rt = await createRuntime({ ...env, PAYGATE_WORKER: 'false' });
     try {
-      expect(await rt.ctx.db.selectFrom('merchants').select('id').execute()).toEqual([]);
       // `start` on the empty database: no demo merchant, and how to make a real one.
       const banner = await bootstrapDemo(rt);
       expect(banner).toMatch(/No demo merchant: the provider simulators and the sandbox webhook inbox are off \(DATABASE_URL is set/);
@@ -55,6 +61,39 @@ describe('CLI with the simulators off', () => {
       expect(await rt.ctx.db.selectFrom('merchants').select('id').execute()).toEqual([]);
     } finally {
       await rt.stop();
+    }
+  });
+
+  it('attaches standalone simulators (`paygate sandbox --port`) with --simulators-url; payments settle through them, webhooks included', { timeout: 120_000 }, async () => {
+    const gw = await startGateway({ db: 'postgres', databaseUrl: pgdb.url, env: { PAYGATE_SIMULATORS: 'false' } });
+    const sims = await startSandboxServer({ port: 0, host: '127.0.0.1', dataDir: path.join(dir, 'standalone'), timeScale: 0.001 });
+    const logs = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      await main(['merchant', 'create', '--name', 'Standalone Shop', '--sandbox', '--simulators-url', sims.url, '--url', gw.url, '--admin-token', ADMIN_TOKEN, '--json']);
+      expect(errors.mock.calls.flat().join('\n')).toBe('');
+      expect(process.exitCode).toBeUndefined();
+      const m = JSON.parse(String(logs.mock.calls[0]![0])) as { id: string; secret_key: string; provider_accounts: Array<{ provider: string; base_url: string }> };
+      expect(m.provider_accounts.map((a) => [a.provider, a.base_url]).sort()).toEqual(['alipay', 'paypal', 'stripe', 'unionpay', 'wechatpay'].map((p) => [p, `${sims.url}/sandbox/${p}`]));
+      for (const [method, currency] of [['alipay_qr', 'CNY'], ['wechat_native', 'CNY'], ['unionpay_qr', 'CNY'], ['paypal', 'USD'], ['stripe', 'USD']] as const) {
+        const p = await gw.api<{ id: string }>(m.secret_key, 'POST', '/v1/payments', { amount: 500, currency, method, merchant_order_id: `SA-${method}` });
+        expect(p.status, JSON.stringify(p.body)).toBe(201);
+        await main(['sandbox', 'pay', p.body.id, '--url', gw.url, '--admin-token', ADMIN_TOKEN]);
+        expect(errors.mock.calls.flat().join('\n'), method).toBe('');
+        await waitFor(async () => (await gw.api<{ status: string }>(m.secret_key, 'GET', `/v1/payments/${p.body.id}`)).body.status === 'succeeded' || undefined, { what: `${method} paid at the standalone simulator` });
+      }
+      // The simulators' webhooks reached the gateway (PayPal and Stripe were pointed at /notify/<p>/<account> over HTTP).
+      const notified = await waitFor(async () => {
+        const rows = await gw.rt.ctx.db.selectFrom('notifications').select(['provider', 'verdict', 'error_code']).where('error_code', 'is', null).execute();
+        return new Set(rows.map((n) => n.provider)).size === 5 ? rows : undefined;
+      }, { what: 'a verified notification from every standalone simulator' });
+      expect(new Set(notified.map((n) => n.provider))).toEqual(new Set(['alipay', 'wechatpay', 'unionpay', 'paypal', 'stripe']));
+    } finally {
+      process.exitCode = undefined;
+      logs.mockRestore();
+      errors.mockRestore();
+      await sims.close();
+      await gw.stop();
     }
   });
 

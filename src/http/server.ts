@@ -23,6 +23,7 @@ import { notifyRoutes } from './routes/notify.js';
 import { opsRoutes } from './routes/ops.js';
 import { payPageRoutes } from './routes/pay-page.js';
 import { payReturnRoutes } from './routes/pay-return.js';
+import { sandboxIndexRoutes, sandboxPayRoutes } from './routes/sandbox-index.js';
 import { installListenerHooks } from './listeners.js';
 import { installRequestLog } from './request-log.js';
 import type { TlsServerOptions } from './tls.js';
@@ -113,6 +114,7 @@ export async function buildServer(ctx: AppContext, opts: { simulators?: MountedS
   opsRoutes(app, ctx);
   payPageRoutes(app, ctx);
   payReturnRoutes(app, ctx);
+  sandboxPayRoutes(app, ctx);
   await app.register(async (scope) => notifyRoutes(scope, ctx));
 
   const document = buildOpenApi(openApiOps(app), opts.version ?? '0.1.0');
@@ -123,6 +125,7 @@ export async function buildServer(ctx: AppContext, opts: { simulators?: MountedS
   for (const sim of opts.simulators ?? []) {
     await app.register(sim.plugin, { prefix: `/sandbox/${sim.provider}` });
   }
+  if (opts.simulators?.length) sandboxIndexRoutes(app, ctx, opts.simulators.map((s) => s.provider));
   return {
     app,
     async drain(timeoutMs) {

@@ -140,6 +140,22 @@ export class StripeSimulator {
       });
       // Sandbox-only: a fresh account for standalone use (the gateway calls registerAccount directly).
       app.post('/_accounts', async () => this.registerAccount());
+      // Sandbox-only, the HTTP form of setWebhookUrl: `paygate merchant create --sandbox
+      // --simulators-url` points the default endpoint at the new account's notify URL, which
+      // exists only after the gateway account does (POST /v1/webhook_endpoints would mint a new secret).
+      app.post('/_accounts/webhook', { bodyLimit: JSON_BODY_LIMIT }, async (req, reply) => {
+        const b = (req.body ?? {}) as { secret_key?: unknown; url?: unknown; enabled_events?: unknown };
+        const events = Array.isArray(b.enabled_events) && b.enabled_events.length > 0 && b.enabled_events.every((e) => typeof e === 'string') ? b.enabled_events as string[] : undefined;
+        if (typeof b.secret_key !== 'string' || typeof b.url !== 'string' || !/^https?:\/\//.test(b.url) || !events) {
+          return reply.code(400).send({ error: { type: 'invalid_request_error', message: 'send {"secret_key":"sk_test_…","url":"http(s)://…","enabled_events":["checkout.session.completed",…]}' } });
+        }
+        try {
+          this.setWebhookUrl(b.secret_key, b.url, events);
+        } catch {
+          return reply.code(401).send({ error: { type: 'invalid_request_error', message: 'unknown secret key' } });
+        }
+        return { url: b.url, enabled_events: events };
+      });
     };
   }
 }
