@@ -94,4 +94,14 @@ describe.each(DB_KINDS)('declines on %s', (db) => {
     expect(failed).toMatchObject({ failure_code: 'card_declined', failure_message: '交易失败' });
     expect(failed.attempts[0]!.error).toEqual({ code: 'card_declined', message: '交易失败', decline_code: '01' });
   });
+
+  it('wechat: after PAYERROR, expiry closes the order at WeChat Pay: expired, the decline kept, paying refused', async () => {
+    const p = await create('wechat_native', { expires_in_seconds: 5 });
+    expect((await payer('wechatpay', p.next_action!.qr_code!, 'fail')).status).toBe(200);
+    await until(p.id, (x) => x.failure_code === 'card_declined', 'decline seen');
+    expect(await until(p.id, (x) => x.status === 'expired', 'expired')).toMatchObject({ failure_code: 'card_declined', next_action: null });
+    const late = await payer('wechatpay', p.next_action!.qr_code!, 'success');
+    expect(late.status).toBe(409);
+    expect((await get(p.id)).status).toBe('expired');
+  });
 });
