@@ -81,8 +81,10 @@ describe('cashier page in Chromium (QR providers)', () => {
     });
   }
 
+  // A UnionPay consume that fails is final for its order. (A WeChat Pay PAYERROR is not since
+  // issue 13: the order stays payable, the payment processing — see declines.test.ts.)
   it('Fail in the wallet: the cashier explains the failure and stays', async () => {
-    const p = await create('wechat_native');
+    const p = await create('unionpay_qr');
     const page = await openCashier(p);
     const wallet = await cx.context.newPage();
     await wallet.goto(walletUrl(p.next_action?.qr_code ?? ''));
