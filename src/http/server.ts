@@ -14,6 +14,7 @@ import { paymentRoutes } from './routes/payments.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { eventDeliveryRoutes } from './routes/event-deliveries.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminApiKeyListRoutes } from './routes/admin-api-keys-list.js';
 import { adminHealthRoutes } from './routes/admin-health.js';
 import { adminRoutingRoutes } from './routes/admin-routing.js';
 import { adminPrivacyRoutes } from './routes/admin-privacy.js';
@@ -107,6 +108,7 @@ export async function buildServer(ctx: AppContext, opts: { simulators?: MountedS
   webhookRoutes(app, ctx);
   eventDeliveryRoutes(app, ctx);
   adminRoutes(app, ctx);
+  adminApiKeyListRoutes(app, ctx);
   adminHealthRoutes(app, ctx);
   adminRoutingRoutes(app, ctx);
   adminPrivacyRoutes(app, ctx);
