@@ -104,4 +104,14 @@ describe.each(DB_KINDS)('declines on %s', (db) => {
     expect(late.status).toBe(409);
     expect((await get(p.id)).status).toBe('expired');
   });
+
+  it('alipay: a failed payment in the app leaves the trade open; the buyer then pays another way', async () => {
+    const p = await create('alipay_qr');
+    expect((await payer('alipay', p.next_action!.qr_code!, 'fail')).status).toBe(200);
+    // Alipay tells the merchant nothing about the failure: the scanned trade is just WAIT_BUYER_PAY.
+    expect((await until(p.id, (x) => x.status !== 'requires_action', 'scanned')).status).toBe('processing');
+    expect((await payer('alipay', p.next_action!.qr_code!, 'success')).status).toBe(200);
+    expect((await until(p.id, (x) => x.status !== 'processing', 'settled'))).toMatchObject({ status: 'succeeded', failure_code: null });
+    expect(await eventTypes(p.id)).not.toContain('payment.failed');
+  });
 });

@@ -173,7 +173,7 @@ describe('alipay simulator gateway.do', () => {
     await expect(sim.pay(paid, 'success')).rejects.toMatchObject({ statusCode: 409, code: 'TRADE_ALREADY_PAID' });
   });
 
-  it('cancel refunds a paid trade; a failed payment closes the trade', async () => {
+  it('cancel refunds a paid trade; a failed payment leaves the trade open (issue 13: the buyer may pay another way)', async () => {
     const paid = orderNo();
     await exec('alipay.trade.precreate', { out_trade_no: paid, total_amount: '3.00', subject: 's' });
     await sim.pay(paid, 'success');
@@ -182,8 +182,9 @@ describe('alipay simulator gateway.do', () => {
 
     const failed = orderNo();
     await exec('alipay.trade.precreate', { out_trade_no: failed, total_amount: '3.00', subject: 's' });
-    expect((await sim.pay(failed, 'fail')).trade_status).toBe('TRADE_CLOSED');
-    expect((await exec('alipay.trade.query', { out_trade_no: failed })).trade_status).toBe('TRADE_CLOSED');
+    expect(await sim.pay(failed, 'fail')).toMatchObject({ trade_status: 'WAIT_BUYER_PAY', declined: { sub_code: 'ACQ.BUYER_BALANCE_NOT_ENOUGH' } });
+    expect((await exec('alipay.trade.query', { out_trade_no: failed })).trade_status).toBe('WAIT_BUYER_PAY');
+    expect((await sim.pay(failed, 'success')).trade_status).toBe('TRADE_SUCCESS');
   });
 
   it('refuses to pay an expired trade', async () => {

@@ -86,10 +86,15 @@ export function scanTrade(sim: SimContext, trade: TradeRow): TradeRow {
   }
 }
 
-export function payTrade(sim: SimContext, reference: string, outcome: PayOutcome): PayerTrade {
+/**
+ * A failed payment (balance too low, card refused in the app) does not close the trade: as in
+ * Alipay, it stays WAIT_BUYER_PAY and the buyer may pay another way until it is closed or
+ * expires. Alipay tells the merchant nothing about it; only the buyer's answer says why.
+ */
+export function payTrade(sim: SimContext, reference: string, outcome: PayOutcome): PayerTrade & { declined?: { sub_code: string; sub_msg: string } } {
   const scanned = scanTrade(sim, resolveReference(sim, reference));
-  const done = outcome === 'success' ? sim.trades.pay(scanned) : sim.trades.closeWaiting(scanned);
-  return payerView(sim, done);
+  if (outcome === 'fail') return { ...payerView(sim, scanned), declined: { sub_code: 'ACQ.BUYER_BALANCE_NOT_ENOUGH', sub_msg: '买家余额不足' } };
+  return payerView(sim, sim.trades.pay(scanned));
 }
 
 export function scanReference(sim: SimContext, reference: string): PayerTrade {
