@@ -9,7 +9,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { pino, type DestinationStream } from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { loadConfig, type Config } from './infra/config.js';
+import { ConfigError, loadConfig, type Config } from './infra/config.js';
 import { Vault, loadMasterKey } from './infra/crypto/vault.js';
 import { migrate, openDb, type Db } from './infra/db/index.js';
 import { createTransport } from './infra/http/transport.js';
@@ -85,8 +85,7 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
   }
 
   const log = pino({ level: config.LOG_LEVEL, redact: { paths: LOG_REDACT, censor: '[redacted]' } }, opts.logDestination);
-  const dbh = openDb({ ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}), dataDir: config.PAYGATE_DATA_DIR, poolSize: config.PAYGATE_DB_POOL_SIZE });
-  await migrate(dbh.db);
+  const dbh = await openDatabase(config);
 
   // Production mode: shared rate limits and cross-node cache invalidation. Boot does not wait
   // for Redis; until it answers, limits are per node (see infra/redis/client.ts).
@@ -209,4 +208,34 @@ function certificateNotes(leaf: crypto.X509Certificate, now: number): string[] {
   if (daysLeft < 0) return [`the TLS certificate in PAYGATE_TLS_CERT expired on ${leaf.validTo}: clients will refuse it; replace the file (it reloads without a restart)`];
   if (daysLeft < 14) return [`the TLS certificate in PAYGATE_TLS_CERT expires in ${daysLeft} days (${leaf.validTo}); replace the file (it reloads without a restart)`];
   return [];
+}
+
+/**
+ * Opens and migrates the database. A database that cannot be used at start (wrong URL, server
+ * down, unknown database, unwritable data dir) is a configuration problem: one line naming
+ * the setting, without its password, instead of a driver's stack trace (the CLI prints a
+ * ConfigError's message alone and exits non-zero).
+ */
+async function openDatabase(config: Readonly<Config>) {
+  let dbh: ReturnType<typeof openDb> | undefined;
+  try {
+    dbh = openDb({ ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}), dataDir: config.PAYGATE_DATA_DIR, poolSize: config.PAYGATE_DB_POOL_SIZE });
+    await migrate(dbh.db);
+    return dbh;
+  } catch (err) {
+    await dbh?.destroy().catch(() => undefined);
+    const e = err as { message?: string; code?: string };
+    const why = `${e.message ?? String(err)}${e.code && !(e.message ?? '').includes(e.code) ? ` (${e.code})` : ''}`.split('\n')[0];
+    throw new ConfigError(config.DATABASE_URL
+      ? `cannot use the database at DATABASE_URL=${redactUrl(config.DATABASE_URL)}: ${why}; check the URL (postgres://user:password@host:5432/database), that PostgreSQL is running and the database exists`
+      : `cannot use the SQLite database in PAYGATE_DATA_DIR=${config.PAYGATE_DATA_DIR}: ${why}; check that the directory is writable`, { cause: err });
+  }
+}
+
+/** The URL without its password; an unparseable one is not echoed at all (it may hold one). */
+function redactUrl(url: string): string {
+  const u = URL.parse(url);
+  if (!u) return '(not a valid URL)';
+  if (u.password) u.password = '***';
+  return u.toString();
 }

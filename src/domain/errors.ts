@@ -4,9 +4,11 @@
  * and is the default message. docs/errors.md is checked against this table by a test.
  */
 export const ERROR_CATALOG = {
-  'VALIDATION.INVALID_BODY': { status: 400, hint: 'The request body failed validation; see `field` and fix that value.' },
+  'VALIDATION.INVALID_BODY': { status: 400, hint: 'The request body failed validation; `errors` lists every problem ({field, code, message}, the message says what to send instead) and `field` is the first one.' },
   'VALIDATION.INVALID_JSON': { status: 400, hint: 'The request body is not valid JSON. Send Content-Type: application/json with a JSON object.' },
-  'VALIDATION.INVALID_QUERY': { status: 400, hint: 'A query parameter failed validation; see `field`.' },
+  'VALIDATION.INVALID_QUERY': { status: 400, hint: 'A query parameter failed validation; `errors` lists every problem and `field` is the first one.' },
+  'VALIDATION.INVALID_PATH': { status: 400, hint: 'An id in the URL path is malformed (e.g. /v1/payments/{id} needs pay_ and 26 lower-case letters or digits); `errors` lists every problem. Use the id exactly as the API returned it.' },
+  'VALIDATION.UNSUPPORTED_MEDIA_TYPE': { status: 415, hint: 'The API reads JSON only: send the body with Content-Type: application/json (not a form or text).' },
   'VALIDATION.UNSUPPORTED_CURRENCY': { status: 400, hint: 'Use an ISO 4217 currency the method supports (alipay_qr: CNY).' },
   'VALIDATION.BODY_TOO_LARGE': { status: 413, hint: 'The request body exceeds the size limit (64 KiB by default).' },
   'AUTH.MISSING': { status: 401, hint: 'Send Authorization: Bearer <secret key>.' },

@@ -13,6 +13,7 @@ import { beginIdempotent, finishIdempotent, requestHash } from '../app/idempoten
 import { errorResponse } from './errors.js';
 import { checkAdminToken } from './admin-auth.js';
 import { holdMerchantSlot } from './admission.js';
+import { check, validationError } from './validation.js';
 
 export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -25,6 +26,8 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.
   body?: B;
   /** Status of a successful answer, for the OpenAPI document. */
   success?: number;
+  /** Schema of a successful answer (routes/objects.ts), for the OpenAPI document; a test requires one on every route. */
+  response?: z.ZodType;
   /**
    * Top-level fields of the answer that hold a secret shown once: never kept in the
    * idempotency store, so a replay answers them as null with `<field>_shown_once: true`.
@@ -40,7 +43,7 @@ export interface HandlerInput<P, Q, B> {
   key: AuthenticatedKey | undefined;
 }
 
-export interface OpenApiOp { method: string; url: string; summary: string; tag: string; auth: string; params?: z.ZodType; query?: z.ZodType; body?: z.ZodType; success: number; secretFields?: readonly string[] }
+export interface OpenApiOp { method: string; url: string; summary: string; tag: string; auth: string; params?: z.ZodType; query?: z.ZodType; body?: z.ZodType; response?: z.ZodType; success: number; secretFields?: readonly string[] }
 
 const registries = new WeakMap<FastifyInstance, OpenApiOp[]>();
 
@@ -68,6 +71,7 @@ export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType
   if (def.params) op.params = def.params;
   if (def.query) op.query = def.query;
   if (def.body) op.body = def.body;
+  if (def.response) op.response = def.response;
   if (def.secretFields) op.secretFields = def.secretFields;
   const idemOpts = def.secretFields ? { secretFields: def.secretFields } : {};
   openApiOps(app).push(op);
@@ -93,20 +97,22 @@ export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType
     handler: async (req: FastifyRequest, reply: FastifyReply) => {
       const apiKey = authenticated.get(req);
       const merchantId = apiKey?.merchant_id ?? '';
-      const params = (def.params ? def.params.parse(req.params) : {}) as z.infer<P>;
-      let query: z.infer<Q>;
-      try {
-        query = (def.query ? def.query.parse(req.query ?? {}) : {}) as z.infer<Q>;
-      } catch (err) {
-        if (err instanceof z.ZodError) {
-          const field = err.issues[0]?.path.join('.') ?? 'query';
-          throw new PaygateError('VALIDATION.INVALID_QUERY', `${field}: ${err.issues[0]?.message ?? 'invalid'}`, { field });
-        }
-        throw err;
+      // Path and query are checked before any idempotency work; a request bad in several
+      // places is answered with every problem at once (the body's too, though it is parsed later).
+      const params = check(def.params, req.params);
+      const query = check(def.query, req.query ?? {});
+      if (!params.ok || !query.ok) {
+        const body = def.body ? check(def.body, req.body ?? {}) : { ok: true as const };
+        throw validationError([
+          ...(params.ok ? [] : [{ part: 'path' as const, issues: params.issues, input: req.params }]),
+          ...(query.ok ? [] : [{ part: 'query' as const, issues: query.issues, input: req.query }]),
+          ...(body.ok ? [] : [{ part: 'body' as const, issues: body.issues, input: req.body }]),
+        ]);
       }
       const run = async (): Promise<Handled> => {
-        const body = (def.body ? def.body.parse(req.body ?? {}) : {}) as z.infer<B>;
-        return handler({ params, query, body, merchantId, req, key: apiKey });
+        const body = check(def.body, req.body ?? {});
+        if (!body.ok) throw validationError([{ part: 'body', issues: body.issues, input: req.body }]);
+        return handler({ params: params.value as z.infer<P>, query: query.value as z.infer<Q>, body: body.value as z.infer<B>, merchantId, req, key: apiKey });
       };
       const keyHeader = req.headers['idempotency-key'];
       if (def.method === 'POST' && def.auth === 'merchant' && keyHeader !== undefined) {

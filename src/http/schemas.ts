@@ -5,7 +5,7 @@ import { PAYMENT_STATUSES } from '../domain/payment-state.js';
 import { DISPUTE_STATUSES } from '../domain/dispute-state.js';
 import { PRIORITIES } from '../app/rate-limit.js';
 
-const id = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[0-9a-z]{26}$`), `must be a ${prefix}_ id`);
+const id = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[0-9a-z]{26}$`), `send a ${prefix}_ id (${prefix}_ and 26 lower-case letters or digits), exactly as the API returned it`);
 
 export const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),

@@ -29,6 +29,15 @@ import { installListenerHooks } from './listeners.js';
 import { installRequestLog } from './request-log.js';
 import type { TlsServerOptions } from './tls.js';
 
+/** /docs shows Paygate's name and mark, not the framework's banner. */
+const DOCS_BRANDING = {
+  theme: { title: 'Paygate API reference' },
+  logo: {
+    type: 'image/svg+xml', href: '/docs', target: '_self' as const,
+    content: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="150" height="36" viewBox="0 0 150 36"><title>Paygate</title><rect x="1" y="5" width="26" height="26" rx="6" fill="#0b7a5a"/><path d="M8 18h12M14 12v12" stroke="#fff" stroke-width="3" stroke-linecap="round"/><text x="35" y="26" font-family="system-ui,sans-serif" font-size="20" font-weight="700" fill="#fff">Paygate</text></svg>'),
+  },
+};
+
 export interface MountedSimulator { provider: string; plugin: FastifyPluginAsync }
 
 export const LOG_REDACT = [
@@ -67,6 +76,8 @@ export async function buildServer(ctx: AppContext, opts: { simulators?: MountedS
   installListenerHooks(app, ctx.config);
   installRequestLog(app);
 
+  // The API reads JSON only: any other body (a form, text/plain) is VALIDATION.UNSUPPORTED_MEDIA_TYPE, 415.
+  app.removeContentTypeParser('text/plain');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
@@ -122,7 +133,7 @@ export async function buildServer(ctx: AppContext, opts: { simulators?: MountedS
   const document = buildOpenApi(openApiOps(app), opts.version ?? '0.1.0');
   app.get('/openapi.json', async () => document);
   await app.register(swagger, { mode: 'static', specification: { document: document as never } });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', ...DOCS_BRANDING });
 
   for (const sim of opts.simulators ?? []) {
     await app.register(sim.plugin, { prefix: `/sandbox/${sim.provider}` });

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { PaygateError } from '../../domain/errors.js';
 import type { AppContext } from '../../app/context.js';
 import { accountHealth } from '../../app/resilience.js';
+import { providerAccountHealthObject } from './objects.js';
 import { defineRoute } from '../define.js';
 
 const params = z.object({ id: z.string().min(1).max(64) });
@@ -17,7 +18,7 @@ const params = z.object({ id: z.string().min(1).max(64) });
 export function adminHealthRoutes(app: FastifyInstance, ctx: AppContext): void {
   const node = `${os.hostname()}:${process.pid}`;
   defineRoute(app, ctx, {
-    method: 'GET', url: '/admin/provider_accounts/{id}/health', tag: 'Admin', auth: 'admin', params,
+    method: 'GET', url: '/admin/provider_accounts/{id}/health', response: providerAccountHealthObject, tag: 'Admin', auth: 'admin', params,
     summary: 'This node\'s view of a provider account: circuit breaker, recent failure rate, calls in flight, last error',
   }, async ({ params: { id } }) => {
     const row = await ctx.db.selectFrom('provider_accounts').select(['id', 'provider']).where('id', '=', id).executeTakeFirst();

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../app/context.js';
 import { listJobsForAdmin, retryJob } from '../../app/jobs.js';
 import { JOB_KINDS } from '../../infra/jobs/queue.js';
+import { jobList, jobObject } from './objects.js';
 import { defineRoute } from '../define.js';
 import { listQuery } from '../schemas.js';
 
@@ -24,12 +25,12 @@ const jobParams = z.object({ id: z.string().regex(/^job_[0-9a-z]{26}$/, 'must be
 
 export function adminJobsRoutes(app: FastifyInstance, ctx: AppContext): void {
   defineRoute(app, ctx, {
-    method: 'GET', url: '/admin/jobs', tag: 'Admin', auth: 'admin', query: jobsQuery,
+    method: 'GET', url: '/admin/jobs', response: jobList, tag: 'Admin', auth: 'admin', query: jobsQuery,
     summary: `List background jobs, newest first: dead letters (state=dead, the default) or jobs still scheduled. ${JOB_FIELDS}`,
   }, async ({ query }) => ({ body: await listJobsForAdmin(ctx, query) }));
 
   defineRoute(app, ctx, {
-    method: 'POST', url: '/admin/jobs/{id}/retry', tag: 'Admin', auth: 'admin', params: jobParams,
+    method: 'POST', url: '/admin/jobs/{id}/retry', response: jobObject, tag: 'Admin', auth: 'admin', params: jobParams,
     summary: 'Revive a dead job: it runs again now with its schedule from the start (run count zero). Answers the job, state pending. '
       + 'JOB.NOT_DEAD (409) for a job that is not dead, JOB.NOT_FOUND (404) for none.',
   }, async ({ params }) => ({ body: await retryJob(ctx, params.id) }));

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.js';
 import { eraseBuyer } from '../../app/privacy.js';
+import { erasureObject } from './objects.js';
 import { defineRoute } from '../define.js';
 
 const identifier = z.string().trim().min(1).max(320);
@@ -21,7 +22,7 @@ export const eraseBody = z.strictObject({
 
 export function adminPrivacyRoutes(app: FastifyInstance, ctx: AppContext): void {
   defineRoute(app, ctx, {
-    method: 'POST', url: '/admin/privacy/erase', tag: 'Admin', auth: 'admin', body: eraseBody,
+    method: 'POST', url: '/admin/privacy/erase', response: erasureObject, tag: 'Admin', auth: 'admin', body: eraseBody,
     summary: 'Erase one buyer\'s personal data from payments (metadata, payer_country, return_url), their events and stored notifications; amounts and ids stay. Answers what was erased.',
   }, async ({ body }) => {
     const result = await eraseBuyer(ctx, body);
