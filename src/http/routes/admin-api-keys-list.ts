@@ -25,13 +25,7 @@ export const apiKeySchema = z.strictObject({
 
 export const apiKeyListSchema = z.strictObject({ object: z.literal('list'), data: z.array(apiKeySchema), has_more: z.boolean() });
 
-/**
- * The answer's schema for the OpenAPI document (RouteDef.response, which issue 13's OpenAPI
- * work adds to define.ts in parallel). Spread in, so this file compiles with or without it.
- */
-const documented: object = { response: apiKeyListSchema };
-
 export function adminApiKeyListRoutes(app: FastifyInstance, ctx: AppContext): void {
-  defineRoute(app, ctx, { method: 'GET', url: '/admin/merchants/{id}/api_keys', summary: "List a merchant's API keys, newest first (prefix, mode, created, revoked — never the secret)", tag: 'Admin', auth: 'admin', params: merchantIdParams, query: listQuery, ...documented },
+  defineRoute(app, ctx, { method: 'GET', url: '/admin/merchants/{id}/api_keys', summary: "List a merchant's API keys, newest first (prefix, mode, created, revoked — never the secret)", tag: 'Admin', auth: 'admin', params: merchantIdParams, query: listQuery, response: apiKeyListSchema },
     async ({ params, query }) => ({ body: await listApiKeys(ctx, params.id, query) }));
 }

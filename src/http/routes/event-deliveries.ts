@@ -30,13 +30,7 @@ export const webhookDeliverySchema = z.object({
 
 export const webhookDeliveryListSchema = z.object({ object: z.literal('list'), data: z.array(webhookDeliverySchema), has_more: z.boolean() });
 
-/**
- * The answer's schema for the OpenAPI document (RouteDef.response, which issue 13's OpenAPI
- * work adds to define.ts in parallel). Spread in, so this file compiles with or without it.
- */
-const documented: object = { response: webhookDeliveryListSchema };
-
 export function eventDeliveryRoutes(app: FastifyInstance, ctx: AppContext): void {
-  defineRoute(app, ctx, { method: 'GET', url: '/v1/events/{id}/deliveries', summary: "An event's deliveries: one per endpoint, with attempts, the last outcome and the next try", tag: 'Events', auth: 'merchant', params: eventIdParams, query: listQuery, ...documented },
+  defineRoute(app, ctx, { method: 'GET', url: '/v1/events/{id}/deliveries', summary: "An event's deliveries: one per endpoint, with attempts, the last outcome and the next try", tag: 'Events', auth: 'merchant', params: eventIdParams, query: listQuery, response: webhookDeliveryListSchema },
     async ({ merchantId, params, query }) => ({ body: await listDeliveries(ctx, merchantId, params.id, query) }));
 }
