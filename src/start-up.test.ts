@@ -23,13 +23,20 @@ async function freePort(): Promise<number> {
 
 let running: ChildProcess | undefined;
 
+/** The quick start as a developer runs it: SQLite in the data dir, whatever this machine's shell says about databases. */
+function quickStartEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('PAYGATE_') || k === 'DATABASE_URL' || k === 'REDIS_URL' || k === 'NODE_ENV') delete env[k];
+  return env;
+}
+
 /** `npm start` in the copy; resolves with the seconds until /healthz answered 200. */
 async function npmStart(port: number): Promise<number> {
   const started = performance.now();
   let output = '';
   running = spawn('npm', ['start'], {
     cwd: copy, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', PAYGATE_DATA_DIR: path.join(copy, 'data'), LOG_LEVEL: 'warn' },
+    env: { ...quickStartEnv(), PORT: String(port), HOST: '127.0.0.1', PAYGATE_DATA_DIR: path.join(copy, 'data'), LOG_LEVEL: 'warn' },
   });
   running.stdout!.on('data', (c: Buffer) => { output += c.toString('utf8'); });
   running.stderr!.on('data', (c: Buffer) => { output += c.toString('utf8'); });
