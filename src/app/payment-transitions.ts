@@ -109,6 +109,8 @@ export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: 
   return result;
 }
 
+const CLOSING: ReadonlySet<string> = new Set(['order_closed', 'expired']);
+
 /**
  * The failure columns to write: the observed decline; on a final failure without one, the
  * last decline recorded (the buyer's last try is the useful reason) or what closed it;
@@ -116,6 +118,10 @@ export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: 
  */
 function failureFields(payment: PaymentRow, obs: Observation, next: PaymentStatus | null): { failure_code: string | null; failure_message: string | null } | undefined {
   if (obs.observed === 'succeeded') return next === 'succeeded' ? { failure_code: null, failure_message: null } : undefined;
+  // A decline heard late (out of order) about a paid payment is not its reason: keep it clean.
+  if (payment.status === 'succeeded' || payment.status === 'conflict') return undefined;
+  // An order closed at the provider after a decline: the buyer's last decline stays the reason.
+  if (obs.decline && CLOSING.has(obs.decline.code) && payment.failure_code) return undefined;
   if (obs.decline) return { failure_code: obs.decline.code, failure_message: obs.decline.message };
   if ((next === 'failed' || next === 'expired') && !payment.failure_code) {
     // A create the provider refused never reached a buyer: the provider failed, nobody declined.
