@@ -57,6 +57,20 @@ export function extraPaths(): Record<string, Record<string, unknown>> {
       responses: { '303': { description: 'Redirect to return_url or the cashier page', headers: { Location: { schema: text } } }, '404': { description: 'Unknown payment', content: html }, ...refusals },
     },
   };
+  paths['/admin/sandbox/payments/{payment_id}/pay'] = {
+    post: {
+      operationId: 'sandboxPay', summary: 'Sandbox only: play the buyer of a payment at the simulator its account points at (what `paygate sandbox pay` calls)', tags: ['Sandbox'],
+      security: [{ adminToken: [] }],
+      parameters: [{ name: 'payment_id', in: 'path', required: true, schema: { type: 'string', pattern: '^pay_[0-9a-z]{1,64}$' } }],
+      requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', additionalProperties: false, properties: { outcome: { type: 'string', enum: ['success', 'fail'], default: 'success' } } } } } },
+      responses: {
+        '200': { description: "The simulator's answer to its `/_payer/pay` (the buyer's action), as it gave it", content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } } },
+        '401': { description: 'AUTH.INVALID_ADMIN_TOKEN', content: json('Error') },
+        '404': { description: 'PAYMENT.NOT_FOUND: no such payment, or no attempt at a provider yet', content: json('Error') },
+        ...fallback,
+      },
+    },
+  };
   paths['/healthz'] = { get: { operationId: 'getHealth', summary: 'Liveness: the process answers (no dependency is checked)', tags: ['Operations'], security: [], responses: { '200': { description: 'Alive', content: json('Health') }, ...fallback } } };
   paths['/readyz'] = {
     get: {
