@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import forge from 'node-forge';
 import { Aes, Formatter, Rsa } from 'wechatpay-axios-plugin';
+import { derSerialHex } from '../simulators/common/certs.js';
 import { newSerial } from '../simulators/wechatpay/ids.js';
 
 export interface WxCredentials {
@@ -99,9 +100,7 @@ export function makeCertificate(serialHex = newSerial()): { pem: string; serial:
   const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
-  // Shortest positive DER INTEGER (see makePlatformCertificate): OpenSSL refuses leading zero bytes.
-  const hex = serialHex.replace(/^(?:00)+(?=..)/, '');
-  cert.serialNumber = /^[89a-f]/i.test(hex) ? `00${hex}` : hex;
+  cert.serialNumber = derSerialHex(serialHex);
   cert.validity.notBefore = new Date(Date.now() - 86_400_000);
   cert.validity.notAfter = new Date(Date.now() + 365 * 86_400_000);
   const attrs = [{ name: 'commonName', value: `Test platform ${serialHex.slice(0, 8)}` }];

@@ -3,10 +3,11 @@
 // "Class 1" CA issuing Alipay's own signing certificates and a "Class 2" CA issuing app
 // certificates. Generated at first start and kept in <dataDir>/alipay-ca.json, because
 // merchants configure its files. Keys come from node:crypto; node-forge builds the X.509.
-import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
+import { positiveSerialHex, rsaPemPair } from '../common/certs.js';
 
 const YEAR_MS = 365 * 24 * 3600_000;
 
@@ -30,21 +31,8 @@ export interface CaFile {
   alipayCerts: AlipaySigningCert[];
 }
 
-function rsaPair(): { privateKeyPem: string; publicKeyPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  return { privateKeyPem: privateKey, publicKeyPem: publicKey };
-}
-
-/** 16 random bytes, positive (top bit clear), like Alipay's 128-bit serials. */
-function serialHex(): string {
-  const b = randomBytes(16);
-  b[0] = ((b[0] ?? 0) & 0x7f) | 0x10;
-  return b.toString('hex');
-}
+/** Positive 128-bit serials, like Alipay's. */
+const serialHex = (): string => positiveSerialHex(16);
 
 interface IssueOptions {
   subject: forge.pki.CertificateField[];
@@ -86,7 +74,7 @@ function dn(cn: string, ou = 'Certification Authority'): forge.pki.CertificateFi
 }
 
 function ca(cn: string, issuer: IssuedCert | undefined, years: number, sha1 = false): IssuedCert {
-  const pair = rsaPair();
+  const pair = rsaPemPair();
   const certPem = issue({ subject: dn(cn), publicKeyPem: pair.publicKeyPem, ca: true, years, sha1, ...(issuer ? { issuer } : {}) }, pair.privateKeyPem);
   return { certPem, keyPem: pair.privateKeyPem };
 }
@@ -102,7 +90,7 @@ export function sandboxCertSn(certPem: string): string {
 }
 
 export function newAlipaySigningCert(file: Pick<CaFile, 'class1'>, activeFrom: number): AlipaySigningCert {
-  const pair = rsaPair();
+  const pair = rsaPemPair();
   const certPem = issue({ subject: dn('支付宝(中国)网络技术有限公司-沙箱', 'Alipay'), publicKeyPem: pair.publicKeyPem, ca: false, years: 3, issuer: file.class1 });
   return { certPem, keyPem: pair.privateKeyPem, sn: sandboxCertSn(certPem), activeFrom };
 }

@@ -2,10 +2,11 @@
 // generated at first start and kept in the data dir (unionpay-ca.json), plus merchant
 // signing certificates issued by the same middle CA and handed out as password PFX files.
 // Keys come from node:crypto (fast, native); node-forge builds the X.509 and PKCS#12.
-import { createPrivateKey, generateKeyPairSync, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import { createPrivateKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
+import { positiveSerialHex, rsaPemPair } from '../common/certs.js';
 
 export interface CaFile {
   rootPem: string;
@@ -21,21 +22,8 @@ export interface Ca extends CaFile {
 
 const YEAR_MS = 365 * 24 * 3600_000;
 
-function rsaPair(): { privateKeyPem: string; publicKeyPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  return { privateKeyPem: privateKey, publicKeyPem: publicKey };
-}
-
-/** Positive serial (top bit clear) so its decimal form, the certId, is unambiguous. */
-function serialHex(): string {
-  const b = randomBytes(8);
-  b[0] = (b[0] ?? 0) & 0x7f | 0x10;
-  return b.toString('hex');
-}
+/** Positive 64-bit serial, so its decimal form, the certId, is unambiguous. */
+const serialHex = (): string => positiveSerialHex(8);
 
 export interface IssueOptions {
   cn: string;
@@ -87,15 +75,15 @@ export function merchantCn(merId: string): string {
 }
 
 function issueSignCert(middlePem: string, middleKeyPem: string): { signCertPem: string; signKeyPem: string } {
-  const sign = rsaPair();
+  const sign = rsaPemPair();
   const signCert = issue({ cn: SANDBOX_SIGNER_CN, publicKeyPem: sign.publicKeyPem, ca: false, issuer: { cert: forge.pki.certificateFromPem(middlePem), keyPem: middleKeyPem } });
   return { signCertPem: forge.pki.certificateToPem(signCert), signKeyPem: sign.privateKeyPem };
 }
 
 function createCa(): CaFile {
-  const root = rsaPair();
+  const root = rsaPemPair();
   const rootCert = issue({ cn: 'UnionPay Sandbox Root', publicKeyPem: root.publicKeyPem, ca: true, notAfter: new Date(Date.now() + 20 * YEAR_MS) }, root.privateKeyPem);
-  const middle = rsaPair();
+  const middle = rsaPemPair();
   const middleCert = issue({ cn: 'UnionPay Sandbox Middle', publicKeyPem: middle.publicKeyPem, ca: true, issuer: { cert: rootCert, keyPem: root.privateKeyPem }, notAfter: new Date(Date.now() + 10 * YEAR_MS) });
   const middlePem = forge.pki.certificateToPem(middleCert);
   return { rootPem: forge.pki.certificateToPem(rootCert), middlePem, middleKeyPem: middle.privateKeyPem, ...issueSignCert(middlePem, middle.privateKeyPem) };
@@ -140,7 +128,7 @@ export interface MerchantCert {
 }
 
 export function issueMerchantCert(ca: CaFile, merId: string): MerchantCert {
-  const pair = rsaPair();
+  const pair = rsaPemPair();
   const middle = forge.pki.certificateFromPem(ca.middlePem);
   const cert = issue({ cn: merchantCn(merId), publicKeyPem: pair.publicKeyPem, ca: false, issuer: { cert: middle, keyPem: ca.middleKeyPem } });
   const password = randomBytes(9).toString('base64url');

@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import { positiveSerialHex } from '../common/certs.js';
 import { rfc3339 } from './format.js';
 
 function randomFrom(alphabet: string, length: number): string {
@@ -17,11 +18,7 @@ export const newMchid = (): string => `19${digits(8)}`;
 export const newAppid = (): string => `wx${randomBytes(8).toString('hex')}`;
 /** Certificate serials are 40 uppercase hex digits. */
 /** 40 hex digits as WeChat Pay prints them: the first byte 0x10–0x7f, so no leading zero and a positive DER INTEGER. */
-export const newSerial = (): string => {
-  const b = randomBytes(20);
-  b[0] = 0x10 + (b[0]! % 0x70);
-  return b.toString('hex').toUpperCase();
-};
+export const newSerial = (): string => positiveSerialHex(20).toUpperCase();
 /** WeChat Pay public-key ids: PUB_KEY_ID_ + 32 digits. */
 export const newPublicKeyId = (): string => `PUB_KEY_ID_01${digits(30)}`;
 /** A 32-character APIv3 key, as merchants set it in the merchant platform. */

@@ -2,10 +2,11 @@
 // data dir, because merchants' provider accounts are configured with its public parts:
 // a public key with a PUB_KEY_ID_… id (public-key mode) and a platform certificate with its
 // hex serial (platform-certificate mode), each with its own key pair.
-import { createPrivateKey, createPublicKey, generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
+import { derSerialHex, rsaPemPair } from '../common/certs.js';
 import { newPublicKeyId, newSerial } from './ids.js';
 
 export interface PemPair {
@@ -26,14 +27,7 @@ export interface PlatformKeys {
   certificateMode: Signer & { certificatePem: string };
 }
 
-export function generateRsaPemPair(): PemPair {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  return { privateKeyPem: privateKey, publicKeyPem: publicKey };
-}
+export const generateRsaPemPair = (): PemPair => rsaPemPair();
 
 /**
  * A self-signed certificate in the shape of a WeChat Pay platform certificate (CN "Tenpay.com
@@ -42,10 +36,7 @@ export function generateRsaPemPair(): PemPair {
 export function makePlatformCertificate(pair: PemPair, serialHex: string, validFrom: Date, validTo: Date): string {
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(pair.publicKeyPem);
-  // DER wants the shortest positive INTEGER: no leading zero bytes (OpenSSL refuses them as
-  // "illegal padding"), and a 00 only in front of a first byte with its high bit set.
-  const hex = serialHex.replace(/^(?:00)+(?=..)/, '');
-  cert.serialNumber = /^[89a-f]/i.test(hex) ? `00${hex}` : hex;
+  cert.serialNumber = derSerialHex(serialHex);
   cert.validity.notBefore = validFrom;
   cert.validity.notAfter = validTo;
   const attrs = [
