@@ -1,0 +1,84 @@
+/**
+ * The payments table. Rows leave here with their status checked against the payment state
+ * table's union, so callers switch on it without a cast; JSON columns (metadata, the
+ * routing log) are read through the parsers below, never with an `as`.
+ */
+import { z } from 'zod';
+import { PAYMENT_STATUSES, type PaymentStatus } from '../../../domain/payment-state.js';
+import type { RoutingLogEntry } from '../../../domain/routing.js';
+import type { DbOrTx, Tx } from '../index.js';
+import type { PaymentRow } from '../schema.js';
+import { jsonColumn, statusColumn } from './columns.js';
+
+export type Payment = Omit<PaymentRow, 'status'> & { status: PaymentStatus };
+export type PaymentUpdate = Partial<Omit<Payment, 'id' | 'merchant_id'>>;
+
+const paymentStatus = statusColumn('payments', PAYMENT_STATUSES);
+const toPayment = (row: PaymentRow): Payment => ({ ...row, status: paymentStatus(row.status) });
+const maybe = (row: PaymentRow | undefined): Payment | undefined => (row ? toPayment(row) : undefined);
+
+const routingLogEntry = z.object({
+  provider_account_id: z.string(),
+  attempt_id: z.string().optional(),
+  outcome: z.enum(['skipped', 'failed', 'unanswered']),
+  reason: z.string(),
+  at: z.string(),
+}) satisfies z.ZodType<RoutingLogEntry>;
+const routingLogColumn = jsonColumn('payments.routing_log', z.array(routingLogEntry));
+/** The routing decisions kept on a payment; none before the first. */
+export const routingLogOf = (p: Pick<PaymentRow, 'routing_log'>): RoutingLogEntry[] => (p.routing_log ? routingLogColumn(p.routing_log) : []);
+
+/** Metadata is the merchant's string → string map (http/schemas.ts validates it on the way in). */
+export const metadataOf = jsonColumn('payments.metadata', z.record(z.string(), z.string()));
+
+export async function paymentById(db: DbOrTx, id: string): Promise<Payment | undefined> {
+  return maybe(await db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst());
+}
+
+/** A merchant's own payment: another merchant's id reads as not found. */
+export async function paymentOfMerchant(db: DbOrTx, merchantId: string, id: string): Promise<Payment | undefined> {
+  return maybe(await db.selectFrom('payments').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst());
+}
+
+export async function paymentByOrderId(db: DbOrTx, merchantId: string, merchantOrderId: string): Promise<Payment | undefined> {
+  return maybe(await db.selectFrom('payments').selectAll().where('merchant_id', '=', merchantId).where('merchant_order_id', '=', merchantOrderId).executeTakeFirst());
+}
+
+/**
+ * The payment under its row lock for the rest of `trx` (PostgreSQL); SQLite has one writer,
+ * so the transaction itself serialises (`rowLocks` is DbHandle.supportsRowLocks).
+ */
+export async function lockPayment(trx: Tx, id: string, rowLocks: boolean): Promise<Payment | undefined> {
+  const q = trx.selectFrom('payments').selectAll().where('id', '=', id);
+  return maybe(await (rowLocks ? q.forUpdate() : q).executeTakeFirst());
+}
+
+export async function insertPayment(db: DbOrTx, row: Payment): Promise<void> {
+  await db.insertInto('payments').values(row).execute();
+}
+
+/** Writes `set`; with `fromStatus`, only while the payment still has that status. True when the row was written. */
+export async function updatePayment(db: DbOrTx, id: string, set: PaymentUpdate, fromStatus?: PaymentStatus): Promise<boolean> {
+  let q = db.updateTable('payments').set(set).where('id', '=', id);
+  if (fromStatus) q = q.where('status', '=', fromStatus);
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Adds routing decisions to the payment's log (call under the payment lock: read, then write). */
+export async function appendRoutingLog(db: DbOrTx, paymentId: string, entries: readonly RoutingLogEntry[]): Promise<void> {
+  const row = await db.selectFrom('payments').select('routing_log').where('id', '=', paymentId).executeTakeFirst();
+  const log = row ? routingLogOf(row) : [];
+  await db.updateTable('payments').set({ routing_log: JSON.stringify([...log, ...entries]) }).where('id', '=', paymentId).execute();
+}
+
+export interface PaymentPage { merchantOrderId?: string | undefined; status?: string | undefined; startingAfter?: string | undefined; limit: number }
+
+/** Newest first, one more than `limit` so the caller can tell whether there is a next page. */
+export async function listPayments(db: DbOrTx, merchantId: string, page: PaymentPage): Promise<Payment[]> {
+  let q = db.selectFrom('payments').selectAll().where('merchant_id', '=', merchantId);
+  if (page.merchantOrderId) q = q.where('merchant_order_id', '=', page.merchantOrderId);
+  if (page.status) q = q.where('status', '=', page.status);
+  if (page.startingAfter) q = q.where('id', '<', page.startingAfter);
+  return (await q.orderBy('id', 'desc').limit(page.limit + 1).execute()).map(toPayment);
+}
