@@ -7,7 +7,10 @@
  */
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { PaygateError } from '../../domain/errors.js';
+import { invalidCredential } from '../common/credentials.js';
 import { certFacts, certSn, rootCertSn, type CertFacts } from './cert-sn.js';
+
+const LABEL = 'Alipay';
 
 export interface AlipayPublicCert {
   readonly sn: string;
@@ -29,9 +32,7 @@ interface Parsed {
   facts: CertFacts;
 }
 
-function invalid(field: string, message: string): PaygateError {
-  return new PaygateError('PROVIDER_ACCOUNT.INVALID_CREDENTIALS', `Alipay credentials: ${field} ${message}`, { field });
-}
+const invalid = (field: string, message: string): PaygateError => invalidCredential(LABEL, field, message);
 
 const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 

@@ -6,7 +6,10 @@
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { PaygateError } from '../../domain/errors.js';
+import { credentialObject, invalidCredential, requiredString as commonRequiredString } from '../common/credentials.js';
 import { alipayKeysFor, parseCertMode, type CertModeMaterial, type KeyChoice } from './certs.js';
+
+const LABEL = 'Alipay';
 
 interface CommonCredentials {
   readonly appId: string;
@@ -34,15 +37,9 @@ const CERT_FIELDS = ['app_cert', 'alipay_public_cert', 'alipay_root_cert'] as co
 // truncated value.
 const MIN_MODULUS_BITS = 2048;
 
-function invalid(field: string, message: string): PaygateError {
-  return new PaygateError('PROVIDER_ACCOUNT.INVALID_CREDENTIALS', `Alipay credentials: ${field} ${message}`, { field });
-}
+const invalid = (field: string, message: string): PaygateError => invalidCredential(LABEL, field, message);
 
-function requiredString(raw: Record<string, unknown>, field: string): string {
-  const value = raw[field];
-  if (typeof value !== 'string' || value.trim() === '') throw invalid(field, 'is required and must be a non-empty string');
-  return value;
-}
+const requiredString = (raw: Readonly<Record<string, unknown>>, field: string): string => commonRequiredString(LABEL, raw, field);
 
 interface KeyText {
   /** PEM label ("PRIVATE KEY", "RSA PUBLIC KEY", ...) or null for bare base64. */
@@ -127,13 +124,8 @@ function spki(key: KeyObject): Buffer {
 }
 
 export function parseAlipayCredentials(raw: unknown): AlipayCredentials {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new PaygateError(
-      'PROVIDER_ACCOUNT.INVALID_CREDENTIALS',
-      'alipay credentials must be an object {app_id, private_key, alipay_public_key} or, in certificate mode, {app_id, private_key, app_cert, alipay_public_cert, alipay_root_cert}',
-    );
-  }
-  const record = raw as Record<string, unknown>;
+  // Not an object at all: the message names the whole shape expected.
+  const record = credentialObject(raw, () => new PaygateError('PROVIDER_ACCOUNT.INVALID_CREDENTIALS', 'alipay credentials must be an object {app_id, private_key, alipay_public_key} or, in certificate mode, {app_id, private_key, app_cert, alipay_public_cert, alipay_root_cert}'));
   const appId = requiredString(record, 'app_id').trim();
   // app_id is signed into every request and compared with every notification: reject
   // anything that could not survive a round trip through a form body unchanged.

@@ -8,6 +8,10 @@ import type { ConnectorContext, ConnectorFailure, WireResponse } from '../types.
 import { signatureHint, verificationKeys, type AlipayCredentials } from './credentials.js';
 import { topLevelSpans } from './json-span.js';
 import { verifyRsa2 } from './sign.js';
+import { badResponse as commonBadResponse, classifyFailure, fail, unavailableAnswer, type FailureTable } from '../common/failure.js';
+import { anyString, isObject, stringField as nodeString } from '../common/json.js';
+
+const LABEL = 'Alipay';
 
 export interface AlipayReply {
   readonly method: string;
@@ -45,21 +49,10 @@ const AUTH_SUB_CODES = new Set([
   'isv.missing-alipay-root-cert-sn',
 ]);
 
-export function fail(code: ConnectorFailure['code'], message: string, retryable = false, providerCode?: string): ConnectorFailure {
-  return providerCode === undefined ? { ok: false, code, retryable, message } : { ok: false, code, retryable, providerCode, message };
-}
+export { fail };
 
 export function badResponse(method: string, detail: string): ConnectorFailure {
-  return fail('CONNECTOR.BAD_RESPONSE', `Alipay ${method}: ${detail}`);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function optionalString(node: Readonly<Record<string, unknown>>, key: string): string | undefined {
-  const v = node[key];
-  return typeof v === 'string' ? v : undefined;
+  return commonBadResponse(LABEL, method, detail);
 }
 
 export function responseKey(method: string): string {
@@ -70,9 +63,8 @@ export function responseKey(method: string): string {
 export type ReplyContext = Pick<ConnectorContext<AlipayCredentials>, 'credentials' | 'now'>;
 
 export function readReply(ctx: ReplyContext, method: string, res: WireResponse): ReplyOutcome {
-  if (res.status >= 500 || res.status === 429) {
-    return fail('CONNECTOR.UNAVAILABLE', `Alipay ${method}: HTTP ${res.status}`, true, `HTTP ${res.status}`);
-  }
+  const unavailable = unavailableAnswer(LABEL, method, res);
+  if (unavailable) return unavailable;
   if (res.status < 200 || res.status > 299) return badResponse(method, `unexpected HTTP ${res.status}`);
 
   let body: unknown;
@@ -129,9 +121,9 @@ export function readReply(ctx: ReplyContext, method: string, res: WireResponse):
       signed,
       node,
       code,
-      msg: optionalString(node, 'msg') ?? '',
-      subCode: optionalString(node, 'sub_code'),
-      subMsg: optionalString(node, 'sub_msg'),
+      msg: anyString(node, 'msg') ?? '',
+      subCode: anyString(node, 'sub_code'),
+      subMsg: anyString(node, 'sub_msg'),
     },
   };
 }
@@ -154,16 +146,17 @@ export function describeReply(reply: AlipayReply): string {
   return `${providerCode(reply)}${text ? ` ${text}` : ''}${reply.signed ? '' : ' (unsigned answer)'}`;
 }
 
+const ALIPAY_FAILURES: FailureTable<AlipayReply> = {
+  label: LABEL,
+  retryable: isRetryable,
+  auth: (reply) => reply.code === '20001' || (reply.code === '40002' && reply.subCode !== undefined && AUTH_SUB_CODES.has(reply.subCode)),
+  authHint: 'check app_id and that the app public key registered at Alipay matches private_key (certificate mode: that app_cert and alipay_root_cert are the files downloaded for this app)',
+  success: (reply) => reply.code === SUCCESS_CODE,
+};
+
 /** The failure for any answer an operation did not accept as a result. */
 export function failureOf(reply: AlipayReply): ConnectorFailure {
-  const pc = providerCode(reply);
-  const where = `Alipay ${reply.method}: ${describeReply(reply)}`;
-  if (isRetryable(reply)) return fail('CONNECTOR.UNAVAILABLE', where, true, pc);
-  if (reply.code === '20001' || (reply.code === '40002' && reply.subCode !== undefined && AUTH_SUB_CODES.has(reply.subCode))) {
-    return fail('CONNECTOR.AUTH_FAILED', `${where}; check app_id and that the app public key registered at Alipay matches private_key (certificate mode: that app_cert and alipay_root_cert are the files downloaded for this app)`, false, pc);
-  }
-  if (reply.code === SUCCESS_CODE) return badResponse(reply.method, 'success answer was not understood');
-  return fail('CONNECTOR.REJECTED', where, false, pc);
+  return classifyFailure(ALIPAY_FAILURES, reply, { op: reply.method, detail: describeReply(reply), providerCode: providerCode(reply) });
 }
 
 /** BAD_RESPONSE when the node names a different value for a field we sent. */
@@ -185,6 +178,5 @@ export function yuanField(reply: AlipayReply, field: string): number | undefined
 }
 
 export function stringField(reply: AlipayReply, field: string): string | undefined {
-  const v = reply.node[field];
-  return typeof v === 'string' && v !== '' ? v : undefined;
+  return nodeString(reply.node, field);
 }

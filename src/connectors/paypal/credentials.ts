@@ -1,5 +1,6 @@
 /** PayPal REST app credentials plus the id of the webhook registered for this account. */
 import { PaygateError } from '../../domain/errors.js';
+import { credentialObject } from '../common/credentials.js';
 
 export interface PaypalCredentials {
   clientId: string;
@@ -11,10 +12,8 @@ export interface PaypalCredentials {
 const FIELD = /^[\x21-\x7e]{1,256}$/;
 
 export function parsePaypalCredentials(raw: unknown): PaypalCredentials {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new PaygateError('PROVIDER_ACCOUNT.INVALID_CREDENTIALS', 'paypal credentials must be an object {client_id, client_secret, webhook_id}');
-  }
-  const r = raw as Record<string, unknown>;
+  // Not an object at all: the message names the whole shape expected.
+  const r = credentialObject(raw, () => new PaygateError('PROVIDER_ACCOUNT.INVALID_CREDENTIALS', 'paypal credentials must be an object {client_id, client_secret, webhook_id}'));
   const get = (key: string): string => {
     const v = r[key];
     if (typeof v !== 'string' || !FIELD.test(v)) {

@@ -1,22 +1,24 @@
 /** Reading PayPal answers: JSON bodies, error objects {name, message, debug_id, details[{issue}]}. */
 import { parseMinor } from '../../domain/money.js';
 import type { ConnectorFailure, WireResponse } from '../types.js';
+import { badResponse, classifyFailure, isUnavailableStatus, type FailureTable } from '../common/failure.js';
+import { isObject, objectField, parseJsonObject, stringField, type JsonObject } from '../common/json.js';
 
-export type Json = Record<string, unknown>;
+export type Json = JsonObject;
+export { isObject };
 
-export function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+export const str = stringField;
+export const obj = objectField;
 
-export function str(o: Json | undefined, key: string): string | undefined {
-  const v = o?.[key];
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
+const LABEL = 'paypal';
 
-export function obj(o: Json | undefined, key: string): Json | undefined {
-  const v = o?.[key];
-  return isObject(v) ? v : undefined;
-}
+/** PayPal's code table is its HTTP status; the issue names what was refused. */
+const PAYPAL_FAILURES: FailureTable<number> = {
+  label: LABEL,
+  retryable: isUnavailableStatus,
+  auth: (status) => status === 401,
+  authHint: 'check client_id and client_secret',
+};
 
 export function first(o: Json | undefined, key: string): Json | undefined {
   const v = o?.[key];
@@ -24,7 +26,7 @@ export function first(o: Json | undefined, key: string): Json | undefined {
 }
 
 export function bad(operation: string, message: string): ConnectorFailure {
-  return { ok: false, code: 'CONNECTOR.BAD_RESPONSE', retryable: false, message: `paypal ${operation}: ${message}` };
+  return badResponse(LABEL, operation, message);
 }
 
 /** The first details[].issue, else the error name: what callers branch on (INSTRUMENT_DECLINED, ORDER_NOT_APPROVED …). */
@@ -33,12 +35,7 @@ export function issueOf(body: Json | undefined): string | undefined {
 }
 
 export function parseJson(res: WireResponse): Json | undefined {
-  try {
-    const v: unknown = JSON.parse(res.body);
-    return isObject(v) ? v : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseJsonObject(res.body);
 }
 
 /** Non-2xx answers as failures; 2xx as the parsed body. */
@@ -50,11 +47,8 @@ export function readReply(operation: string, res: WireResponse): { ok: true; bod
 
 export function failureOf(operation: string, status: number, body: Json | undefined): ConnectorFailure {
   const issue = issueOf(body);
-  const text = `paypal ${operation}: HTTP ${status}${issue ? ` ${issue}` : ''}${str(body, 'message') ? `: ${str(body, 'message')}` : ''}${str(body, 'debug_id') ? ` (debug_id ${str(body, 'debug_id')})` : ''}`;
-  const base = issue ? { providerCode: issue } : {};
-  if (status === 401) return { ok: false, code: 'CONNECTOR.AUTH_FAILED', retryable: false, message: `${text}; check client_id and client_secret`, ...base };
-  if (status === 429 || status >= 500) return { ok: false, code: 'CONNECTOR.UNAVAILABLE', retryable: true, message: text, ...base };
-  return { ok: false, code: 'CONNECTOR.REJECTED', retryable: false, message: text, ...base };
+  const detail = `HTTP ${status}${issue ? ` ${issue}` : ''}${str(body, 'message') ? `: ${str(body, 'message')}` : ''}${str(body, 'debug_id') ? ` (debug_id ${str(body, 'debug_id')})` : ''}`;
+  return classifyFailure(PAYPAL_FAILURES, status, { op: operation, detail, providerCode: issue });
 }
 
 /** {currency_code, value} → minor units, only when the currency is the expected one. */

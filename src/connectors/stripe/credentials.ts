@@ -3,15 +3,16 @@
  * secret of the webhook endpoint that points at /notify/stripe/{account}.
  */
 import { PaygateError } from '../../domain/errors.js';
+import { credentialObject, invalidCredential } from '../common/credentials.js';
+
+const LABEL = 'Stripe';
 
 export interface StripeCredentials {
   readonly secretKey: string;
   readonly webhookSecret: string;
 }
 
-function invalid(field: string, message: string): PaygateError {
-  return new PaygateError('PROVIDER_ACCOUNT.INVALID_CREDENTIALS', `Stripe credentials: ${field} ${message}`, { field });
-}
+const invalid = (field: string, message: string): PaygateError => invalidCredential(LABEL, field, message);
 
 // Keys travel in an HTTP header and a MAC key; whitespace or control characters mean a
 // bad paste, and would fail at Stripe with a confusing 401 much later.
@@ -27,8 +28,8 @@ function token(raw: Record<string, unknown>, field: string, prefixes: readonly s
 }
 
 export function parseStripeCredentials(raw: unknown): StripeCredentials {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid('credentials', 'must be an object {secret_key, webhook_secret}');
-  const r = raw as Record<string, unknown>;
+  // Not an object at all: the message names the whole shape expected.
+  const r = credentialObject(raw, () => invalid('credentials', 'must be an object {secret_key, webhook_secret}'));
   return {
     // Restricted keys (rk_) work too when they grant Checkout, PaymentIntents and Refunds.
     secretKey: token(r, 'secret_key', ['sk_', 'rk_'], 'the secret key from Dashboard → Developers → API keys, not the publishable pk_ key'),

@@ -6,9 +6,13 @@
 import type { ConnectorContext, ConnectorFailure, WireRequest, WireResponse } from '../types.js';
 import type { StripeCredentials } from './credentials.js';
 import { encodeForm, type FormValue } from './form.js';
+import { badResponse as commonBadResponse, classifyFailure, fail, isUnavailableStatus, type FailureTable } from '../common/failure.js';
+import { anyString, intField, isObject, objectField, objectsField, type JsonObject } from '../common/json.js';
 
 export type StripeContext = ConnectorContext<StripeCredentials>;
-export type JsonObject = Record<string, unknown>;
+export type { JsonObject } from '../common/json.js';
+
+const LABEL = 'stripe';
 
 /** Pinned so answers keep the shape parsed here whatever the account's default version is. */
 export const STRIPE_API_VERSION = '2024-06-20';
@@ -52,13 +56,11 @@ export type Reply =
   | { ok: true; object: JsonObject }
   | { ok: false; status: number; failure: ConnectorFailure; error?: StripeError };
 
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-export const str = (o: JsonObject, k: string): string | undefined => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
-export const int = (o: JsonObject, k: string): number | undefined => (Number.isSafeInteger(o[k]) ? (o[k] as number) : undefined);
-export const obj = (o: JsonObject, k: string): JsonObject | undefined => (isObject(o[k]) ? (o[k] as JsonObject) : undefined);
+export const str = anyString;
+export const int = intField;
+export const obj = objectField;
 /** The data array of a Stripe list or search_result object. */
-export const dataOf = (o: JsonObject | undefined): JsonObject[] | undefined => (Array.isArray(o?.data) ? o.data.filter(isObject) : undefined);
+export const dataOf = (o: JsonObject | undefined): JsonObject[] | undefined => objectsField(o, 'data');
 
 function header(res: WireResponse, name: string): string | undefined {
   for (const [k, v] of Object.entries(res.headers)) if (k.toLowerCase() === name) return v;
@@ -66,8 +68,15 @@ function header(res: WireResponse, name: string): string | undefined {
 }
 
 export function badResponse(op: string, message: string, retryable = false): ConnectorFailure {
-  return { ok: false, code: 'CONNECTOR.BAD_RESPONSE', retryable, message: `stripe ${op}: ${message}` };
+  return commonBadResponse(LABEL, op, message, retryable);
 }
+
+/** Stripe's code table is its HTTP status: 401/403 credentials, 429/5xx unavailable, the rest (402 a card decline) final. */
+const STRIPE_FAILURES: FailureTable<number> = {
+  label: LABEL,
+  retryable: isUnavailableStatus,
+  auth: (status) => status === 401 || status === 403,
+};
 
 function parseError(body: JsonObject): StripeError | undefined {
   const e = obj(body, 'error');
@@ -90,21 +99,16 @@ export function readReply(op: string, res: WireResponse): Reply {
 
   const error = parseError(body);
   const providerCode = [error?.type, error?.code, error?.declineCode].filter(Boolean).join('/') || `HTTP ${res.status}`;
-  const message = `stripe ${op}: HTTP ${res.status} ${error?.message ?? ''}`.trim();
+  const detail = `HTTP ${res.status} ${error?.message ?? ''}`.trim();
   // Stripe's explicit advice wins over the status code in both directions.
   const advice = header(res, 'stripe-should-retry');
-  const fail = (code: ConnectorFailure['code'], retryable: boolean): Reply => ({
+  const advised = (f: ConnectorFailure): Reply => ({
     ok: false, status: res.status, ...(error ? { error } : {}),
-    failure: { ok: false, code, retryable: advice === 'true' ? true : advice === 'false' ? false : retryable, providerCode, message },
+    failure: { ...f, retryable: advice === 'true' ? true : advice === 'false' ? false : f.retryable },
   });
-  if (res.status === 401 || res.status === 403) return fail('CONNECTOR.AUTH_FAILED', false);
   // 409: a concurrent request with the same Idempotency-Key is still running at Stripe, so its
   // outcome is not known yet: like no answer, never a reason to replace the request.
-  if (res.status === 409) {
-    const r = fail('CONNECTOR.UNAVAILABLE', true);
-    return r.ok ? r : { ...r, failure: { ...r.failure, delivery: 'unanswered' } };
-  }
-  if (res.status === 429 || res.status >= 500) return fail('CONNECTOR.UNAVAILABLE', true);
+  if (res.status === 409) return advised({ ...fail('CONNECTOR.UNAVAILABLE', `${LABEL} ${op}: ${detail}`, true, providerCode), delivery: 'unanswered' });
   // 402 is a card decline: final for this request; callers decide what it means for the payment.
-  return fail('CONNECTOR.REJECTED', false);
+  return advised(classifyFailure(STRIPE_FAILURES, res.status, { op, detail, providerCode }));
 }

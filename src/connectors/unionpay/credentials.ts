@@ -7,6 +7,9 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 import { PaygateError } from '../../domain/errors.js';
+import { credentialObject, invalidCredential, requiredString as commonRequiredString } from '../common/credentials.js';
+
+const LABEL = 'UnionPay';
 
 export interface UnionpayCredentials {
   readonly merId: string;
@@ -27,15 +30,9 @@ export interface UnionpayCredentials {
 // ACP merchant numbers are 15 digits; sandbox and acquirer-issued ids stay alphanumeric.
 const MER_ID = /^[0-9A-Za-z]{1,32}$/;
 
-function invalid(field: string, message: string): PaygateError {
-  return new PaygateError('PROVIDER_ACCOUNT.INVALID_CREDENTIALS', `UnionPay credentials: ${field} ${message}`, { field });
-}
+const invalid = (field: string, message: string): PaygateError => invalidCredential(LABEL, field, message);
 
-function requiredString(raw: Record<string, unknown>, field: string): string {
-  const value = raw[field];
-  if (typeof value !== 'string' || value.trim() === '') throw invalid(field, 'is required and must be a non-empty string');
-  return value;
-}
+const requiredString = (raw: Readonly<Record<string, unknown>>, field: string): string => commonRequiredString(LABEL, raw, field);
 
 function parseCaCert(field: string, pem: string): X509Certificate {
   let cert: X509Certificate;
@@ -89,10 +86,8 @@ function parseEnvironment(value: unknown): UnionpayCredentials['environment'] {
 }
 
 export function parseUnionpayCredentials(raw: unknown): UnionpayCredentials {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new PaygateError('PROVIDER_ACCOUNT.INVALID_CREDENTIALS', 'unionpay credentials must be an object {mer_id, sign_cert_pfx, sign_cert_password, root_cert, middle_cert, environment?}');
-  }
-  const record = raw as Record<string, unknown>;
+  // Not an object at all: the message names the whole shape expected.
+  const record = credentialObject(raw, () => new PaygateError('PROVIDER_ACCOUNT.INVALID_CREDENTIALS', 'unionpay credentials must be an object {mer_id, sign_cert_pfx, sign_cert_password, root_cert, middle_cert, environment?}'));
   const merId = requiredString(record, 'mer_id').trim();
   if (!MER_ID.test(merId)) throw invalid('mer_id', 'must be 1..32 letters or digits (ACP merId)');
   const password = record.sign_cert_password;

@@ -9,6 +9,7 @@
 import { PaygateError } from '../../domain/errors.js';
 import type { ConnectorFailure } from '../types.js';
 import { UNIONPAY_CNY } from './limits.js';
+import { fail as failure } from '../common/failure.js';
 
 export const CURRENCY = 'CNY';
 /** ISO 4217 numeric code for CNY, ACP currencyCode. */
@@ -59,9 +60,7 @@ export function beijingTime(at: Date): string {
   return `${pad(d.getUTCFullYear(), 4)}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
 }
 
-export function failure(code: ConnectorFailure['code'], message: string, retryable = false, providerCode?: string): ConnectorFailure {
-  return providerCode === undefined ? { ok: false, code, retryable, message } : { ok: false, code, retryable, providerCode, message };
-}
+export { failure };
 
 /** The failure an amount/currency pair gets before anything is sent, or undefined. */
 export function amountProblem(amount: number, currency: string, field: string): ConnectorFailure | undefined {

@@ -6,7 +6,7 @@ import type { ErrorCode } from '../../domain/errors.js';
 import type { ConnectorFailure, WireResponse } from '../types.js';
 import { checkSignerCert } from './cert.js';
 import { parseRawPairs, type FieldMap } from './form.js';
-import { failure } from './order.js';
+import { badResponse as commonBadResponse, classifyFailure, fail as failure, unavailableAnswer, type FailureTable } from '../common/failure.js';
 import type { UnionpayContext } from './request.js';
 import { verifyFields } from './sign.js';
 
@@ -29,8 +29,10 @@ export const NOT_FOUND = '34';
 
 const CONNECTOR_CERT_CODE = { expired: 'CONNECTOR.CERT_EXPIRED', untrusted: 'CONNECTOR.CERT_UNTRUSTED', not_unionpay: 'CONNECTOR.CERT_OWNER_MISMATCH' } as const satisfies Record<string, ErrorCode>;
 
+const LABEL = 'UnionPay';
+
 export function badResponse(op: string, detail: string): ConnectorFailure {
-  return failure('CONNECTOR.BAD_RESPONSE', `UnionPay ${op}: ${detail}`);
+  return commonBadResponse(LABEL, op, detail);
 }
 
 export function field(reply: UnionpayReply, key: string): string | undefined {
@@ -40,7 +42,8 @@ export function field(reply: UnionpayReply, key: string): string | undefined {
 
 /** Every answer must be signed: ACP signs error answers too, so an unsigned one is not UnionPay's. */
 export function readReply(ctx: UnionpayContext, op: string, res: WireResponse, expect: Record<string, string> = {}): ReplyOutcome {
-  if (res.status >= 500 || res.status === 429) return failure('CONNECTOR.UNAVAILABLE', `UnionPay ${op}: HTTP ${res.status}`, true, `HTTP ${res.status}`);
+  const unavailable = unavailableAnswer(LABEL, op, res);
+  if (unavailable) return unavailable;
   if (res.status < 200 || res.status > 299) return badResponse(op, `unexpected HTTP ${res.status}`);
   const fields = parseRawPairs(res.body.trim());
   if (typeof fields === 'string') return badResponse(op, fields);
@@ -63,13 +66,15 @@ export function readReply(ctx: UnionpayContext, op: string, res: WireResponse, e
   return { ok: true, reply };
 }
 
+const UNIONPAY_FAILURES: FailureTable<UnionpayReply> = {
+  label: LABEL,
+  retryable: (reply) => RETRYABLE.has(reply.respCode) || IN_PROGRESS.has(reply.respCode),
+  auth: (reply) => AUTH.has(reply.respCode),
+  authHint: 'check mer_id and that the PFX certificate is the one registered with UnionPay',
+  success: (reply) => reply.respCode === '00',
+};
+
 /** The failure for any answer an operation did not accept as a result. */
 export function failureOf(reply: UnionpayReply): ConnectorFailure {
-  const where = `UnionPay ${reply.op}: respCode ${reply.respCode}${reply.respMsg ? ` ${reply.respMsg}` : ''}`;
-  if (RETRYABLE.has(reply.respCode) || IN_PROGRESS.has(reply.respCode)) return failure('CONNECTOR.UNAVAILABLE', where, true, reply.respCode);
-  if (AUTH.has(reply.respCode)) {
-    return failure('CONNECTOR.AUTH_FAILED', `${where}; check mer_id and that the PFX certificate is the one registered with UnionPay`, false, reply.respCode);
-  }
-  if (reply.respCode === '00') return badResponse(reply.op, 'success answer was not understood');
-  return failure('CONNECTOR.REJECTED', where, false, reply.respCode);
+  return classifyFailure(UNIONPAY_FAILURES, reply, { op: reply.op, detail: `respCode ${reply.respCode}${reply.respMsg ? ` ${reply.respMsg}` : ''}`, providerCode: reply.respCode });
 }

@@ -8,6 +8,9 @@
  */
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { PaygateError } from '../../domain/errors.js';
+import { credentialObject, invalidCredential, requiredString as commonRequiredString } from '../common/credentials.js';
+
+const LABEL = 'WeChat Pay';
 
 export interface Verifier {
   readonly key: KeyObject;
@@ -32,15 +35,9 @@ export interface WechatpayCredentials {
 export const PUBLIC_KEY_ID_PREFIX = 'PUB_KEY_ID_';
 const MIN_MODULUS_BITS = 2048;
 
-function invalid(field: string, message: string): PaygateError {
-  return new PaygateError('PROVIDER_ACCOUNT.INVALID_CREDENTIALS', `WeChat Pay credentials: ${field} ${message}`, { field });
-}
+const invalid = (field: string, message: string): PaygateError => invalidCredential(LABEL, field, message);
 
-function requiredString(raw: Record<string, unknown>, field: string): string {
-  const value = raw[field];
-  if (typeof value !== 'string' || value.trim() === '') throw invalid(field, 'is required and must be a non-empty string');
-  return value.trim();
-}
+const requiredString = (raw: Readonly<Record<string, unknown>>, field: string): string => commonRequiredString(LABEL, raw, field).trim();
 
 /**
  * Certificate serials are hex and compared without case or leading zeros (the same number
@@ -109,10 +106,8 @@ function parseApiv3Key(raw: Record<string, unknown>): Buffer {
 }
 
 export function parseWechatpayCredentials(raw: unknown): WechatpayCredentials {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new PaygateError('PROVIDER_ACCOUNT.INVALID_CREDENTIALS', 'wechatpay credentials must be an object {mchid, appid, merchant_serial_no, private_key, apiv3_key, wechatpay_public_key_id, wechatpay_public_key | platform_certificates}');
-  }
-  const r = raw as Record<string, unknown>;
+  // Not an object at all: the message names the whole shape expected.
+  const r = credentialObject(raw, () => new PaygateError('PROVIDER_ACCOUNT.INVALID_CREDENTIALS', 'wechatpay credentials must be an object {mchid, appid, merchant_serial_no, private_key, apiv3_key, wechatpay_public_key_id, wechatpay_public_key | platform_certificates}'));
   const mchid = requiredString(r, 'mchid');
   if (!/^\d{1,32}$/.test(mchid)) throw invalid('mchid', 'must be the numeric merchant id (商户号)');
   const appid = requiredString(r, 'appid');

@@ -6,6 +6,12 @@
 import type { ConnectorFailure, WireResponse } from '../types.js';
 import type { WechatpayContext } from './request.js';
 import { hasSignatureHeaders, verifyWechatpaySignature } from './verify.js';
+import { badResponse as commonBadResponse, classifyFailure, fail, unavailableAnswer, type FailureTable } from '../common/failure.js';
+import { isObject } from '../common/json.js';
+
+export { objectField, stringField } from '../common/json.js';
+
+const LABEL = 'WeChat Pay';
 
 export interface WechatReply {
   readonly op: string;
@@ -26,20 +32,15 @@ const RETRYABLE_CODES = new Set(['SYSTEM_ERROR', 'SYSTEMERROR', 'FREQUENCY_LIMIT
 
 export const SIGNATURE_HINT = 'check wechatpay_public_key_id / wechatpay_public_key (or platform_certificates) for this account and the server clock';
 
-export function fail(code: ConnectorFailure['code'], message: string, retryable = false, providerCode?: string): ConnectorFailure {
-  return providerCode === undefined ? { ok: false, code, retryable, message } : { ok: false, code, retryable, providerCode, message };
-}
+export { fail };
 
 export function badResponse(op: string, detail: string): ConnectorFailure {
-  return fail('CONNECTOR.BAD_RESPONSE', `WeChat Pay ${op}: ${detail}`);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return commonBadResponse(LABEL, op, detail);
 }
 
 export function readReply(ctx: WechatpayContext, op: string, res: WireResponse): ReplyOutcome {
-  if (res.status >= 500 || res.status === 429) return fail('CONNECTOR.UNAVAILABLE', `WeChat Pay ${op}: HTTP ${res.status}`, true, `HTTP ${res.status}`);
+  const unavailable = unavailableAnswer(LABEL, op, res);
+  if (unavailable) return unavailable;
   if (res.status < 200 || (res.status > 299 && res.status < 400) || res.status > 499) return badResponse(op, `unexpected HTTP ${res.status}`);
   let signed = false;
   if (hasSignatureHeaders(res.headers)) {
@@ -78,26 +79,17 @@ export function describe(reply: WechatReply): string {
   return `HTTP ${reply.status} ${reply.code ?? ''}${reply.message ? ` ${reply.message}` : ''}${reply.signed ? '' : ' (unsigned answer)'}`;
 }
 
+const WECHATPAY_FAILURES: FailureTable<WechatReply> = {
+  label: LABEL,
+  retryable: (reply) => reply.code !== undefined && RETRYABLE_CODES.has(reply.code),
+  auth: (reply) => reply.status === 401 || reply.code === 'SIGN_ERROR',
+  authHint: 'check mchid, merchant_serial_no and that private_key is the key of that merchant API certificate',
+  success: (reply) => reply.status < 300,
+};
+
 /** The failure for any answer an operation did not accept as a result. */
 export function failureOf(reply: WechatReply): ConnectorFailure {
-  const where = `WeChat Pay ${reply.op}: ${describe(reply)}`;
-  const pc = reply.code;
-  if (reply.code !== undefined && RETRYABLE_CODES.has(reply.code)) return fail('CONNECTOR.UNAVAILABLE', where, true, pc);
-  if (reply.status === 401 || reply.code === 'SIGN_ERROR') {
-    return fail('CONNECTOR.AUTH_FAILED', `${where}; check mchid, merchant_serial_no and that private_key is the key of that merchant API certificate`, false, pc);
-  }
-  if (reply.status < 300) return badResponse(reply.op, 'success answer was not understood');
-  return fail('CONNECTOR.REJECTED', where, false, pc);
-}
-
-export function stringField(node: Readonly<Record<string, unknown>>, field: string): string | undefined {
-  const v = node[field];
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-export function objectField(node: Readonly<Record<string, unknown>>, field: string): Readonly<Record<string, unknown>> | undefined {
-  const v = node[field];
-  return isObject(v) ? v : undefined;
+  return classifyFailure(WECHATPAY_FAILURES, reply, { op: reply.op, detail: describe(reply), providerCode: reply.code });
 }
 
 /** Fen amounts are JSON integers; anything else (floats, strings) is malformed. */
