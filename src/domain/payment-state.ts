@@ -8,7 +8,8 @@ export const PAYMENT_STATUSES = ['requires_action', 'processing', 'succeeded', '
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 /** What Paygate observed: a provider status (notification or query) or its own decision. */
-export type PaymentObservation = 'pending' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'expired';
+export const PAYMENT_OBSERVATIONS = ['pending', 'processing', 'succeeded', 'failed', 'canceled', 'expired'] as const;
+export type PaymentObservation = (typeof PAYMENT_OBSERVATIONS)[number];
 
 const TERMINAL: ReadonlySet<PaymentStatus> = new Set(['succeeded', 'failed', 'canceled', 'expired', 'conflict']);
 
@@ -16,39 +17,33 @@ export function isTerminal(status: PaymentStatus): boolean {
   return TERMINAL.has(status);
 }
 
-/** Returns the next status, or null when the observation changes nothing (duplicate, stale, out of order). */
+/**
+ * Every (status, observation) cell, null meaning "changes nothing". A Record over both unions
+ * makes a new status or observation a compile error until each of its cells is decided.
+ */
+const TABLE: Readonly<Record<PaymentStatus, Readonly<Record<PaymentObservation, PaymentStatus | null>>>> = {
+  requires_action: { pending: null, processing: 'processing', succeeded: 'succeeded', failed: 'failed', canceled: 'canceled', expired: 'expired' },
+  processing: { pending: null, processing: null, succeeded: 'succeeded', failed: 'failed', canceled: 'canceled', expired: 'expired' },
+  succeeded: { pending: null, processing: null, succeeded: null, failed: null, canceled: null, expired: null },
+  // Paid after we closed or gave up: keep the money visible, never silently succeed.
+  failed: { pending: null, processing: null, succeeded: 'conflict', failed: null, canceled: null, expired: null },
+  canceled: { pending: null, processing: null, succeeded: 'conflict', failed: null, canceled: null, expired: null },
+  expired: { pending: null, processing: null, succeeded: 'conflict', failed: null, canceled: null, expired: null },
+  conflict: { pending: null, processing: null, succeeded: null, failed: null, canceled: null, expired: null },
+};
+
+function isObservation(s: string): s is PaymentObservation {
+  return (PAYMENT_OBSERVATIONS as readonly string[]).includes(s);
+}
+
+/**
+ * Returns the next status, or null when the observation changes nothing (duplicate, stale,
+ * out of order). A status or observation outside the unions (junk from a row or a provider)
+ * changes nothing either: the guards keep `__proto__` and friends off the table's prototype.
+ */
 export function nextPaymentStatus(current: PaymentStatus, observed: PaymentObservation): PaymentStatus | null {
-  switch (current) {
-    case 'requires_action':
-      switch (observed) {
-        case 'pending': return null;
-        case 'processing': return 'processing';
-        case 'succeeded': return 'succeeded';
-        case 'failed': return 'failed';
-        case 'canceled': return 'canceled';
-        case 'expired': return 'expired';
-      }
-      break;
-    case 'processing':
-      switch (observed) {
-        case 'pending':
-        case 'processing': return null;
-        case 'succeeded': return 'succeeded';
-        case 'failed': return 'failed';
-        case 'canceled': return 'canceled';
-        case 'expired': return 'expired';
-      }
-      break;
-    case 'canceled':
-    case 'expired':
-    case 'failed':
-      // Paid after we closed or gave up: keep the money visible, never silently succeed.
-      return observed === 'succeeded' ? 'conflict' : null;
-    case 'succeeded':
-    case 'conflict':
-      return null;
-  }
-  return null;
+  if (!isPaymentStatus(current) || !isObservation(observed)) return null;
+  return TABLE[current][observed];
 }
 
 export type PaymentEventType =
