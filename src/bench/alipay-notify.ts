@@ -6,18 +6,12 @@
  * account (configured with the simulator's public key) accepts these as genuine.
  */
 import { createPrivateKey, randomInt, sign, type KeyObject } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { credential, rawAccount, type BenchGateway } from './gateway.js';
-import type { Signer } from './notify.js';
+import { readSimulatorKeyFile, type Signer } from './notify-common.js';
 
 /** See src/simulators/alipay/keys.ts: <simulator dataDir>/alipay-keys.json; runtime.ts puts it under <data>/sandbox. */
 export function loadSimulatorAlipayKey(paygateDataDir: string): KeyObject {
-  const file = path.join(paygateDataDir, 'sandbox', 'alipay-keys.json');
-  const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const pem = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>).alipay_private_key : undefined;
-  if (typeof pem !== 'string') throw new Error(`${file} has no alipay_private_key`);
-  return createPrivateKey(pem);
+  return createPrivateKey(readSimulatorKeyFile(paygateDataDir, 'alipay-keys.json', ['alipay_private_key']).alipay_private_key);
 }
 
 /** "YYYY-MM-DD HH:mm:ss" in China Standard Time (UTC+8, no DST), Alipay's timestamp format. */

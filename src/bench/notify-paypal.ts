@@ -11,10 +11,8 @@
  * downloads each phase caused.
  */
 import { createPrivateKey, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { credential, rawAccount, type BenchGateway } from './gateway.js';
-import type { NotifyTarget, Signer, SignedNotification } from './notify.js';
+import { readSimulatorKeyFile, type NotifyTarget, type Signer, type SignedNotification } from './notify-common.js';
 
 /** CRC-32/ISO-HDLC (zlib's), table-driven; written here so no other implementation is trusted. */
 const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
@@ -35,10 +33,7 @@ interface Keys {
 }
 
 function loadSimulatorKeys(paygateDataDir: string): Keys {
-  const file = path.join(paygateDataDir, 'sandbox', 'paypal-keys.json');
-  const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const f = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
-  if (typeof f.certId !== 'string' || typeof f.privateKeyPem !== 'string') throw new Error(`${file} has no certId / privateKeyPem`);
+  const f = readSimulatorKeyFile(paygateDataDir, 'paypal-keys.json', ['certId', 'privateKeyPem']);
   return { certId: f.certId, privateKey: createPrivateKey(f.privateKeyPem) };
 }
 

@@ -8,7 +8,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { credential, rawAccount, type BenchGateway } from './gateway.js';
-import type { NotifyTarget, Signer, SignedNotification } from './notify.js';
+import type { NotifyTarget, Signer, SignedNotification } from './notify-common.js';
 
 export async function stripeSigner(gw: BenchGateway): Promise<Signer> {
   const secret = credential((await rawAccount(gw, 'stripe')).credentials, 'webhook_secret');

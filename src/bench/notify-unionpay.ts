@@ -9,10 +9,8 @@
  * account trusts that root and middle, so the gateway checks a real chain every time.
  */
 import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { credential, rawAccount, type BenchGateway } from './gateway.js';
-import type { NotifyTarget, Signer, SignedNotification } from './notify.js';
+import { readSimulatorKeyFile, type NotifyTarget, type Signer, type SignedNotification } from './notify-common.js';
 
 interface Ca {
   signCertPem: string;
@@ -21,10 +19,7 @@ interface Ca {
 
 /** See src/simulators/unionpay/ca.ts: <simulator dataDir>/unionpay-ca.json; runtime.ts puts it under <data>/sandbox. */
 function loadSimulatorCa(paygateDataDir: string): Ca {
-  const file = path.join(paygateDataDir, 'sandbox', 'unionpay-ca.json');
-  const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const f = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
-  if (typeof f.signCertPem !== 'string' || typeof f.signKeyPem !== 'string') throw new Error(`${file} has no signCertPem / signKeyPem`);
+  const f = readSimulatorKeyFile(paygateDataDir, 'unionpay-ca.json', ['signCertPem', 'signKeyPem']);
   return { signCertPem: f.signCertPem, signKey: createPrivateKey(f.signKeyPem) };
 }
 

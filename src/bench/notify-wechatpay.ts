@@ -10,10 +10,8 @@
  * configured with its public half, exactly as a real merchant is with WeChat Pay's.
  */
 import { createCipheriv, createPrivateKey, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { credential, rawAccount, type BenchGateway } from './gateway.js';
-import type { NotifyTarget, Signer, SignedNotification } from './notify.js';
+import { readSimulatorKeyFile, type NotifyTarget, type Signer, type SignedNotification } from './notify-common.js';
 
 const ALPHANUM = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -34,10 +32,7 @@ interface Keys {
 }
 
 function loadSimulatorKeys(paygateDataDir: string): Keys {
-  const file = path.join(paygateDataDir, 'sandbox', 'wechatpay-keys.json');
-  const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const f = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
-  if (typeof f.public_key_id !== 'string' || typeof f.public_key_private !== 'string') throw new Error(`${file} has no public_key_id / public_key_private`);
+  const f = readSimulatorKeyFile(paygateDataDir, 'wechatpay-keys.json', ['public_key_id', 'public_key_private']);
   return { publicKeyId: f.public_key_id, privateKey: createPrivateKey(f.public_key_private) };
 }
 

@@ -13,23 +13,8 @@ import { paypalSigner } from './notify-paypal.js';
 import { stripeSigner } from './notify-stripe.js';
 import { unionpaySigner } from './notify-unionpay.js';
 import { wechatpaySigner } from './notify-wechatpay.js';
+import type { NotifyTarget, Signer } from './notify-common.js';
 import type { Provider, ProviderSpec } from './providers.js';
-
-/** A payment to notify about: its attempt's reference is the provider-side order id. */
-export interface NotifyTarget {
-  paymentId: string;
-  reference: string;
-  amount: number;
-  currency: string;
-}
-
-export interface SignedNotification {
-  body: string;
-  /** Content type included: each provider posts its own. */
-  headers: Record<string, string>;
-}
-
-export type Signer = (targets: NotifyTarget[]) => SignedNotification[];
 
 /** Each provider's signer, given the running gateway (keys and credentials are read once, up front). */
 const SIGNERS: Readonly<Record<Provider, (gw: BenchGateway) => Promise<Signer>>> = {
