@@ -64,7 +64,10 @@ import { newId } from '../domain/ids.js';
 import { disputeEventsFor, isDisputeKind, isDisputeStatus, nextDisputeStatus, paymentDisputed, type DisputeStatus } from '../domain/dispute-state.js';
 import type { VerifiedNotification } from '../connectors/types.js';
 import type { Tx } from '../infra/db/index.js';
-import type { AttemptRow, DisputeRow } from '../infra/db/schema.js';
+import { attemptByProviderId, attemptByReference } from '../infra/db/repos/attempts.js';
+import { disputeByProviderId, disputeOfMerchant, disputesOfPayments, insertDispute, listDisputes as pageOfDisputes, updateDispute, type Dispute } from '../infra/db/repos/disputes.js';
+import { paymentById, updatePayment } from '../infra/db/repos/payments.js';
+import type { AttemptRow } from '../infra/db/schema.js';
 import type { AppContext } from './context.js';
 import { lockPayment } from './payment-transitions.js';
 import { recordEvent } from './outbox.js';
@@ -81,15 +84,11 @@ export interface PreparedNotice { ok: true; paymentId: string; attempt: AttemptR
 
 /** The attempt a provider event is about, within the notifying account only (see the contract above). */
 export async function locateAttempt(ctx: AppContext, accountId: string, ids: { reference?: string | undefined; providerTransactionId?: string | undefined }): Promise<AttemptRow | undefined> {
-  const inAccount = () => ctx.db.selectFrom('attempts').selectAll().where('provider_account_id', '=', accountId);
   if (ids.reference) {
-    const a = await inAccount().where('provider_reference', '=', ids.reference).executeTakeFirst();
+    const a = await attemptByReference(ctx.db, accountId, ids.reference);
     if (a) return a;
   }
-  const tx = ids.providerTransactionId;
-  if (!tx) return undefined;
-  return (await inAccount().where('provider_transaction_id', '=', tx).orderBy('id', 'desc').executeTakeFirst())
-    ?? inAccount().where('provider_order_id', '=', tx).orderBy('id', 'desc').executeTakeFirst();
+  return ids.providerTransactionId ? attemptByProviderId(ctx.db, accountId, ids.providerTransactionId) : undefined;
 }
 
 /** Checks that need no lock: the payment exists on this account, the amount fits it, the values are what the contract allows. */
@@ -97,7 +96,8 @@ export async function prepareDispute(ctx: AppContext, accountId: string, provide
   const attempt = await locateAttempt(ctx, accountId, v);
   const about = v.reference ?? v.providerTransactionId ?? '?';
   if (!attempt) return { ok: false, code: 'NOTIFY.UNKNOWN_ORDER', message: `dispute ${v.providerDisputeId} is about ${about}, which account ${accountId} never created` };
-  const payment = await ctx.db.selectFrom('payments').select(['id', 'amount', 'currency']).where('id', '=', attempt.payment_id).executeTakeFirstOrThrow();
+  const payment = await paymentById(ctx.db, attempt.payment_id);
+  if (!payment) throw new Error(`attempt ${attempt.id} has no payment ${attempt.payment_id}`);
   if (!isDisputeKind(v.disputeKind) || !isDisputeStatus(v.status) || !v.providerDisputeId) {
     return { ok: false, code: 'NOTIFY.MALFORMED', message: `dispute ${v.providerDisputeId} has kind ${String(v.disputeKind)} / status ${String(v.status)}`, paymentId: payment.id };
   }
@@ -115,21 +115,21 @@ export async function applyDispute(ctx: AppContext, trx: Tx, provider: string, a
   const now = ctx.now();
   const payment = await lockPayment(ctx, trx, attempt.payment_id);
   if (!payment) return { changed: false };
-  const existing = await trx.selectFrom('disputes').selectAll().where('provider', '=', provider).where('provider_dispute_id', '=', v.providerDisputeId).executeTakeFirst();
+  const existing = await disputeByProviderId(trx, provider, v.providerDisputeId);
   if (existing && existing.payment_id !== payment.id) {
     return { reject: { ok: false, code: 'NOTIFY.UNKNOWN_ORDER', message: `dispute ${v.providerDisputeId} belongs to payment ${existing.payment_id}, not ${payment.id}`, paymentId: payment.id } };
   }
   let previous: DisputeStatus | null = null;
-  let row: DisputeRow;
+  let row: Dispute;
   if (!existing) {
     row = {
       id: newId('dsp', now), merchant_id: payment.merchant_id, payment_id: payment.id, attempt_id: attempt.id, provider, provider_dispute_id: v.providerDisputeId,
       kind: v.disputeKind, status: v.status, amount: v.amount, currency: v.currency, reason: v.reason ?? null, provider_status: v.providerStatus,
       created_at: now, updated_at: now, closed_at: v.status === 'open' ? null : now,
     };
-    await trx.insertInto('disputes').values(row).execute();
+    await insertDispute(trx, row);
   } else {
-    previous = isDisputeStatus(existing.status) ? existing.status : 'open';
+    previous = existing.status;
     const next = nextDisputeStatus(existing.status, v.status);
     if (next === null) {
       // Still open with news (evidence submitted, amount adjusted): keep the row current, tell no one.
@@ -137,18 +137,15 @@ export async function applyDispute(ctx: AppContext, trx: Tx, provider: string, a
       const fresh = { provider_status: v.providerStatus, reason: v.reason ?? existing.reason, amount: v.amount };
       const differs = fresh.provider_status !== existing.provider_status || fresh.reason !== existing.reason || fresh.amount !== existing.amount;
       if (existing.status !== 'open' || v.status !== 'open' || !differs) return { changed: false };
-      await trx.updateTable('disputes').set({ ...fresh, updated_at: now }).where('id', '=', existing.id).where('status', '=', 'open').execute();
+      await updateDispute(trx, existing.id, { ...fresh, updated_at: now }, 'open');
       return { changed: true };
     }
-    const upd = await trx.updateTable('disputes')
-      .set({ status: next, provider_status: v.providerStatus, reason: v.reason ?? existing.reason, amount: v.amount, updated_at: now, closed_at: now })
-      .where('id', '=', existing.id).where('status', '=', existing.status).executeTakeFirst();
-    if (Number(upd.numUpdatedRows) !== 1) return { changed: false };
+    const written = await updateDispute(trx, existing.id, { status: next, provider_status: v.providerStatus, reason: v.reason ?? existing.reason, amount: v.amount, updated_at: now, closed_at: now }, existing.status);
+    if (!written) return { changed: false };
     row = { ...existing, status: next, provider_status: v.providerStatus, reason: v.reason ?? existing.reason, amount: v.amount, updated_at: now, closed_at: now };
   }
   await syncDisputedFlag(trx, payment.id, payment.disputed ?? 0, now);
-  const kind = isDisputeKind(row.kind) ? row.kind : 'dispute';
-  for (const type of disputeEventsFor(kind, previous, row.status as DisputeStatus)) {
+  for (const type of disputeEventsFor(row.kind, previous, row.status)) {
     await recordEvent(trx, { merchantId: payment.merchant_id, type, objectId: row.id, data: disputeToApi(row) }, now);
   }
   const level = row.status === 'won' ? 'info' : 'warn';
@@ -158,30 +155,25 @@ export async function applyDispute(ctx: AppContext, trx: Tx, provider: string, a
 
 /** payments.disputed follows every dispute of the payment: 1 while any is open or lost. */
 async function syncDisputedFlag(trx: Tx, paymentId: string, current: number, now: number): Promise<void> {
-  const rows = await trx.selectFrom('disputes').select('status').where('payment_id', '=', paymentId).execute();
+  const rows = await disputesOfPayments(trx, [paymentId]);
   const flag = paymentDisputed(rows.map((r) => r.status)) ? 1 : 0;
-  if (flag !== current) await trx.updateTable('payments').set({ disputed: flag, updated_at: now }).where('id', '=', paymentId).execute();
+  if (flag !== current) await updatePayment(trx, paymentId, { disputed: flag, updated_at: now });
 }
 
 export type DisputeApi = ReturnType<typeof disputeToApi>;
 
 /** The disputes of one payment, oldest first (the payment representation carries them). */
-export async function disputesOf(ctx: AppContext, paymentIds: readonly string[]): Promise<DisputeRow[]> {
-  if (paymentIds.length === 0) return [];
-  return ctx.db.selectFrom('disputes').selectAll().where('payment_id', 'in', paymentIds).orderBy('id').execute();
+export async function disputesOf(ctx: AppContext, paymentIds: readonly string[]): Promise<Dispute[]> {
+  return disputesOfPayments(ctx.db, paymentIds);
 }
 
 export async function getDispute(ctx: AppContext, merchantId: string, id: string): Promise<DisputeApi> {
-  const d = await ctx.db.selectFrom('disputes').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
+  const d = await disputeOfMerchant(ctx.db, merchantId, id);
   if (!d) throw new PaygateError('DISPUTE.NOT_FOUND', `no dispute ${id}`);
   return disputeToApi(d);
 }
 
 export async function listDisputes(ctx: AppContext, merchantId: string, q: { payment_id?: string | undefined; status?: string | undefined; limit: number; starting_after?: string | undefined }) {
-  let query = ctx.db.selectFrom('disputes').selectAll().where('merchant_id', '=', merchantId);
-  if (q.payment_id) query = query.where('payment_id', '=', q.payment_id);
-  if (q.status) query = query.where('status', '=', q.status);
-  if (q.starting_after) query = query.where('id', '<', q.starting_after);
-  const rows = await query.orderBy('id', 'desc').limit(q.limit + 1).execute();
+  const rows = await pageOfDisputes(ctx.db, merchantId, { paymentId: q.payment_id, status: q.status, startingAfter: q.starting_after, limit: q.limit });
   return { object: 'list' as const, data: rows.slice(0, q.limit).map(disputeToApi), has_more: rows.length > q.limit };
 }

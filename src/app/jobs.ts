@@ -4,7 +4,9 @@
  * jobs that gave up (listing and retry).
  */
 import { PaygateError } from '../domain/errors.js';
-import { isTerminal, type PaymentStatus } from '../domain/payment-state.js';
+import { isTerminal } from '../domain/payment-state.js';
+import { attemptById } from '../infra/db/repos/attempts.js';
+import { paymentById } from '../infra/db/repos/payments.js';
 import type { JobRow } from '../infra/db/schema.js';
 import type { JobOutcome, JobSpec } from '../infra/jobs/worker.js';
 import type { JobKind } from '../infra/jobs/queue.js';
@@ -17,7 +19,7 @@ import { deliverWebhook } from './webhooks.js';
 import { JOB_SCHEDULES, delayAfterRunS } from './schedule.js';
 import { connectorFor } from './connectors.js';
 import { loadAccount } from './accounts.js';
-import { isUnanswered, resumeHeldAttempt } from './create-attempts.js';
+import { isUnanswered, resumeHeldAttempt } from './payments/index.js';
 import { purgeIdempotencyJob, purgeNotificationsJob } from './retention.js';
 
 function payloadOf(job: JobRow): { n?: number; phase?: 'submit' | 'query' } {
@@ -34,14 +36,15 @@ function failureOf(outcome: SettleOutcome): string | undefined {
 }
 
 async function pollAttempt(ctx: AppContext, job: JobRow): Promise<JobOutcome> {
-  const attempt = await ctx.db.selectFrom('attempts').selectAll().where('id', '=', job.ref_id).executeTakeFirst();
+  const attempt = await attemptById(ctx.db, job.ref_id);
   if (!attempt) return { done: true };
-  const payment = await ctx.db.selectFrom('payments').selectAll().where('id', '=', attempt.payment_id).executeTakeFirstOrThrow();
-  if (isTerminal(payment.status as PaymentStatus)) return { done: true };
+  const payment = await paymentById(ctx.db, attempt.payment_id);
+  if (!payment) throw new Error(`attempt ${attempt.id} has no payment ${attempt.payment_id}`);
+  if (isTerminal(payment.status)) return { done: true };
   const n = (payloadOf(job).n ?? 0) + 1;
   // A create that got no answer is re-sent with the same provider key, not queried: a query
   // cannot tell "never made" from "made, not scanned yet", and only the create's answer names
-  // a Stripe session or PayPal order (create-attempts.ts, resumeHeldAttempt).
+  // a Stripe session or PayPal order (payments/held.ts, resumeHeldAttempt).
   if (isUnanswered(attempt) && payment.status === 'requires_action' && payment.expires_at > ctx.now()) {
     const acc = await loadAccount(ctx, attempt.provider_account_id);
     const resumed = acc ? await resumeHeldAttempt(ctx, payment, attempt, acc) : 'held';
@@ -54,8 +57,8 @@ async function pollAttempt(ctx: AppContext, job: JobRow): Promise<JobOutcome> {
 }
 
 async function expirePayment(ctx: AppContext, job: JobRow): Promise<JobOutcome> {
-  const payment = await ctx.db.selectFrom('payments').selectAll().where('id', '=', job.ref_id).executeTakeFirst();
-  if (!payment || isTerminal(payment.status as PaymentStatus)) return { done: true };
+  const payment = await paymentById(ctx.db, job.ref_id);
+  if (!payment || isTerminal(payment.status)) return { done: true };
   if (payment.expires_at > ctx.now()) return { done: false, runAt: payment.expires_at };
   const outcome = await closeAtProvider(ctx, payment, 'expired');
   if (outcome.kind === 'observed' && isTerminal(outcome.result.to)) return { done: true };
@@ -70,9 +73,9 @@ async function expirePayment(ctx: AppContext, job: JobRow): Promise<JobOutcome> 
  * usual event. A success heard later still becomes `conflict` (domain/payment-state.ts).
  */
 async function expiryGaveUp(ctx: AppContext, job: JobRow, error: string): Promise<void> {
-  const payment = await ctx.db.selectFrom('payments').select(['id', 'status', 'expires_at']).where('id', '=', job.ref_id).executeTakeFirst();
+  const payment = await paymentById(ctx.db, job.ref_id);
   // Never before the deadline: a job that died early (crash loop) must not cut a payment short.
-  if (!payment || isTerminal(payment.status as PaymentStatus) || payment.expires_at > ctx.now()) return;
+  if (!payment || isTerminal(payment.status) || payment.expires_at > ctx.now()) return;
   const r = await observePayment(ctx, { paymentId: payment.id, observed: 'expired', source: 'expiry_gave_up' });
   if (r.changed) ctx.log.warn({ payment_id: payment.id, last_error: error }, 'expiry could not close the order at the provider; payment recorded expired anyway');
 }

@@ -9,6 +9,7 @@
  */
 import { PaygateError } from '../domain/errors.js';
 import type { DbOrTx } from '../infra/db/index.js';
+import { latestAttemptAccountMode } from '../infra/db/repos/attempts.js';
 import type { AppContext } from './context.js';
 import { accountRow } from './accounts.js';
 import type { KeyMode } from './merchants.js';
@@ -39,11 +40,9 @@ export function livemodeOf(attempts: ReadonlyArray<{ provider_account_id: string
 
 /** The mode of this merchant's payment, or undefined when it has no attempt (or does not exist). */
 export async function paymentMode(db: DbOrTx, merchantId: string, paymentId: string): Promise<KeyMode | undefined> {
-  const row = await db.selectFrom('attempts').innerJoin('provider_accounts', 'provider_accounts.id', 'attempts.provider_account_id')
-    .select('provider_accounts.mode').where('attempts.payment_id', '=', paymentId).where('attempts.merchant_id', '=', merchantId)
-    .orderBy('attempts.id', 'desc').limit(1).executeTakeFirst();
-  if (!row) return undefined;
-  return row.mode === 'live' ? 'live' : 'test';
+  const mode = await latestAttemptAccountMode(db, merchantId, paymentId);
+  if (mode === undefined) return undefined;
+  return mode === 'live' ? 'live' : 'test';
 }
 
 /** Refuses a key acting (refresh, cancel, refund, repeat create) on a payment of the other mode. */

@@ -8,7 +8,10 @@
 import { newId } from '../domain/ids.js';
 import type { ProviderRefund, VerifiedNotification } from '../connectors/types.js';
 import type { Tx } from '../infra/db/index.js';
-import type { AttemptRow, RefundRow } from '../infra/db/schema.js';
+import { paidAttempts } from '../infra/db/repos/attempts.js';
+import { paymentById, updatePayment } from '../infra/db/repos/payments.js';
+import { insertRefund, matchingRefund, pendingRefundWithoutProviderId, updateRefund, type Refund } from '../infra/db/repos/refunds.js';
+import type { AttemptRow } from '../infra/db/schema.js';
 import type { AppContext } from './context.js';
 import { loadAccount } from './accounts.js';
 import { callAccount } from './provider-auth.js';
@@ -33,7 +36,8 @@ export async function prepareOutsideRefund(ctx: AppContext, accountId: string, v
   if (!v.providerRefundId) return { ok: false, code: 'NOTIFY.MALFORMED', message: `refund of order ${v.reference || v.providerTransactionId || '?'} made outside Paygate carries no provider refund id` };
   const attempt = await locateAttempt(ctx, accountId, { reference: v.reference, providerTransactionId: v.providerTransactionId });
   if (!attempt) return { ok: false, code: 'NOTIFY.UNKNOWN_ORDER', message: `refund ${v.providerRefundId} is about ${v.reference || v.providerTransactionId || '?'}, which account ${accountId} never created` };
-  const payment = await ctx.db.selectFrom('payments').select(['id', 'currency']).where('id', '=', attempt.payment_id).executeTakeFirstOrThrow();
+  const payment = await paymentById(ctx.db, attempt.payment_id);
+  if (!payment) throw new Error(`attempt ${attempt.id} has no payment ${attempt.payment_id}`);
   if (v.currency !== payment.currency || !Number.isSafeInteger(v.amount) || v.amount <= 0) {
     return { ok: false, code: 'NOTIFY.AMOUNT_MISMATCH', message: `refund ${v.providerRefundId} of ${v.amount} ${v.currency} on payment ${payment.id} (${payment.currency})`, paymentId: payment.id };
   }
@@ -53,13 +57,11 @@ export async function recordProviderRefund(ctx: AppContext, trx: Tx, attempt: At
   if (!payment) return { changed: false };
   const reject = (code: NoticeRejection['code'], message: string): Applied => ({ reject: { ok: false, code, message, paymentId: payment.id } });
   const mine = payment.id;
-  const known = await trx.selectFrom('refunds').selectAll().where('payment_id', '=', mine)
-    .where((eb) => (r.refundReference ? eb.or([eb('provider_reference', '=', r.refundReference), eb('provider_refund_id', '=', r.providerRefundId)]) : eb('provider_refund_id', '=', r.providerRefundId)))
-    .orderBy('id').executeTakeFirst();
+  const known = await matchingRefund(trx, mine, r.providerRefundId, r.refundReference);
   if (known) {
     if (known.amount !== r.amount || known.currency !== r.currency) return reject('NOTIFY.AMOUNT_MISMATCH', `provider refund ${r.providerRefundId} of ${r.amount} ${r.currency}, refund ${known.id} is ${known.amount} ${known.currency}`);
     if (known.status === 'pending' && r.status !== 'pending') return { changed: await observeRefund(ctx, trx, known.id, { status: r.status, providerRefundId: r.providerRefundId, failureReason: r.providerStatus }) };
-    if (known.provider_refund_id === null) await trx.updateTable('refunds').set({ provider_refund_id: r.providerRefundId }).where('id', '=', known.id).where('provider_refund_id', 'is', null).execute();
+    if (known.provider_refund_id === null) await updateRefund(trx, known.id, { provider_refund_id: r.providerRefundId }, { noProviderId: true });
     return { changed: false };
   }
   if (r.refundReference !== undefined) {
@@ -67,8 +69,7 @@ export async function recordProviderRefund(ctx: AppContext, trx: Tx, attempt: At
     return reject('NOTIFY.UNKNOWN_ORDER', `provider refund ${r.providerRefundId} names refund reference ${r.refundReference}, unknown on payment ${mine}`);
   }
   // One of our own refunds the provider has not yet given an id for could be this very one.
-  const twin = await trx.selectFrom('refunds').select('id').where('payment_id', '=', mine).where('origin', '=', 'paygate').where('status', '=', 'pending')
-    .where('provider_refund_id', 'is', null).where('amount', '=', r.amount).executeTakeFirst();
+  const twin = await pendingRefundWithoutProviderId(trx, mine, r.amount);
   if (twin) return reject('NOTIFY.REFUND_AMBIGUOUS', `provider refund ${r.providerRefundId} of ${r.amount} may be Paygate's pending refund ${twin.id}; settled once that refund's provider id is known`);
   if (r.currency !== payment.currency) return reject('NOTIFY.AMOUNT_MISMATCH', `provider refund ${r.providerRefundId} is in ${r.currency}, payment ${mine} in ${payment.currency}`);
   if (r.status !== 'failed' && payment.amount_refunded + r.amount > payment.amount) {
@@ -76,13 +77,13 @@ export async function recordProviderRefund(ctx: AppContext, trx: Tx, attempt: At
     return reject('NOTIFY.AMOUNT_MISMATCH', `provider refund ${r.providerRefundId} of ${r.amount} would bring payment ${mine} to ${payment.amount_refunded + r.amount} refunded of ${payment.amount}`);
   }
   const id = newId('re', now);
-  const row: RefundRow = {
+  const row: Refund = {
     id, merchant_id: payment.merchant_id, payment_id: mine, attempt_id: attempt.id, amount: r.amount, currency: r.currency, status: r.status,
     reason: null, provider_reference: id, provider_refund_id: r.providerRefundId, failure_reason: r.status === 'failed' ? r.providerStatus : null,
     created_at: now, updated_at: now, origin: 'provider',
   };
-  await trx.insertInto('refunds').values(row).execute();
-  if (r.status === 'succeeded') await trx.updateTable('payments').set({ amount_refunded: payment.amount_refunded + r.amount, updated_at: now }).where('id', '=', mine).execute();
+  await insertRefund(trx, row);
+  if (r.status === 'succeeded') await updatePayment(trx, mine, { amount_refunded: payment.amount_refunded + r.amount, updated_at: now });
   // Merchants hear of it like of their own refunds; a pending one is announced when it settles (observeRefund).
   if (r.status !== 'pending') await recordEvent(trx, { merchantId: payment.merchant_id, type: `refund.${r.status}`, objectId: id, data: refundToApi(row) }, now);
   ctx.log.info({ payment_id: mine, refund_id: id, provider_refund_id: r.providerRefundId, amount: r.amount, status: r.status }, 'refund made outside Paygate recorded');
@@ -95,9 +96,9 @@ export async function recordProviderRefund(ctx: AppContext, trx: Tx, attempt: At
  * Best effort after the notification is settled: a failure is logged; the next event retries.
  */
 export async function reconcileRefunds(ctx: AppContext, paymentId: string, refundedTotal: number): Promise<boolean> {
-  const payment = await ctx.db.selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirst();
+  const payment = await paymentById(ctx.db, paymentId);
   if (!payment || refundedTotal <= payment.amount_refunded) return false;
-  const attempt = await ctx.db.selectFrom('attempts').selectAll().where('payment_id', '=', paymentId).where('status', '=', 'succeeded').orderBy('id', 'desc').executeTakeFirst();
+  const [attempt] = await paidAttempts(ctx.db, paymentId);
   const acc = attempt ? await loadAccount(ctx, attempt.provider_account_id) : undefined;
   const lister = acc?.connector.listRefunds;
   if (!attempt || !acc || !lister) {

@@ -9,16 +9,17 @@
 import { nextPaymentStatus, paymentEventFor, isTerminal, type PaymentObservation, type PaymentStatus } from '../domain/payment-state.js';
 import { failureOnClose, type Decline } from '../domain/failure-codes.js';
 import type { Tx } from '../infra/db/index.js';
-import type { PaymentRow } from '../infra/db/schema.js';
+import { attemptsOf, latestAttempt, paidAttempts, updateAttempt } from '../infra/db/repos/attempts.js';
+import { lockPayment as lockPaymentRow, updatePayment, type Payment } from '../infra/db/repos/payments.js';
+import { cancel as cancelJobs } from '../infra/jobs/queue.js';
 import type { AppContext } from './context.js';
 import { recordEvent } from './outbox.js';
 import { paymentToApi } from './representations.js';
 import { liveAccounts, livemodeOf } from './modes.js';
 import { logPaymentEnd } from './transition-log.js';
 
-export async function lockPayment(ctx: AppContext, trx: Tx, id: string): Promise<PaymentRow | undefined> {
-  const q = trx.selectFrom('payments').selectAll().where('id', '=', id);
-  return (ctx.dbh.supportsRowLocks ? q.forUpdate() : q).executeTakeFirst();
+export async function lockPayment(ctx: AppContext, trx: Tx, id: string): Promise<Payment | undefined> {
+  return lockPaymentRow(trx, id, ctx.dbh.supportsRowLocks);
 }
 
 export interface Observation {
@@ -43,7 +44,7 @@ export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: 
     const payment = await lockPayment(ctx, trx, obs.paymentId);
     if (!payment) throw new Error(`payment ${obs.paymentId} vanished`);
     const now = ctx.now();
-    const from = payment.status as PaymentStatus;
+    const from = payment.status;
     const next = nextPaymentStatus(from, obs.observed);
 
     // Routing may give up on an attempt and fall back to another account; the payment then
@@ -51,51 +52,38 @@ export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: 
     // failed, expired) concerns an order nobody can pay and must not move the payment; a
     // success still counts, because money was taken (see abandonAttempt in payments.ts).
     if (obs.attemptId && obs.observed !== 'succeeded') {
-      const current = await trx.selectFrom('attempts').select('id').where('payment_id', '=', payment.id).orderBy('id', 'desc').executeTakeFirst();
+      const current = await latestAttempt(trx, payment.id);
       if (current && current.id !== obs.attemptId) return { changed: false, from, to: from };
     }
 
     // The attempt mirrors what the provider said; a success is recorded on it even when the
     // payment becomes `conflict`, because the money was taken on that attempt.
     if (obs.attemptId && (next !== null || obs.observed === 'succeeded')) {
-      await trx
-        .updateTable('attempts')
-        .set({ status: obs.observed, updated_at: now, ...(obs.providerTransactionId ? { provider_transaction_id: obs.providerTransactionId } : {}) })
-        .where('id', '=', obs.attemptId)
-        .where('status', '!=', 'succeeded')
-        .execute();
+      await updateAttempt(trx, obs.attemptId, { status: obs.observed, updated_at: now, ...(obs.providerTransactionId ? { provider_transaction_id: obs.providerTransactionId } : {}) }, { notStatus: 'succeeded' });
     }
     const failure = failureFields(payment, obs, next);
     if (obs.attemptId && failure) {
-      await trx.updateTable('attempts')
-        .set(obs.observed === 'succeeded' ? { failure_code: null, failure_message: null, decline_code: null } : { failure_code: failure.failure_code, failure_message: failure.failure_message, ...(obs.decline ? { decline_code: obs.decline.providerCode } : {}) })
-        .where('id', '=', obs.attemptId).execute();
+      await updateAttempt(trx, obs.attemptId, obs.observed === 'succeeded' ? { failure_code: null, failure_message: null, decline_code: null } : { failure_code: failure.failure_code, failure_message: failure.failure_message, ...(obs.decline ? { decline_code: obs.decline.providerCode } : {}) });
     }
     if (next === null) {
       // A decline inside a session the buyer can still use changes no status, but is kept.
-      if (failure && obs.observed !== 'succeeded') await trx.updateTable('payments').set({ ...failure, updated_at: now }).where('id', '=', payment.id).execute();
+      if (failure && obs.observed !== 'succeeded') await updatePayment(trx, payment.id, { ...failure, updated_at: now });
       if (obs.attemptId && obs.observed === 'succeeded' && from === 'succeeded') await warnIfPaidTwice(ctx, trx, payment.id);
       return { changed: false, from, to: from };
     }
 
-    const updated = await trx
-      .updateTable('payments')
-      .set({ status: next, updated_at: now, ...failure })
-      .where('id', '=', payment.id)
-      .where('status', '=', from)
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) !== 1) throw new Error(`payment ${payment.id} changed under a lock`);
+    if (!(await updatePayment(trx, payment.id, { status: next, updated_at: now, ...failure }, from))) throw new Error(`payment ${payment.id} changed under a lock`);
 
     const type = paymentEventFor(next);
     if (type) {
-      const attempts = await trx.selectFrom('attempts').selectAll().where('payment_id', '=', payment.id).orderBy('id').execute();
+      const attempts = await attemptsOf(trx, [payment.id]);
       const live = await liveAccounts(ctx, attempts.map((a) => a.provider_account_id));
       const snapshot = paymentToApi({ ...payment, status: next, updated_at: now, ...failure }, attempts, ctx.publicUrl(), livemodeOf(attempts, live));
       await recordEvent(trx, { merchantId: payment.merchant_id, type, objectId: payment.id, data: snapshot }, now);
     }
     if (isTerminal(next)) {
       // Nothing left to poll or expire; leave the jobs table lean.
-      await trx.deleteFrom('jobs').where('kind', 'in', ['poll_attempt', 'expire_payment']).where('ref_id', 'in', [payment.id, obs.attemptId ?? '']).where('locked_by', 'is', null).execute();
+      await cancelJobs(trx, ['poll_attempt', 'expire_payment'], [payment.id, obs.attemptId ?? '']);
     }
     ctx.metrics.paymentTransitions.inc({ provider: payment.provider, method: payment.method, status: next });
     logPaymentEnd(ctx, payment, next, obs.source, obs.attemptId);
@@ -116,7 +104,7 @@ const CLOSING: ReadonlySet<string> = new Set(['order_closed', 'expired']);
  * last decline recorded (the buyer's last try is the useful reason) or what closed it;
  * cleared on success. Undefined: leave them as they are.
  */
-function failureFields(payment: PaymentRow, obs: Observation, next: PaymentStatus | null): { failure_code: string | null; failure_message: string | null } | undefined {
+function failureFields(payment: Payment, obs: Observation, next: PaymentStatus | null): { failure_code: string | null; failure_message: string | null } | undefined {
   if (obs.observed === 'succeeded') return next === 'succeeded' ? { failure_code: null, failure_message: null } : undefined;
   // A decline heard late (out of order) about a paid payment is not its reason: keep it clean.
   if (payment.status === 'succeeded' || payment.status === 'conflict') return undefined;
@@ -133,6 +121,6 @@ function failureFields(payment: PaymentRow, obs: Observation, next: PaymentStatu
 
 /** Two attempts of one payment both paid (an abandoned order paid after all): nothing to transition, but an operator must refund one. */
 async function warnIfPaidTwice(ctx: AppContext, trx: Tx, paymentId: string): Promise<void> {
-  const paid = await trx.selectFrom('attempts').select('id').where('payment_id', '=', paymentId).where('status', '=', 'succeeded').execute();
+  const paid = await paidAttempts(trx, paymentId);
   if (paid.length > 1) ctx.log.error({ payment_id: paymentId, attempt_ids: paid.map((a) => a.id) }, 'payment was paid on more than one attempt; refund all but one');
 }

@@ -9,9 +9,12 @@ import { PaygateError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { nextRefundStatus, refundableAmount, type RefundStatus } from '../domain/refund-state.js';
 import { lostAmount } from '../domain/dispute-state.js';
-import type { RefundRow } from '../infra/db/schema.js';
-import type { Tx } from '../infra/db/index.js';
-import { enqueue } from '../infra/jobs/queue.js';
+import type { DbOrTx, Tx } from '../infra/db/index.js';
+import { attemptById, paidAttempts } from '../infra/db/repos/attempts.js';
+import { disputesOfPayments } from '../infra/db/repos/disputes.js';
+import { paymentById, updatePayment } from '../infra/db/repos/payments.js';
+import { insertRefund, listRefunds as pageOfRefunds, refundById, refundOfMerchant, refundsOfPayment, updateRefund, type Refund } from '../infra/db/repos/refunds.js';
+import { cancel as cancelJobs, enqueue } from '../infra/jobs/queue.js';
 import type { RefundInput, RefundResult } from '../connectors/types.js';
 import type { AppContext } from './context.js';
 import { loadAccount } from './accounts.js';
@@ -23,6 +26,12 @@ import { REFUND_SYNC_DELAYS_S } from './schedule.js';
 
 export type RefundApi = ReturnType<typeof refundToApi>;
 
+async function refundOrThrow(db: DbOrTx, id: string): Promise<Refund> {
+  const r = await refundById(db, id);
+  if (!r) throw new Error(`refund ${id} vanished`);
+  return r;
+}
+
 export async function createRefund(ctx: AppContext, merchantId: string, input: { payment_id: string; amount?: number | undefined; reason?: string | undefined }): Promise<RefundApi> {
   const now = ctx.now();
   const refund = await ctx.db.transaction().execute(async (trx) => {
@@ -32,42 +41,43 @@ export async function createRefund(ctx: AppContext, merchantId: string, input: {
       throw new PaygateError('REFUND.PAYMENT_NOT_REFUNDABLE', `payment ${payment.id} is ${payment.status}; only succeeded payments can be refunded`);
     }
     // A contested payment cannot be refunded (the providers refuse: Stripe charge_disputed); what a lost dispute or a reversal took back is gone already.
-    const disputes = await trx.selectFrom('disputes').select(['id', 'status', 'amount']).where('payment_id', '=', payment.id).execute();
+    const disputes = await disputesOfPayments(trx, [payment.id]);
     const open = disputes.find((d) => d.status === 'open');
     if (open) throw new PaygateError('REFUND.PAYMENT_DISPUTED', `payment ${payment.id} has an open dispute ${open.id}; answer it at the provider, refund after it is decided`, { details: { dispute_id: open.id } });
-    const existing = await trx.selectFrom('refunds').select(['amount', 'status']).where('payment_id', '=', payment.id).execute();
-    const refundable = refundableAmount(Math.max(0, payment.amount - lostAmount(disputes)), existing.map((r) => ({ amount: r.amount, status: r.status as RefundStatus })));
+    const existing = await refundsOfPayment(trx, payment.id);
+    const refundable = refundableAmount(Math.max(0, payment.amount - lostAmount(disputes)), existing);
     const amount = input.amount ?? refundable;
     if (amount <= 0 || amount > refundable) {
       throw new PaygateError('REFUND.AMOUNT_EXCEEDS_REFUNDABLE', `at most ${refundable} can still be refunded on ${payment.id} (pending and succeeded refunds count)`, { field: 'amount', details: { refundable } });
     }
-    const attempt = await trx.selectFrom('attempts').selectAll().where('payment_id', '=', payment.id).where('status', '=', 'succeeded').orderBy('id', 'desc').executeTakeFirst();
+    const [attempt] = await paidAttempts(trx, payment.id);
     if (!attempt) throw new PaygateError('REFUND.PAYMENT_NOT_REFUNDABLE', `payment ${payment.id} has no paid attempt`);
     const id = newId('re', now);
-    const row: RefundRow = {
+    const row: Refund = {
       id, merchant_id: merchantId, payment_id: payment.id, attempt_id: attempt.id, amount, currency: payment.currency,
       status: 'pending', reason: input.reason ?? null, provider_reference: id, provider_refund_id: null, failure_reason: null,
       created_at: now, updated_at: now, origin: 'paygate',
     };
-    await trx.insertInto('refunds').values(row).execute();
+    await insertRefund(trx, row);
     // If this process dies before the provider answers, the sync job submits again (same out_request_no).
     await enqueue(trx, { kind: 'sync_refund', refId: id, runAt: now + REFUND_SYNC_DELAYS_S[0]! * 1000 * ctx.timeScale, payload: { n: 0, phase: 'submit' } }, now);
     return row;
   });
   await submitRefund(ctx, refund.id, 'submit');
-  const after = await ctx.db.selectFrom('refunds').selectAll().where('id', '=', refund.id).executeTakeFirstOrThrow();
-  return refundToApi(after);
+  return refundToApi(await refundOrThrow(ctx.db, refund.id));
 }
 
 /** Sends the refund (or asks about it) and applies the answer. Returns the refund's status afterwards. */
 export async function submitRefund(ctx: AppContext, refundId: string, phase: 'submit' | 'query'): Promise<RefundStatus> {
-  const refund = await ctx.db.selectFrom('refunds').selectAll().where('id', '=', refundId).executeTakeFirst();
+  const refund = await refundById(ctx.db, refundId);
   if (!refund) return 'failed';
-  if (refund.status !== 'pending') return refund.status as RefundStatus;
-  const attempt = await ctx.db.selectFrom('attempts').selectAll().where('id', '=', refund.attempt_id).executeTakeFirstOrThrow();
+  if (refund.status !== 'pending') return refund.status;
+  const attempt = await attemptById(ctx.db, refund.attempt_id);
+  if (!attempt) throw new Error(`refund ${refund.id} has no attempt ${refund.attempt_id}`);
   const acc = await loadAccount(ctx, attempt.provider_account_id);
   if (!acc) return 'pending';
-  const payment = await ctx.db.selectFrom('payments').select('amount').where('id', '=', refund.payment_id).executeTakeFirstOrThrow();
+  const payment = await paymentById(ctx.db, refund.payment_id);
+  if (!payment) throw new Error(`refund ${refund.id} has no payment ${refund.payment_id}`);
   const input: RefundInput = { reference: attempt.provider_reference, refundReference: refund.provider_reference, amount: refund.amount, currency: refund.currency, paymentAmount: payment.amount, ...(attempt.provider_transaction_id ? { providerTransactionId: attempt.provider_transaction_id } : {}), ...(refund.reason ? { reason: refund.reason } : {}) };
   const op = phase === 'submit' ? acc.connector.refund : acc.connector.refundQuery;
   const result = await callAccount(ctx, acc, phase === 'submit' ? 'refund' : 'refund_query', (cctx) => op.build(cctx, input), (cctx, res) => op.parse(cctx, input, res));
@@ -91,37 +101,30 @@ export interface RefundObservation { status: RefundStatus; providerRefundId?: st
  */
 export async function observeRefund(ctx: AppContext, trx: Tx, refundId: string, obs: RefundObservation): Promise<boolean> {
   const now = ctx.now();
-  const found = await trx.selectFrom('refunds').select('payment_id').where('id', '=', refundId).executeTakeFirst();
+  const found = await refundById(trx, refundId);
   if (!found) return false;
   const payment = await lockPayment(ctx, trx, found.payment_id);
   if (!payment) return false;
   // Read after the lock: a concurrent observer may have just finished this refund.
-  const refund = await trx.selectFrom('refunds').selectAll().where('id', '=', refundId).executeTakeFirstOrThrow();
-  const next = nextRefundStatus(refund.status as RefundStatus, obs.status);
+  const refund = await refundOrThrow(trx, refundId);
+  const next = nextRefundStatus(refund.status, obs.status);
   if (next === null) return false;
-  const upd = await trx.updateTable('refunds')
-    .set({ status: next, updated_at: now, provider_refund_id: obs.providerRefundId ?? refund.provider_refund_id, failure_reason: next === 'failed' ? (obs.failureReason ?? 'refused by provider') : null })
-    .where('id', '=', refund.id).where('status', '=', 'pending').executeTakeFirst();
-  if (Number(upd.numUpdatedRows) !== 1) return false;
-  if (next === 'succeeded') {
-    await trx.updateTable('payments').set({ amount_refunded: payment.amount_refunded + refund.amount, updated_at: now }).where('id', '=', payment.id).execute();
-  }
-  const after = await trx.selectFrom('refunds').selectAll().where('id', '=', refund.id).executeTakeFirstOrThrow();
+  const written = await updateRefund(trx, refund.id, { status: next, updated_at: now, provider_refund_id: obs.providerRefundId ?? refund.provider_refund_id, failure_reason: next === 'failed' ? (obs.failureReason ?? 'refused by provider') : null }, { status: 'pending' });
+  if (!written) return false;
+  if (next === 'succeeded') await updatePayment(trx, payment.id, { amount_refunded: payment.amount_refunded + refund.amount, updated_at: now });
+  const after = await refundOrThrow(trx, refund.id);
   await recordEvent(trx, { merchantId: refund.merchant_id, type: `refund.${next}`, objectId: refund.id, data: refundToApi(after) }, now);
-  await trx.deleteFrom('jobs').where('kind', '=', 'sync_refund').where('ref_id', '=', refund.id).where('locked_by', 'is', null).execute();
+  await cancelJobs(trx, 'sync_refund', refund.id);
   return true;
 }
 
 export async function getRefund(ctx: AppContext, merchantId: string, id: string): Promise<RefundApi> {
-  const r = await ctx.db.selectFrom('refunds').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
+  const r = await refundOfMerchant(ctx.db, merchantId, id);
   if (!r) throw new PaygateError('REFUND.NOT_FOUND', `no refund ${id}`);
   return refundToApi(r);
 }
 
 export async function listRefunds(ctx: AppContext, merchantId: string, q: { payment_id?: string | undefined; limit: number; starting_after?: string | undefined }) {
-  let query = ctx.db.selectFrom('refunds').selectAll().where('merchant_id', '=', merchantId);
-  if (q.payment_id) query = query.where('payment_id', '=', q.payment_id);
-  if (q.starting_after) query = query.where('id', '<', q.starting_after);
-  const rows = await query.orderBy('id', 'desc').limit(q.limit + 1).execute();
+  const rows = await pageOfRefunds(ctx.db, merchantId, { paymentId: q.payment_id, startingAfter: q.starting_after, limit: q.limit });
   return { object: 'list' as const, data: rows.slice(0, q.limit).map(refundToApi), has_more: rows.length > q.limit };
 }

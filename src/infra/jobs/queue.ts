@@ -67,6 +67,20 @@ export async function claim(h: DbHandle, worker: string, limit: number, leaseMs:
     .execute();
 }
 
+/**
+ * The pending jobs of these kinds for these things are no longer needed (the payment is
+ * final, the refund settled). A job a worker holds right now is left to it: its lease says
+ * it is running, and the worker finishes or reschedules it itself.
+ */
+export async function cancel(db: DbOrTx, kinds: JobKind | readonly JobKind[], refIds: string | readonly string[]): Promise<void> {
+  const kindList = typeof kinds === 'string' ? [kinds] : kinds;
+  const refList = typeof refIds === 'string' ? [refIds] : refIds;
+  let q = db.deleteFrom('jobs').where('locked_by', 'is', null);
+  q = kindList.length === 1 ? q.where('kind', '=', kindList[0]!) : q.where('kind', 'in', kindList);
+  q = refList.length === 1 ? q.where('ref_id', '=', refList[0]!) : q.where('ref_id', 'in', refList);
+  await q.execute();
+}
+
 /** Finishing is conditional on still holding the lease: a job reclaimed by another worker is theirs. */
 export async function complete(db: DbOrTx, job: JobRow, worker: string): Promise<void> {
   await db.deleteFrom('jobs').where('id', '=', job.id).where('locked_by', '=', worker).execute();
