@@ -8,25 +8,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAlipaySimulator } from '../simulators/alipay/index.js';
 import { ADMIN_TOKEN, DB_KINDS, createPgDatabase, startReceiver, waitFor } from '../test-support/harness.js';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
+import { freePort, ROOT } from '../test-support/ports.js';
 
 describe.each(DB_KINDS)('restart safety on %s', (db) => {
   let sim: Awaited<ReturnType<typeof startAlipaySimulator>>;
