@@ -21,11 +21,9 @@
  *   PAYGATE_BENCH_PG_URL                   admin URL of the PostgreSQL server (as run.ts)
  * Exit code 1 if anything went wrong.
  */
-import crypto from 'node:crypto';
-import os from 'node:os';
-import { Agent, request } from 'undici';
-import { createBenchDatabase, type BenchDatabase } from './pg.js';
-import { cpuSeconds, machineJiffies, startNodes, startSimulatorProcess, type GatewayNode, type SimulatorProcess } from '../test-support/cluster.js';
+import { cpuSeconds, machineJiffies, startSimulatorProcess, type GatewayNode, type SimulatorProcess } from '../test-support/cluster.js';
+import { percentile, shoot, startCluster, type Cluster, type Shot } from './cluster-client.js';
+import { report, type FlashSale, type Throughput } from './cluster-report.js';
 import { startPrivateRedis } from '../test-support/redis.js';
 import { numEnv } from './env.js';
 
@@ -36,7 +34,6 @@ const CONNECTIONS = numEnv('PAYGATE_BENCH_CLUSTER_CONNECTIONS', 48, 1);
 const FLASH_N = numEnv('PAYGATE_BENCH_FLASH_N', 1500, 1);
 const FLASH_CONCURRENCY = numEnv('PAYGATE_BENCH_FLASH_CONCURRENCY', 200, 1);
 const FLASH_TIMEOUT_MS = numEnv('PAYGATE_BENCH_FLASH_PROVIDER_TIMEOUT_MS', 2000, 100);
-const CLIENT_TIMEOUT_MS = 30_000;
 
 /** Everything started and not yet stopped, so Ctrl-C leaves no process, database or temp dir behind. */
 const cleanups = new Set<() => Promise<void>>();
@@ -58,111 +55,6 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 const log = (msg: string) => console.error(`[bench cluster ${new Date().toISOString().slice(11, 19)}] ${msg}`);
-
-/** One create as the client saw it. */
-/** One buyer's create as the merchant sees it; `repeats`: how often it was repeated because the gateway said safe_to_repeat (no answer from the provider). */
-interface Shot { ms: number; status: number; code?: string; account?: string; fellBack?: boolean; timedOut?: boolean; repeats?: number }
-
-interface Cluster { nodes: GatewayNode[]; merchantId: string; key: string; accounts: string[]; adminToken: string; close(): Promise<void> }
-
-async function startCluster(n: number, redisUrl: string, sims: SimulatorProcess[], env: Record<string, string> = {}): Promise<Cluster> {
-  let db: BenchDatabase | undefined = await createBenchDatabase();
-  let nodes: GatewayNode[] = [];
-  const close = async () => {
-    await Promise.all(nodes.map((nd) => nd.stop(10_000)));
-    await db?.drop();
-    db = undefined;
-  };
-  try {
-    const adminToken = `adm_${crypto.randomBytes(24).toString('base64url')}`;
-    nodes = await startNodes(n, {
-      DATABASE_URL: db.url, REDIS_URL: redisUrl, PAYGATE_MASTER_KEY: crypto.randomBytes(32).toString('base64'), PAYGATE_ADMIN_TOKEN: adminToken,
-      PAYGATE_SIMULATORS: 'false', LOG_LEVEL: 'error',
-      // Real time: background polls are 60 s away, so the runs measure creates only.
-      PAYGATE_TIME_SCALE: '1',
-      // The per-key limit would measure itself, not the nodes; the nodes' own shedding stays on.
-      PAYGATE_RATE_LIMIT_PER_S: '1000000',
-      ...env,
-    });
-    const admin = async (method: string, p: string, body: unknown) => {
-      const r = await fetch(nodes[0]!.url + p, { method, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      if (r.status >= 300) throw new Error(`${method} ${p}: ${r.status} ${await r.text()}`);
-      return (await r.json()) as Record<string, string>;
-    };
-    const merchant = await admin('POST', '/admin/merchants', { name: `Cluster bench ${n}` });
-    const accounts: string[] = [];
-    for (const sim of sims) {
-      const acc = await admin('POST', `/admin/merchants/${merchant.id}/provider_accounts`, { provider: 'alipay', mode: 'sandbox', base_url: sim.baseUrl, credentials: await sim.registerApp() });
-      accounts.push(acc.id!);
-    }
-    return { nodes, merchantId: merchant.id!, key: merchant.secret_key!, accounts, adminToken, close };
-  } catch (err) {
-    await close();
-    throw err;
-  }
-}
-
-/**
- * The buyers: `concurrency` loops, loop w always on node w mod n (so the nodes share the
- * load evenly, as behind a round-robin balancer), each taking the next order until
- * `next()` says stop. Every order is a new merchant_order_id.
- */
-/** A client's back-off between repeats of a safe_to_repeat create (about the breaker's 5 s half-open delay in all). */
-const REPEAT_BACKOFF_MS = [250, 500, 1000, 2000, 4000];
-
-async function shoot(c: Cluster, concurrency: number, next: () => number | undefined, tag: string): Promise<Shot[]> {
-  const agent = new Agent({ connections: concurrency, headersTimeout: CLIENT_TIMEOUT_MS, bodyTimeout: CLIENT_TIMEOUT_MS, keepAliveTimeout: 30_000 });
-  const shots: Shot[] = [];
-  const headers = { authorization: `Bearer ${c.key}`, 'content-type': 'application/json' };
-  const loop = async (w: number) => {
-    const url = `${c.nodes[w % c.nodes.length]!.url}/v1/payments`;
-    for (let i = next(); i !== undefined; i = next()) {
-      const t0 = performance.now();
-      try {
-        const send = async () => {
-          const r = await request(url, { method: 'POST', headers, body: JSON.stringify({ amount: 8888, currency: 'CNY', method: 'alipay_qr', merchant_order_id: `${tag}-${i}` }), dispatcher: agent });
-          return { status: r.statusCode, body: (await r.body.json()) as { error?: { code?: string; safe_to_repeat?: boolean }; attempts?: Array<{ provider_account_id: string }>; routing?: unknown[] } };
-        };
-        let { status, body } = await send();
-        // No answer from the provider: the merchant repeats the same create, as the error says, and it
-        // resumes the same attempt — backing off, as a client should, past a breaker that opened meanwhile.
-        let repeats = 0;
-        for (; repeats < REPEAT_BACKOFF_MS.length && body.error?.safe_to_repeat; repeats++) {
-          await new Promise((res) => setTimeout(res, REPEAT_BACKOFF_MS[repeats]));
-          ({ status, body } = await send());
-        }
-        const attempts = body.attempts ?? [];
-        shots.push({
-          ms: performance.now() - t0, status: status === 200 && repeats > 0 ? 201 : status, ...(repeats ? { repeats } : {}),
-          ...(body.error?.code ? { code: body.error.code } : {}),
-          ...(attempts.length ? { account: attempts[attempts.length - 1]!.provider_account_id, fellBack: attempts.length > 1 || (body.routing?.length ?? 0) > 0 } : {}),
-        });
-      } catch (err) {
-        const code = (err as { code?: string }).code ?? 'CLIENT.ERROR';
-        shots.push({ ms: performance.now() - t0, status: 0, code, timedOut: /TIMEOUT/.test(code) });
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, (_, w) => loop(w)));
-  await agent.close();
-  return shots;
-}
-
-function percentile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
-
-interface Throughput {
-  nodes: number; requests: number; ok: number; seconds: number; rps: number; p50: number; p99: number; failures: Record<string, number>;
-  /** req/s of each measured round, in order. */
-  roundRps: number[];
-  /** Share of a core an idle node of the other cluster used during these rounds. */
-  idleNodeCore: number | undefined;
-  /** CPU seconds per 1000 successful creates, by process group. */
-  cpuPer1000: { gateway: number; simulator: number; client: number } | undefined;
-  machineBusy: number | undefined;
-}
 
 /** What one cluster collected over its rounds. */
 interface Tally {
@@ -254,15 +146,6 @@ async function throughput(redisUrl: string): Promise<Throughput[]> {
   }
 }
 
-interface FlashSale {
-  buyers: number; concurrency: number; ok: number; timeouts: number; p50: number; p99: number; max: number; seconds: number;
-  byAccount: { a: number; b: number }; fellBack: number; failures: Record<string, number>;
-  /** Buyers whose create got no provider answer at first and was repeated (same attempt, same out_trade_no). */
-  repeated: number;
-  /** From the nodes' own /metrics, summed: what happened behind the answers. */
-  createErrors: Record<string, number>; fallbacks: Record<string, number>; breakerA: Record<string, number>;
-}
-
 /** Sums a counter over the nodes' /metrics by one label, for the samples whose labels include `where`. */
 function sumCounter(texts: string[], name: string, by: string, where: Record<string, string> = {}): Record<string, number> {
   const out: Record<string, number> = {};
@@ -320,60 +203,6 @@ async function flashSale(redisUrl: string): Promise<FlashSale> {
   }
 }
 
-const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(v < 10 ? 1 : 0) : '–');
-const pct = (part: number, whole: number) => (whole > 0 ? `${((100 * part) / whole).toFixed(1)} %` : '–');
-const codes = (f: Record<string, number>) => Object.entries(f).map(([k, v]) => `${k} ×${v}`).join(', ') || 'none';
-
-function report(runs: Throughput[], flash: FlashSale | undefined, flashError: string | undefined): void {
-  const cores = os.cpus().length;
-  const out: string[] = [];
-  out.push('', `## Cluster: create-payment throughput, PostgreSQL + Redis, alipay_qr (${cores} cores, ${CONNECTIONS} requests in flight, ${ROUNDS} × ${SECONDS} s each)`, '');
-  out.push('| nodes | creates | req/s | p50 ms | p99 ms | failures | CPU s per 1000 creates: gateways / simulator / client | machine busy |');
-  out.push('| ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |');
-  for (const r of runs) {
-    const cpu = r.cpuPer1000 ? `${r.cpuPer1000.gateway.toFixed(2)} / ${r.cpuPer1000.simulator.toFixed(2)} / ${r.cpuPer1000.client.toFixed(2)}` : '–';
-    out.push(`| ${r.nodes} | ${r.ok} | ${r.rps.toFixed(0)} | ${ms(r.p50)} | ${ms(r.p99)} | ${codes(r.failures)} | ${cpu} | ${r.machineBusy === undefined ? '–' : pct(r.machineBusy, 1)} |`);
-  }
-  const one = runs.find((r) => r.nodes === 1);
-  const three = runs.find((r) => r.nodes === 3);
-  if (one && three && one.rps > 0) {
-    const perRound = three.roundRps.map((r, k) => (one.roundRps[k] ? (r / one.roundRps[k]!).toFixed(2) : '–')).join(', ');
-    out.push('', `3 nodes / 1 node: **${(three.rps / one.rps).toFixed(2)}×** (per round: ${perRound})`, '');
-    const busy = one.machineBusy === undefined || three.machineBusy === undefined ? ''
-      : ` The machine was ${pct(one.machineBusy, 1)} busy during the 1-node rounds and ${pct(three.machineBusy, 1)} during the 3-node rounds (every process on it counted).`;
-    const cpu = one.cpuPer1000 && three.cpuPer1000
-      ? ` The gateways spent ${one.cpuPer1000.gateway.toFixed(1)} ms of CPU per create as one node and ${three.cpuPer1000.gateway.toFixed(1)} ms as three. `
-        + (one.idleNodeCore === undefined ? '' : `Not background work: an idle node used ${pct(one.idleNodeCore, 1)} of a core meanwhile. `)
-        + 'The same work split over more processes time-sharing the same cores costs more per request — most likely context switches, colder caches, '
-        + 'and each event loop waking for fewer events at a time.'
-      : '';
-    out.push(cores <= 4
-      ? `Read this ratio for what it is: all ${three.nodes} gateway processes, PostgreSQL, Redis, the simulator and this load generator share ${cores} cores.${busy} `
-        + 'A create is CPU work end to end — RSA-2048 signing of the request (gateway) and of the answer (simulator), JSON and HTTP on both legs, a handful of '
-        + 'PostgreSQL statements — so once one node keeps the cores busy, more nodes cannot add capacity here, only processes competing for it.'
-        + `${cpu} Nodes share nothing but PostgreSQL and Redis, so on machines of their own throughput grows with their number until PostgreSQL or the `
-        + 'provider is the limit; this machine cannot show that. It shows the nodes serving side by side (their correctness under races and a crash is '
-        + 'src/http/multinode.test.ts).'
-      : `The nodes share ${cores} cores with PostgreSQL, Redis, the simulator and the client.${busy}${cpu}`);
-  }
-  out.push('', `## Flash sale: ${FLASH_N} buyers, ${FLASH_CONCURRENCY} at once, 3 nodes; account A errors 30 % / hangs 5 %, B healthy; routing ordered [A, B]; provider timeout ${FLASH_TIMEOUT_MS} ms`, '');
-  if (flash) {
-    out.push('| buyers | success | timeouts | p50 ms | p99 ms | max ms | served by A | served by B | after a fallback | repeated (no answer) | wall time | failures |');
-    out.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
-    out.push(`| ${flash.buyers} | ${pct(flash.ok, flash.buyers)} | ${pct(flash.timeouts, flash.buyers)} | ${ms(flash.p50)} | ${ms(flash.p99)} | ${ms(flash.max)} | ${flash.byAccount.a} | ${flash.byAccount.b} | ${flash.fellBack} | ${flash.repeated} | ${flash.seconds.toFixed(1)} s | ${codes(flash.failures)} |`);
-    out.push('', `Behind the answers (the nodes' /metrics, summed): create calls failed by code: ${codes(flash.createErrors)}; `
-      + `accounts passed over by reason: ${codes(flash.fallbacks)}; breaker transitions of A: ${codes(flash.breakerA)}. `
-      + 'A "timeout" above is a buyer who got no QR code because of one (client gave up, or CONNECTOR.TIMEOUT answered after the client\'s repeats); '
-      + 'a call that hung at A is answered safe_to_repeat (A may hold the order, so it is never replaced at B) and the client repeats it, backing off '
-      + 'while A\'s breaker is open; such a buyer counts as "repeated", a success once a repeat got the QR code, and the 2 s timeout plus the back-off show in p99. '
-      + `The nodes served ${(flash.buyers / flash.seconds).toFixed(0)} creates/s, so ${flash.concurrency} buyers in flight wait about `
-      + `${(flash.concurrency / (flash.buyers / flash.seconds)).toFixed(1)} s each for their turn (Little's law): most of p50 is that queue, not the faults.`);
-  } else {
-    out.push(`not run: ${flashError ?? 'unknown error'}`);
-  }
-  console.log(out.join('\n'));
-}
-
 async function main(): Promise<void> {
   const redis = await startPrivateRedis();
   const stopRedis = track(redis.kill);
@@ -393,7 +222,7 @@ async function main(): Promise<void> {
   } finally {
     await stopRedis();
   }
-  report(runs, flash, flashError);
+  report({ connections: CONNECTIONS, rounds: ROUNDS, seconds: SECONDS, flashN: FLASH_N, flashConcurrency: FLASH_CONCURRENCY, flashTimeoutMs: FLASH_TIMEOUT_MS }, runs, flash, flashError);
   for (const p of problems) log(`FAILED ${p}`);
   if (problems.length > 0 || runs.some((r) => r.ok === 0)) process.exitCode = 1;
 }
