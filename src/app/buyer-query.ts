@@ -14,6 +14,7 @@ import { isTerminal, type PaymentStatus } from '../domain/payment-state.js';
 import { followableReturnUrl } from '../domain/return-url.js';
 import type { AppContext } from './context.js';
 import { queryAtProvider } from './settle.js';
+import type { CaptureTrigger } from './capture.js';
 
 /** At most one buyer-triggered query per payment per node in this window. */
 export const BUYER_QUERY_INTERVAL_MS = 10_000;
@@ -46,7 +47,8 @@ function remember(s: BuyerQueries, paymentId: string, at: number): void {
 export type BuyerQueryOutcome = 'queried' | 'joined' | 'skipped';
 
 /** Asks the provider about an open payment on a buyer's behalf, coalesced and rate limited (see above). */
-export async function queryForBuyer(ctx: AppContext, paymentId: string): Promise<BuyerQueryOutcome> {
+/** trigger 'approval': the buyer is back from approving at the provider (the return route); a page poll is 'poll'. */
+export async function queryForBuyer(ctx: AppContext, paymentId: string, trigger: CaptureTrigger = 'poll'): Promise<BuyerQueryOutcome> {
   const s = stateOf(ctx);
   const running = s.inflight.get(paymentId);
   if (running) {
@@ -60,7 +62,7 @@ export async function queryForBuyer(ctx: AppContext, paymentId: string): Promise
   // Registered before the first await, so every request arriving meanwhile joins this one.
   const run = (async () => {
     const payment = await ctx.db.selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirst();
-    if (payment && !isTerminal(payment.status as PaymentStatus)) await queryAtProvider(ctx, payment);
+    if (payment && !isTerminal(payment.status as PaymentStatus)) await queryAtProvider(ctx, payment, trigger);
   })()
     .catch((err: unknown) => ctx.log.error({ err, payment_id: paymentId }, 'buyer-triggered provider query failed'))
     .finally(() => s.inflight.delete(paymentId));
@@ -79,6 +81,6 @@ export async function buyerReturnTarget(ctx: AppContext, paymentId: string, canc
   if (!hasPrefix(paymentId, 'pay')) return undefined;
   const p = await ctx.db.selectFrom('payments').select(['id', 'status', 'return_url']).where('id', '=', paymentId).executeTakeFirst();
   if (!p) return undefined;
-  if (!canceled && !isTerminal(p.status as PaymentStatus)) await queryForBuyer(ctx, p.id);
+  if (!canceled && !isTerminal(p.status as PaymentStatus)) await queryForBuyer(ctx, p.id, 'approval');
   return followableReturnUrl(p.return_url) ?? `${ctx.publicUrl()}/pay/${p.id}`;
 }

@@ -6,6 +6,17 @@
  * already captured, is never captured again; (3) across processes the PayPal-Request-Id is
  * derived from the reference, so PayPal returns the same capture to a second caller; and
  * (4) observing the same success twice is a no-op in the state table.
+ *
+ * Approval rounds: a 422 INSTRUMENT_DECLINED leaves the order APPROVED and PayPal's answer
+ * is to send the buyer back to approve again with another funding source. PayPal caches
+ * answers by PayPal-Request-Id, so that second approval must be captured under a new id
+ * (CaptureInput.round) or it would get the cached 422 forever. The round advances only on
+ * evidence of a new approval — a first-seen CHECKOUT.ORDER.APPROVED event or the buyer's
+ * return from PayPal ('approval') — never on a poll, which cannot tell the old approval
+ * from a new one and would otherwise charge the declined instrument again and again; the
+ * payment stays open with the decline recorded until the buyer approves again or it expires.
+ * The conditional updates make every node agree on the round: two racing approvals advance
+ * it once, and both then capture under the same id.
  */
 import { isTerminal, type PaymentStatus } from '../domain/payment-state.js';
 import type { CaptureInput, QueryResult } from '../connectors/types.js';
@@ -16,17 +27,20 @@ import { observePayment, type ObservationResult } from './payment-transitions.js
 
 const inflight = new WeakMap<AppContext, Map<string, Promise<ObservationResult | undefined>>>();
 
-export async function captureApproved(ctx: AppContext, paymentId: string): Promise<ObservationResult | undefined> {
+/** What asks for the capture: evidence of a (possibly new) approval, or a poll / refresh that only saw the order APPROVED. */
+export type CaptureTrigger = 'approval' | 'poll';
+
+export async function captureApproved(ctx: AppContext, paymentId: string, trigger: CaptureTrigger): Promise<ObservationResult | undefined> {
   let perCtx = inflight.get(ctx);
   if (!perCtx) inflight.set(ctx, (perCtx = new Map()));
   const running = perCtx.get(paymentId);
   if (running) return running;
-  const p = capture(ctx, paymentId).finally(() => perCtx.delete(paymentId));
+  const p = capture(ctx, paymentId, trigger).finally(() => perCtx.delete(paymentId));
   perCtx.set(paymentId, p);
   return p;
 }
 
-async function capture(ctx: AppContext, paymentId: string): Promise<ObservationResult | undefined> {
+async function capture(ctx: AppContext, paymentId: string, trigger: CaptureTrigger): Promise<ObservationResult | undefined> {
   const payment = await ctx.db.selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirst();
   // Canceled or expired: never take the money; the approved order lapses at PayPal.
   if (!payment || isTerminal(payment.status as PaymentStatus)) return undefined;
@@ -35,9 +49,15 @@ async function capture(ctx: AppContext, paymentId: string): Promise<ObservationR
   const acc = await loadAccount(ctx, attempt.provider_account_id);
   const op = acc?.connector.capture;
   if (!acc || !op) return undefined;
-  const input: CaptureInput = { reference: attempt.provider_reference, providerOrderId: attempt.provider_order_id, amount: payment.amount, currency: payment.currency };
+  const round = await roundToCapture(ctx, attempt.id, attempt.capture_round ?? 0, attempt.capture_declined_round ?? null, trigger);
+  if (round === undefined) return undefined;
+  const input: CaptureInput = { reference: attempt.provider_reference, providerOrderId: attempt.provider_order_id, amount: payment.amount, currency: payment.currency, round };
   const r = await callAccount(ctx, acc, 'capture', (c) => op.build(c, input), (c, res) => op.parse(c, input, res));
   if (r.ok) {
+    if (r.decline && r.status !== 'failed' && r.status !== 'succeeded') {
+      // Retryable decline: this round is spent; the next approval gets the next one.
+      await ctx.db.updateTable('attempts').set({ capture_declined_round: round }).where('id', '=', attempt.id).where('capture_round', '=', round).execute();
+    }
     return observePayment(ctx, { paymentId, attemptId: attempt.id, observed: r.status, source: 'capture', ...(r.providerTransactionId ? { providerTransactionId: r.providerTransactionId } : {}), ...(r.decline ? { decline: r.decline } : {}) });
   }
   if (r.providerCode !== 'ORDER_ALREADY_CAPTURED') {
@@ -49,4 +69,18 @@ async function capture(ctx: AppContext, paymentId: string): Promise<ObservationR
   const q: QueryResult = await callAccount(ctx, acc, 'query', (c) => acc.connector.query.build(c, attempt.provider_reference, order), (c, res) => acc.connector.query.parse(c, attempt.provider_reference, payment.currency, res, order));
   if (!q.ok || q.status !== 'succeeded' || (q.amount !== undefined && q.amount !== payment.amount)) return undefined;
   return observePayment(ctx, { paymentId, attemptId: attempt.id, observed: 'succeeded', source: 'capture', ...(q.providerTransactionId ? { providerTransactionId: q.providerTransactionId } : {}) });
+}
+
+/**
+ * The round to capture in, or undefined to wait. While the current round is declined, only
+ * an approval moves to the next round (a compare-and-set on capture_round, so that racing
+ * nodes advance it once); a poll waits for the buyer.
+ */
+async function roundToCapture(ctx: AppContext, attemptId: string, round: number, declinedRound: number | null, trigger: CaptureTrigger): Promise<number | undefined> {
+  if (declinedRound !== round) return round;
+  if (trigger === 'poll') return undefined;
+  await ctx.db.updateTable('attempts').set({ capture_round: round + 1 }).where('id', '=', attemptId).where('capture_round', '=', round).execute();
+  const now = await ctx.db.selectFrom('attempts').select(['capture_round', 'capture_declined_round']).where('id', '=', attemptId).executeTakeFirst();
+  if (!now || now.capture_declined_round === now.capture_round) return undefined;
+  return now.capture_round;
 }

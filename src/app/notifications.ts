@@ -24,7 +24,7 @@ import { observeRefund } from './refunds.js';
 import { maskNotification } from './mask.js';
 import { indexIdentifiers } from './privacy.js';
 import { notificationMaterial } from './notification-material.js';
-import { captureApproved } from './capture.js';
+import { captureApproved, type CaptureTrigger } from './capture.js';
 import { prepareDispute, type NoticeRejection, type PreparedNotice } from './disputes.js';
 import { prepareOutsideRefund, reconcileRefunds } from './outside-refunds.js';
 
@@ -88,6 +88,8 @@ export async function handleNotification(ctx: AppContext, provider: string, acco
     return reject('NOTIFY.AMOUNT_MISMATCH', `notified ${v.amount} ${v.currency}, payment ${payment.id} is ${payment.amount} ${payment.currency}`, { notificationId: v.notificationId, paymentId: payment.id, verified: true });
   }
 
+  // A redelivered approval is no evidence that the buyer approved again (app/capture.ts rounds).
+  const trigger = v.requiresCapture ? await approvalTrigger(ctx, payment.id, v.notificationId) : 'poll';
   const observed = await ctx.db.transaction().execute(async (trx) => {
     const r = await observePayment(ctx, {
       paymentId: payment.id, attemptId: attempt.id, observed: v.status, source: 'notification',
@@ -100,8 +102,14 @@ export async function handleNotification(ctx: AppContext, provider: string, acco
   // observePayment ran inside our transaction, so it left publishing to us: only now is the change visible.
   if (observed.changed) ctx.statusBus?.publish(payment.id, observed.to);
   // Approved, not yet paid (PayPal): capture now. A failure is logged there and the poll retries, so the webhook is still acknowledged.
-  if (v.requiresCapture) await captureApproved(ctx, payment.id).catch((err: unknown) => ctx.log.error({ err, payment_id: payment.id }, 'capture after approval failed'));
+  if (v.requiresCapture) await captureApproved(ctx, payment.id, trigger).catch((err: unknown) => ctx.log.error({ err, payment_id: payment.id }, 'capture after approval failed'));
   return accepted(ctx, provider, observed.changed, acc.connector.notificationAck(true));
+}
+
+async function approvalTrigger(ctx: AppContext, paymentId: string, notificationId: string | undefined): Promise<CaptureTrigger> {
+  if (!notificationId) return 'approval';
+  const seen = await ctx.db.selectFrom('notifications').select('id').where('payment_id', '=', paymentId).where('notification_id', '=', notificationId.slice(0, 128)).where('verdict', 'in', ['accepted', 'duplicate']).executeTakeFirst();
+  return seen ? 'poll' : 'approval';
 }
 
 function accepted(ctx: AppContext, provider: string, changed: boolean, ack: NotificationAck): NotificationOutcome {

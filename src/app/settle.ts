@@ -4,20 +4,18 @@
  * reaches its final state; all of them end in observePayment.
  */
 import type { ConnectorFailure } from '../connectors/types.js';
+import { latestAttempt } from '../infra/db/repos/attempts.js';
 import type { AttemptRow, PaymentRow } from '../infra/db/schema.js';
 import type { AppContext } from './context.js';
 import { loadAccount } from './accounts.js';
 import { callAccount } from './provider-auth.js';
-import { captureApproved } from './capture.js';
+import { captureApproved, type CaptureTrigger } from './capture.js';
 import { observePayment, type ObservationResult } from './payment-transitions.js';
-
-async function currentAttempt(ctx: AppContext, paymentId: string): Promise<AttemptRow | undefined> {
-  return ctx.db.selectFrom('attempts').selectAll().where('payment_id', '=', paymentId).orderBy('id', 'desc').executeTakeFirst();
-}
 
 export type SettleOutcome = { kind: 'observed'; result: ObservationResult } | { kind: 'failure'; failure: ConnectorFailure };
 
-export async function queryAttempt(ctx: AppContext, payment: PaymentRow, attempt: AttemptRow): Promise<SettleOutcome> {
+/** trigger: 'approval' when the buyer just came back from approving (PayPal), else a poll (app/capture.ts rounds). */
+export async function queryAttempt(ctx: AppContext, payment: PaymentRow, attempt: AttemptRow, trigger: CaptureTrigger = 'poll'): Promise<SettleOutcome> {
   const acc = await loadAccount(ctx, attempt.provider_account_id);
   if (!acc) return { kind: 'failure', failure: { ok: false, code: 'PROVIDER_ACCOUNT.NOT_FOUND', retryable: false, message: `account ${attempt.provider_account_id} is gone` } };
   const ref = attempt.provider_reference;
@@ -31,7 +29,7 @@ export async function queryAttempt(ctx: AppContext, payment: PaymentRow, attempt
   }
   const result = await observePayment(ctx, { paymentId: payment.id, attemptId: attempt.id, observed: q.status, source: 'query', ...(q.providerTransactionId ? { providerTransactionId: q.providerTransactionId } : {}), ...(q.decline ? { decline: q.decline } : {}) });
   if (q.requiresCapture) {
-    const captured = await captureApproved(ctx, payment.id);
+    const captured = await captureApproved(ctx, payment.id, trigger);
     if (captured) return { kind: 'observed', result: captured.changed || !result.changed ? captured : result };
   }
   return { kind: 'observed', result };
@@ -45,9 +43,9 @@ function orderOf(payment: PaymentRow, attempt: AttemptRow) {
   };
 }
 
-export async function queryAtProvider(ctx: AppContext, payment: PaymentRow): Promise<SettleOutcome | undefined> {
-  const attempt = await currentAttempt(ctx, payment.id);
-  return attempt ? queryAttempt(ctx, payment, attempt) : undefined;
+export async function queryAtProvider(ctx: AppContext, payment: PaymentRow, trigger: CaptureTrigger = 'poll'): Promise<SettleOutcome | undefined> {
+  const attempt = await latestAttempt(ctx.db, payment.id);
+  return attempt ? queryAttempt(ctx, payment, attempt, trigger) : undefined;
 }
 
 /**
@@ -56,7 +54,7 @@ export async function queryAtProvider(ctx: AppContext, payment: PaymentRow): Pro
  * what actually happened instead.
  */
 export async function closeAtProvider(ctx: AppContext, payment: PaymentRow, target: 'canceled' | 'expired'): Promise<SettleOutcome> {
-  const attempt = await currentAttempt(ctx, payment.id);
+  const attempt = await latestAttempt(ctx.db, payment.id);
   if (!attempt) return { kind: 'observed', result: await observePayment(ctx, { paymentId: payment.id, observed: target, source: target }) };
   const acc = await loadAccount(ctx, attempt.provider_account_id);
   if (!acc) return { kind: 'failure', failure: { ok: false, code: 'PROVIDER_ACCOUNT.NOT_FOUND', retryable: false, message: `account ${attempt.provider_account_id} is gone` } };

@@ -145,6 +145,13 @@ export interface CaptureInput {
   providerOrderId: string;
   amount: number;
   currency: string;
+  /**
+   * The approval round (0 for the buyer's first approval). A provider that caches answers by
+   * request id (PayPal-Request-Id) would replay a declined capture to every later try, so each
+   * new approval after a retryable decline is captured under a key of its own; within one round
+   * every caller uses the same key and gets the same capture.
+   */
+  round?: number;
 }
 
 /** providerTransactionId is the capture id (what refunds name). */

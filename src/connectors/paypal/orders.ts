@@ -114,9 +114,13 @@ export function parseGetOrder(_ctx: PaypalContext, _reference: string, currency:
 }
 
 export function buildCapture(ctx: PaypalContext, input: CaptureInput): WireRequest {
-  // One request id per order: whoever captures first (webhook, return, poll), every later
-  // attempt gets the same capture back instead of a second one.
-  return postRequest(ctx, `/v2/checkout/orders/${enc(input.providerOrderId)}/capture`, {}, requestId('capture', input.reference));
+  // One request id per order and approval round: whoever captures first (webhook, return,
+  // poll), every later caller in that round gets the same capture back instead of a second
+  // one. After INSTRUMENT_DECLINED the buyer approves again with another funding source; that
+  // new approval needs a new id, or PayPal would replay the cached 422 to it.
+  // The round goes before the reference so that the 108-character cut can never drop it.
+  const round = input.round ?? 0;
+  return postRequest(ctx, `/v2/checkout/orders/${enc(input.providerOrderId)}/capture`, {}, requestId(round > 0 ? `capture-r${round}` : 'capture', input.reference));
 }
 
 export function parseCapture(_ctx: PaypalContext, input: CaptureInput, res: WireResponse): CaptureResult {

@@ -57,6 +57,21 @@ describe('paypal connector', () => {
     expect(paypalConnector.capture!.parse(ctx, ci, res(503, {}))).toMatchObject({ ok: false, retryable: true });
   });
 
+  it('capture: a new approval round after a retryable decline gets a request id of its own, stable within the round', () => {
+    const ci = { reference: 'att_1', providerOrderId: 'O1', amount: 500, currency: 'JPY' };
+    const id = (round?: number) => paypalConnector.capture!.build(ctx, { ...ci, ...(round === undefined ? {} : { round }) }).headers['paypal-request-id'];
+    expect(id(0)).toBe(id());
+    expect(id(1)).not.toBe(id(0));
+    expect(id(2)).not.toBe(id(1));
+    expect(id(1)).toBe(id(1));
+    // The round survives PayPal's 108-character cut even for the longest reference.
+    const long = { ...ci, reference: 'x'.repeat(200) };
+    const a = paypalConnector.capture!.build(ctx, { ...long, round: 1 }).headers['paypal-request-id'];
+    const b = paypalConnector.capture!.build(ctx, { ...long, round: 2 }).headers['paypal-request-id'];
+    expect(a!.length).toBeLessThanOrEqual(108);
+    expect(a).not.toBe(b);
+  });
+
   it('token: Basic auth, expiry from expires_in', () => {
     const req = paypalConnector.auth!.build(ctx);
     expect(req.headers.authorization).toBe(`Basic ${Buffer.from('cid:sec').toString('base64')}`);

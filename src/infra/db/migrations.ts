@@ -3,6 +3,7 @@
  * same definitions run on SQLite and PostgreSQL. Never edit a shipped migration; add one.
  */
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { m0007 } from './migration-0007.js';
 
 // Kysely<any> is the documented type for migrations: they run against past schemas.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -290,5 +291,5 @@ const m0006: Migration = {
 };
 
 export const migrations: MigrationProvider = {
-  getMigrations: async () => ({ '0001_core': m0001, '0002_attempt_provider_order_id': m0002, '0003_production_mode': m0003, '0004_security': m0004, '0005_protocols_second_pass': m0005, '0006_failure_reasons': m0006 }),
+  getMigrations: async () => ({ '0001_core': m0001, '0002_attempt_provider_order_id': m0002, '0003_production_mode': m0003, '0004_security': m0004, '0005_protocols_second_pass': m0005, '0006_failure_reasons': m0006, '0007_capture_rounds': m0007 }),
 };

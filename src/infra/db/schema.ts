@@ -40,6 +40,12 @@ export interface AttemptRow {
   provider_order_id?: string | null;
   /** The provider's last decline on this attempt: Paygate's code, text, the provider's own code (migration 0006). */
   failure_code?: string | null; failure_message?: string | null; decline_code?: string | null;
+  /**
+   * PayPal capture rounds (migration 0007): the buyer's approval round this attempt is
+   * captured in, and the round whose capture was declined with a retryable decline
+   * (INSTRUMENT_DECLINED) — equal means "waiting for the buyer to approve again".
+   */
+  capture_round?: number; capture_declined_round?: number | null;
 }
 export interface RefundRow {
   id: string; merchant_id: string; payment_id: string; attempt_id: string; amount: number; currency: string;

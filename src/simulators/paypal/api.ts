@@ -17,6 +17,13 @@ export function paypalError(status: number, name: string, message: string, issue
   return { status, body: { name, message, debug_id: newDebugId(), ...(issue ? { details: [{ issue, description: message }] } : {}) } };
 }
 
+/** PayPal's answer when the approved funding source fails: 422 with a redirect link back to approval (the restart flow). */
+function instrumentDeclined(sim: SimContext, o: OrderRow): Answer {
+  const a = paypalError(422, 'UNPROCESSABLE_ENTITY', 'The instrument presented was either declined by the processor or bank, or it can\'t be used for this payment.', 'INSTRUMENT_DECLINED');
+  const href = orderView(sim, o).links.find((l) => l.rel === 'approve' || l.rel === 'payer-action')?.href;
+  return { status: a.status, body: { ...(a.body as Obj), ...(href ? { links: [{ href, rel: 'redirect', method: 'GET' }] } : {}) } };
+}
+
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const s = (o: Obj | undefined, k: string): string | undefined => (typeof o?.[k] === 'string' && o[k] !== '' ? o[k] : undefined);
 
@@ -131,6 +138,7 @@ export function registerApi(app: FastifyInstance, sim: SimContext): void {
       return paypalError(422, 'UNPROCESSABLE_ENTITY', 'Order already captured.', 'ORDER_ALREADY_CAPTURED');
     }
     if (o.status !== 'APPROVED') return paypalError(422, 'UNPROCESSABLE_ENTITY', 'Payer has not yet approved the Order for payment.', 'ORDER_NOT_APPROVED');
+    if (o.decline === 2) return instrumentDeclined(sim, o);
     captureOrder(sim, o);
     const after = sim.store.getOrder(o.id);
     return { status: 201, body: after ? orderView(sim, after) : {} };

@@ -1,6 +1,8 @@
 // The buyer's side: PayPal's approval page (/checkoutnow?token=ORDER) with Approve, Decline
 // and Cancel, redirecting to the order's return_url / cancel_url as PayPal does, and the
-// JSON twin POST /_payer/pay for tests and the CLI.
+// JSON twin POST /_payer/pay for tests and the CLI. Outcome `instrument_declined` approves
+// with a funding source the capture refuses with 422 INSTRUMENT_DECLINED; the order stays
+// APPROVED and this page takes a new approval for it, as PayPal's restart flow does.
 import type { FastifyInstance } from 'fastify';
 import type { SimContext } from './context.js';
 import { fromMinor } from './format.js';
@@ -8,7 +10,16 @@ import { approve } from './resources.js';
 import type { OrderRow } from './store.js';
 import { walletShell } from '../common/wallet-shell.js';
 
-export type PayOutcome = 'success' | 'fail' | 'cancel';
+export type PayOutcome = 'success' | 'fail' | 'cancel' | 'instrument_declined';
+
+const OUTCOMES: ReadonlySet<string> = new Set<PayOutcome>(['success', 'fail', 'cancel', 'instrument_declined']);
+const isOutcome = (v: unknown): v is PayOutcome => typeof v === 'string' && OUTCOMES.has(v);
+const OUTCOME_HELP = 'outcome must be success, fail, cancel or instrument_declined';
+
+/** Open for the buyer: not approved yet, or approved with an instrument the capture declined (restart). */
+export function approvable(o: OrderRow): boolean {
+  return o.status === 'CREATED' || o.status === 'PAYER_ACTION_REQUIRED' || (o.status === 'APPROVED' && o.decline === 2);
+}
 
 export class PayerError extends Error {
   constructor(readonly statusCode: number, readonly code: string, message: string) {
@@ -37,11 +48,11 @@ function withParams(url: string, params: Record<string, string>): string {
 /** Applies the buyer's choice; returns where PayPal would send the browser. */
 export function decide(sim: SimContext, reference: string, outcome: PayOutcome): { order_id: string; status: string; redirect_url: string | null } {
   const o = resolveOrder(sim, reference);
-  if (o.status !== 'CREATED' && o.status !== 'PAYER_ACTION_REQUIRED') throw new PayerError(409, 'ORDER_NOT_OPEN', `order ${o.id} is ${o.status}`);
+  if (!approvable(o)) throw new PayerError(409, 'ORDER_NOT_OPEN', `order ${o.id} is ${o.status}`);
   if (outcome === 'cancel') {
     return { order_id: o.id, status: o.status, redirect_url: o.cancel_url ? withParams(o.cancel_url, { token: o.id }) : null };
   }
-  const after = approve(sim, o, outcome === 'fail');
+  const after = approve(sim, o, outcome === 'fail' ? 'declined' : outcome === 'instrument_declined' ? 'instrument_declined' : 'ok');
   return { order_id: after.id, status: after.status, redirect_url: after.return_url ? withParams(after.return_url, { token: after.id, PayerID: after.payer_id ?? '' }) : null };
 }
 
@@ -50,7 +61,7 @@ const BRAND = { name: 'PayPal', color: '#003087', primary: { background: '#ffc43
 function page(_sim: SimContext, o: OrderRow | undefined): string {
   if (!o) return walletShell({ brand: BRAND, body: '<div class="card"><p class="err">Unknown or expired checkout link.</p></div>' });
   const amount = `${fromMinor(o.amount_minor, o.currency)} ${o.currency}`;
-  const open = o.status === 'CREATED' || o.status === 'PAYER_ACTION_REQUIRED';
+  const open = approvable(o);
   const body = `<div class="card">
   <p class="subject">${esc(o.description ?? '')}</p>
   <p class="amount">${esc(amount)}</p>
@@ -60,6 +71,7 @@ function page(_sim: SimContext, o: OrderRow | undefined): string {
     <div class="actions">
       <button id="approve" class="primary" name="outcome" value="success">Approve</button>
       <button id="decline" class="secondary" name="outcome" value="fail">Decline (card declined at capture)</button>
+      <button id="instrument-declined" class="secondary" name="outcome" value="instrument_declined">Approve with a card the capture declines (choose again)</button>
       <button id="cancel" class="tertiary" name="outcome" value="cancel">Cancel and return to merchant</button>
     </div>
   </form>` : ''}
@@ -77,7 +89,7 @@ export function registerPayerRoutes(app: FastifyInstance, sim: SimContext): void
     const form = new URLSearchParams(typeof req.body === 'string' ? req.body : '');
     const outcome = form.get('outcome');
     try {
-      if (outcome !== 'success' && outcome !== 'fail' && outcome !== 'cancel') throw new PayerError(400, 'INVALID_REQUEST', 'outcome must be success, fail or cancel');
+      if (!isOutcome(outcome)) throw new PayerError(400, 'INVALID_REQUEST', OUTCOME_HELP);
       const r = decide(sim, form.get('token') ?? '', outcome);
       if (r.redirect_url) return reply.redirect(r.redirect_url, 303);
       return reply.type('text/html; charset=utf-8').send(page(sim, sim.store.getOrder(r.order_id)));
@@ -91,8 +103,8 @@ export function registerPayerRoutes(app: FastifyInstance, sim: SimContext): void
     const b = req.body as { reference?: unknown; outcome?: unknown } | undefined;
     const outcome = b?.outcome ?? 'success';
     try {
-      if (typeof b?.reference !== 'string' || b.reference === '') throw new PayerError(400, 'INVALID_REQUEST', 'body must be {"reference": "<approve URL or order id>", "outcome": "success|fail|cancel"}');
-      if (outcome !== 'success' && outcome !== 'fail' && outcome !== 'cancel') throw new PayerError(400, 'INVALID_REQUEST', 'outcome must be success, fail or cancel');
+      if (typeof b?.reference !== 'string' || b.reference === '') throw new PayerError(400, 'INVALID_REQUEST', 'body must be {"reference": "<approve URL or order id>", "outcome": "success|fail|cancel|instrument_declined"}');
+      if (!isOutcome(outcome)) throw new PayerError(400, 'INVALID_REQUEST', OUTCOME_HELP);
       return reply.send(decide(sim, b.reference, outcome));
     } catch (err) {
       if (!(err instanceof PayerError)) throw err;

@@ -97,7 +97,8 @@ export function orderView(sim: SimContext, o: OrderRow) {
     ...(o.custom_id ? { custom_id: o.custom_id } : {}), ...(o.invoice_id ? { invoice_id: o.invoice_id } : {}), ...(o.description ? { description: o.description } : {}),
     ...(captures.length > 0 ? { payments: paymentsOf(sim, captures) } : {}),
   };
-  const open = o.status === 'CREATED' || o.status === 'PAYER_ACTION_REQUIRED';
+  // An order whose capture declined the instrument offers its approve link again (restart).
+  const open = o.status === 'CREATED' || o.status === 'PAYER_ACTION_REQUIRED' || (o.status === 'APPROVED' && o.decline === 2);
   return {
     id: o.id, intent: 'CAPTURE', status: o.status, purchase_units: [unit],
     ...(o.payer_id ? { payer: { payer_id: o.payer_id, email_address: `buyer-${o.payer_id.toLowerCase()}@sandbox.example`, name: { given_name: 'Sandbox', surname: 'Buyer' } } } : {}),
@@ -110,11 +111,20 @@ export function orderView(sim: SimContext, o: OrderRow) {
   };
 }
 
-/** The buyer approves (decline=true: approves with a funding source the capture will decline). */
-export function approve(sim: SimContext, o: OrderRow, decline: boolean): OrderRow {
+/**
+ * How the funding source the buyer approved with fares at capture: taken; `declined` (the
+ * capture is DECLINED and the order is over); `instrument_declined` (the capture answers 422
+ * INSTRUMENT_DECLINED and the order stays APPROVED for the buyer to approve again).
+ * Stored in orders.decline as 0 / 1 / 2.
+ */
+export type Funding = 'ok' | 'declined' | 'instrument_declined';
+const FUNDING_CODE: Record<Funding, number> = { ok: 0, declined: 1, instrument_declined: 2 };
+
+/** The buyer approves (again, after an instrument decline) with the given funding source. */
+export function approve(sim: SimContext, o: OrderRow, funding: Funding): OrderRow {
   const now = sim.now();
   sim.store.transaction(() => {
-    sim.store.updateOrder(o.id, 'APPROVED', now, { decline: decline ? 1 : 0, payer_id: newPayerId() });
+    sim.store.updateOrder(o.id, 'APPROVED', now, { decline: FUNDING_CODE[funding], payer_id: o.payer_id ?? newPayerId() });
     const after = sim.store.getOrder(o.id);
     if (after) sim.notifier.emit(o.client_id, { event_type: 'CHECKOUT.ORDER.APPROVED', resource_type: 'checkout-order', summary: 'An order has been approved by buyer', resource: orderView(sim, after) });
   });
