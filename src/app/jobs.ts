@@ -19,7 +19,7 @@ import { deliverWebhook } from './webhooks.js';
 import { JOB_SCHEDULES, delayAfterRunS } from './schedule.js';
 import { connectorFor } from './connectors.js';
 import { loadAccount } from './accounts.js';
-import { isUnanswered, resumeHeldAttempt } from './create-attempts.js';
+import { isUnanswered, resumeHeldAttempt } from './payments/index.js';
 import { purgeIdempotencyJob, purgeNotificationsJob } from './retention.js';
 
 function payloadOf(job: JobRow): { n?: number; phase?: 'submit' | 'query' } {
@@ -44,7 +44,7 @@ async function pollAttempt(ctx: AppContext, job: JobRow): Promise<JobOutcome> {
   const n = (payloadOf(job).n ?? 0) + 1;
   // A create that got no answer is re-sent with the same provider key, not queried: a query
   // cannot tell "never made" from "made, not scanned yet", and only the create's answer names
-  // a Stripe session or PayPal order (create-attempts.ts, resumeHeldAttempt).
+  // a Stripe session or PayPal order (payments/held.ts, resumeHeldAttempt).
   if (isUnanswered(attempt) && payment.status === 'requires_action' && payment.expires_at > ctx.now()) {
     const acc = await loadAccount(ctx, attempt.provider_account_id);
     const resumed = acc ? await resumeHeldAttempt(ctx, payment, attempt, acc) : 'held';

@@ -1,15 +1,15 @@
 /**
- * Routing configuration and bookkeeping: each merchant's rules document (validated against
- * its accounts, cached per node through ctx.configCache), the candidate accounts for a new
- * payment, the per-account daily volume reservation and the payment's routing log.
+ * Routing configuration: each merchant's rules document (validated against its accounts,
+ * cached per node through ctx.configCache) and the candidate accounts for a new payment.
+ * What a create does with them (daily limits, the routing log) is in payments/.
  */
 import { PaygateError } from '../domain/errors.js';
-import { routeCandidates, ruleProblems, type RoutingFacts, type RoutingLogEntry, type RoutingRule, type RuleProblem } from '../domain/routing.js';
-import type { DbOrTx, Tx } from '../infra/db/index.js';
+import { routeCandidates, ruleProblems, type RoutingFacts, type RoutingRule, type RuleProblem } from '../domain/routing.js';
 import type { AppContext } from './context.js';
 import { connectorFor, providerForMethod, type PaymentMethod } from './connectors.js';
 import { getMerchant, type KeyMode } from './merchants.js';
 import { accountModeOf, type AccountMode } from './modes.js';
+import { capabilityProblem } from './payments/checks.js';
 
 interface StoredRouting {
   rules: RoutingRule[];
@@ -76,7 +76,7 @@ async function accountProblems(ctx: AppContext, merchantId: string, rules: reado
       else if (row.provider !== provider) problems.push({ field, message: `provider account ${a.provider_account_id} is a ${row.provider} account; ${rule.method} is served by ${provider}` });
     });
     rule.conditions?.currencies?.forEach((c, k) => {
-      if (!connector.currencies.includes(c)) {
+      if (capabilityProblem(connector, rule.method, c)) {
         problems.push({ field: `rules.${i}.conditions.currencies.${k}`, message: `${rule.method} never takes ${c} (it accepts ${connector.currencies.join(', ')}), so this rule could not match` });
       }
     });
@@ -122,44 +122,4 @@ export async function candidateAccounts(ctx: AppContext, merchantId: string, pro
     throw new PaygateError('PAYMENT.NO_PROVIDER_ACCOUNT', `this merchant has no ${accountMode} ${provider} provider account (${keyMode} keys only use ${accountMode} accounts); add one with POST /admin/merchants/{id}/provider_accounts`, { field: 'method' });
   }
   return rows.map((r) => r.id);
-}
-
-/** The UTC day a reservation made at `ms` counts against. */
-export function usageDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
-
-/**
- * Reserves `amount` of the account's daily limit, or returns false when it would exceed it.
- * Race-free on both dialects without reading first: the row exists (insert-or-nothing), and
- * the add is one conditional UPDATE. On PostgreSQL concurrent UPDATEs of the row queue on its
- * lock and each re-checks the condition against the committed total; SQLite has one writer.
- */
-export async function reserveDailyUsage(db: DbOrTx, accountId: string, limit: number, amount: number, at: number): Promise<boolean> {
-  const day = usageDay(at);
-  await db.insertInto('account_daily_usage').values({ provider_account_id: accountId, day, amount: 0, count: 0 })
-    .onConflict((oc) => oc.columns(['provider_account_id', 'day']).doNothing()).execute();
-  const r = await db.updateTable('account_daily_usage')
-    .set((eb) => ({ amount: eb('amount', '+', amount), count: eb('count', '+', 1) }))
-    .where('provider_account_id', '=', accountId).where('day', '=', day)
-    .where((eb) => eb(eb('amount', '+', amount), '<=', limit))
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
-}
-
-/** Gives back a reservation made at `at` (same UTC day as the attempt's creation). */
-export async function releaseDailyUsage(db: DbOrTx, accountId: string, amount: number, at: number): Promise<void> {
-  await db.updateTable('account_daily_usage')
-    .set((eb) => ({ amount: eb('amount', '-', amount), count: eb('count', '-', 1) }))
-    .where('provider_account_id', '=', accountId).where('day', '=', usageDay(at))
-    .where('amount', '>=', amount).where('count', '>=', 1)
-    .execute();
-}
-
-/** Appends to the payment's routing log; the caller holds the payment row lock (lockPayment). */
-export async function appendRoutingLog(trx: Tx, paymentId: string, entries: readonly RoutingLogEntry[]): Promise<void> {
-  if (entries.length === 0) return;
-  const row = await trx.selectFrom('payments').select('routing_log').where('id', '=', paymentId).executeTakeFirst();
-  const log = row?.routing_log ? (JSON.parse(row.routing_log) as RoutingLogEntry[]) : [];
-  await trx.updateTable('payments').set({ routing_log: JSON.stringify([...log, ...entries]) }).where('id', '=', paymentId).execute();
 }

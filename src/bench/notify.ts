@@ -5,7 +5,7 @@
  * success ack, every payment must be succeeded and every notification recorded accepted.
  */
 import crypto from 'node:crypto';
-import { createPayment } from '../app/payments.js';
+import { createPayment } from '../app/payments/index.js';
 import { PAYMENT_AMOUNT, parkPolls, providerCalls, countsSince, type BenchGateway, type LoadSettings } from './gateway.js';
 import { alipaySigner } from './alipay-notify.js';
 import { runLoad, type LoadResult } from './load.js';

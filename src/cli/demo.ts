@@ -1,7 +1,7 @@
 /** On an empty database, `paygate start` creates a demo merchant wired to the simulators and says how to use it. */
 import type { Runtime } from '../runtime.js';
 import { createSandboxMerchant } from '../sandbox/index.js';
-import { createPayment } from '../app/payments.js';
+import { createPayment } from '../app/payments/index.js';
 import { createEndpoint } from '../app/webhooks.js';
 import { PaygateError } from '../domain/errors.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.js';
-import { cancelPayment, createPayment, listPayments, loadPaymentApi, refreshPayment } from '../../app/payments.js';
+import { cancelPayment, createPayment, listPayments, loadPaymentApi, refreshPayment } from '../../app/payments/index.js';
 import { createRefund, getRefund, listRefunds } from '../../app/refunds.js';
 import { getDispute, listDisputes } from '../../app/disputes.js';
 import type { AuthenticatedKey, KeyMode } from '../../app/merchants.js';
