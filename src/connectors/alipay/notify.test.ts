@@ -234,3 +234,17 @@ describe('notificationAck', () => {
     expect(nack).toEqual({ status: 400, contentType: 'text/plain', body: 'fail' });
   });
 });
+
+describe('verifyNotification: an authentic notification Paygate does not act on', () => {
+  // The rule every connector keeps (docs/adr/0008-connector-rules.md): acknowledged and recorded, never refused.
+  it('another notify_type is acknowledged as ignored, keyed by notify_id', () => {
+    const { out_trade_no: _o, trade_status: _t, total_amount: _a, ...rest } = base;
+    const other = { ...rest, notify_type: 'fund_auth_freeze' };
+    expect(verifyBody(form(signedFields(other)))).toEqual({ ok: true, kind: 'ignored', notificationId: base.notify_id, eventType: 'notify_type fund_auth_freeze' });
+  });
+
+  it('is still verified first: a forged one is refused', () => {
+    const other = { ...base, notify_type: 'fund_auth_freeze' };
+    expect(verifyBody(form(signedFields(other, { key: stranger.privateKey })))).toMatchObject({ ok: false, code: 'NOTIFY.SIGNATURE_INVALID' });
+  });
+});

@@ -12,6 +12,8 @@ import { outsideRefundNotice, outsideRefundRequestNo } from './notify-refund.js'
 import { mapTradeStatus } from './status.js';
 
 const REQUIRED = ['out_trade_no', 'trade_status', 'total_amount', 'notify_id'] as const;
+/** The one notify_type Paygate acts on: trade state changes, portal refunds included. */
+const TRADE_NOTIFY = 'trade_status_sync';
 
 function reject(code: ErrorCode, message: string): VerifiedNotification {
   return { ok: false, code, message };
@@ -21,6 +23,14 @@ export function verifyAlipayNotification(ctx: ConnectorContext<AlipayCredentials
   const form = verifiedForm(ctx, inbound);
   if (!form.ok) return form;
   const { get } = form;
+  // Signed and for this app, but not a trade notification: acknowledged (the app records it
+  // as ignored), or Alipay resends it for 25 hours as if notify_url were down.
+  const notifyType = get('notify_type');
+  if (notifyType !== undefined && notifyType !== TRADE_NOTIFY) {
+    const notifyId = get('notify_id');
+    if (notifyId === undefined) return reject('NOTIFY.MALFORMED', 'notification lacks notify_id');
+    return { ok: true, kind: 'ignored', notificationId: notifyId, eventType: `notify_type ${notifyType}` };
+  }
   const missing = REQUIRED.filter((key) => get(key) === undefined);
   if (missing.length > 0) return reject('NOTIFY.MALFORMED', `notification lacks ${missing.join(', ')}`);
 

@@ -52,9 +52,15 @@ export function verifyUnionpayNotification(ctx: ConnectorContext<UnionpayCredent
   // A consume undo's result (Paygate's close, or an undo made in UnionPay's merchant portal,
   // which carries no reqReserved): the close already learned it from its synchronous answer,
   // and an undone payment is found by the status query. Acknowledged so UnionPay stops resending.
-  const undoId = get('queryId');
-  if (get('txnType') === UNDO && undoId !== undefined) {
-    return { ok: true, kind: 'ignored', notificationId: `${UNDO}:${undoId}`, eventType: `txnType ${UNDO} (consume undo) respCode ${get('respCode') ?? '(none)'}` };
+  const txnQueryId = get('queryId');
+  if (get('txnType') === UNDO && txnQueryId !== undefined) {
+    return { ok: true, kind: 'ignored', notificationId: `${UNDO}:${txnQueryId}`, eventType: `txnType ${UNDO} (consume undo) respCode ${get('respCode') ?? '(none)'}` };
+  }
+  // Any other authentic transaction type (a product this account also has): acknowledged and
+  // recorded as ignored, not refused, or UnionPay keeps resending it.
+  const otherType = get('txnType');
+  if (otherType !== undefined && otherType !== '01' && otherType !== '04' && txnQueryId !== undefined) {
+    return { ok: true, kind: 'ignored', notificationId: `${otherType}:${txnQueryId}`, eventType: `txnType ${otherType} respCode ${get('respCode') ?? '(none)'}` };
   }
   const missing = ['txnType', 'orderId', 'txnAmt', 'respCode', 'queryId', 'reqReserved'].filter((k) => get(k) === undefined);
   if (missing.length > 0) return reject('NOTIFY.MALFORMED', `notification lacks ${missing.join(', ')}`);

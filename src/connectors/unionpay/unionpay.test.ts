@@ -142,6 +142,11 @@ describe('notifications', () => {
     // Still verified first: a forged undo is rejected like any notification.
     expect(verify(form(undo, pki.merchant))).toMatchObject({ ok: false, code: 'NOTIFY.CERT_OWNER_MISMATCH' });
   });
+  it('acknowledges any other authentic transaction type as ignored (the rule of docs/adr/0008), verified first', () => {
+    const other = { ...base(), txnType: '72', txnSubType: '01', queryId: '3'.repeat(21) };
+    expect(verify(form(other))).toEqual({ ok: true, kind: 'ignored', notificationId: `72:${'3'.repeat(21)}`, eventType: 'txnType 72 respCode 00' });
+    expect(verify(form(other, pki.merchant))).toMatchObject({ ok: false, code: 'NOTIFY.CERT_OWNER_MISMATCH' });
+  });
   it.each([
     ['an expired certificate', () => form(base(), pki.expired), 'NOTIFY.CERT_EXPIRED'],
     ['a foreign-root certificate', () => form(base(), pki.foreign), 'NOTIFY.CERT_UNTRUSTED'],
