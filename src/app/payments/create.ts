@@ -18,7 +18,7 @@ import { isCircuitOpen } from '../resilience.js';
 import { candidateAccounts } from '../routing.js';
 import type { KeyMode } from '../merchants.js';
 import { paymentMode } from '../modes.js';
-import { loadPaymentApi, toApi, type PaymentApi } from '../payment-actions.js';
+import { loadPaymentApi, toApi, type PaymentApi } from './queries.js';
 import { insertAttempt, REPEAT_ADVICE } from './attempts.js';
 import { refuseUnsendable } from './checks.js';
 import { offerToAccounts, type FallbackOutcome, type Latest } from './fallback.js';

@@ -5,4 +5,5 @@
  */
 export { createPayment, type CreatePaymentInput } from './create.js';
 export { isUnanswered, resumeHeldAttempt } from './held.js';
-export { cancelPayment, listPayments, loadPaymentApi, refreshPayment, type ListPaymentsQuery, type PaymentApi } from '../payment-actions.js';
+export { listPayments, loadPaymentApi, type ListPaymentsQuery, type PaymentApi } from './queries.js';
+export { cancelPayment, refreshPayment } from './cancel.js';
