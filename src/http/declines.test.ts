@@ -6,15 +6,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { observePayment } from '../app/payment-transitions.js';
-import { DB_KINDS, sandboxMerchant, startGateway, startReceiver, waitFor, type Gateway } from '../test-support/harness.js';
+import { DB_KINDS, waitFor, type Gateway } from '../test-support/harness.js';
+import { startFlowGateway, stopFlowGateway, type Receiver, type SandboxMerchant } from '../test-support/flow.js';
 
 type Attempt = { status: string; error: { code: string; message: string | null; decline_code?: string | null } | null; failure_code: string | null };
 type Payment = { id: string; status: string; failure_code: string | null; failure_message: string | null; next_action: { type: string; url?: string; qr_code?: string } | null; attempts: Attempt[] };
 
 describe.each(DB_KINDS)('declines on %s', (db) => {
   let gw: Gateway;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
-  let m: Awaited<ReturnType<typeof sandboxMerchant>>;
+  let receiver: Receiver;
+  let m: SandboxMerchant;
   let order = 0;
   const create = async (method: string, extra: Record<string, unknown> = {}) => {
     const r = await gw.api<Payment>(m.key, 'POST', '/v1/payments', { amount: 2000, currency: method === 'stripe' || method === 'paypal' ? 'USD' : 'CNY', method, merchant_order_id: `DC-${db}-${++order}`, description: 'Mug', ...extra });
@@ -28,14 +29,9 @@ describe.each(DB_KINDS)('declines on %s', (db) => {
   const eventTypes = async (id: string) => (await gw.rt.ctx.db.selectFrom('events').select('type').where('object_id', '=', id).orderBy('created_at').execute()).map((e) => e.type);
 
   beforeAll(async () => {
-    gw = await startGateway({ db });
-    receiver = await startReceiver();
-    m = await sandboxMerchant(gw, receiver.url);
+    ({ gw, receiver, m } = await startFlowGateway({ db }));
   });
-  afterAll(async () => {
-    await receiver?.close();
-    await gw?.stop();
-  });
+  afterAll(() => stopFlowGateway({ gw, receiver }));
 
   it('stripe: a declined card leaves the session open with the reason; approving then succeeds, not conflict', async () => {
     const p = await create('stripe');

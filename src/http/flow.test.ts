@@ -6,7 +6,8 @@
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DB_KINDS, sandboxMerchant, startGateway, startReceiver, waitFor, type Gateway } from '../test-support/harness.js';
+import { DB_KINDS, sandboxMerchant, waitFor, type Gateway } from '../test-support/harness.js';
+import { startFlowGateway, stopFlowGateway, type Receiver, type SandboxMerchant } from '../test-support/flow.js';
 
 type Payment = { id: string; status: string; amount: number; amount_refunded: number; next_action: { type: string; qr_code: string; checkout_url: string } | null; attempts: Array<{ id: string; provider_reference: string; status: string }> };
 type Refund = { id: string; status: string; amount: number };
@@ -21,8 +22,8 @@ function verifySignature(header: string, body: string, secret: string): boolean 
 
 describe.each(DB_KINDS)('gateway flow on %s', (db) => {
   let gw: Gateway;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
-  let m: Awaited<ReturnType<typeof sandboxMerchant>>;
+  let receiver: Receiver;
+  let m: SandboxMerchant;
   let order = 0;
   const sim = (p: string, body: unknown) => fetch(`${gw.url}/sandbox/alipay${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const create = async (extra: Record<string, unknown> = {}, headers?: Record<string, string>) =>
@@ -32,14 +33,9 @@ describe.each(DB_KINDS)('gateway flow on %s', (db) => {
   const eventsFor = (id: string) => receiver.received.map((r) => JSON.parse(r.body) as Event).filter((e) => e.data.object.id === id);
 
   beforeAll(async () => {
-    gw = await startGateway({ db });
-    receiver = await startReceiver();
-    m = await sandboxMerchant(gw, receiver.url);
+    ({ gw, receiver, m } = await startFlowGateway({ db }));
   });
-  afterAll(async () => {
-    await receiver?.close();
-    await gw?.stop();
-  });
+  afterAll(() => stopFlowGateway({ gw, receiver }));
 
   it('settles a paid payment and delivers a signed webhook', async () => {
     const res = await create();

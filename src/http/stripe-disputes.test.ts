@@ -10,8 +10,8 @@ import crypto from 'node:crypto';
 import StripePkg from 'stripe';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAccount } from '../app/accounts.js';
-import { DB_KINDS, sandboxMerchant, startGateway, startReceiver, waitFor, type Gateway } from '../test-support/harness.js';
+import { DB_KINDS, waitFor, type Gateway } from '../test-support/harness.js';
+import { startFlowGateway, stopFlowGateway, stripeAccountOf, type Receiver, type SandboxMerchant } from '../test-support/flow.js';
 
 type Dispute = { id: string; object: string; payment_id: string; kind: string; status: string; amount: number; currency: string; reason: string | null; provider_status: string | null; closed_at: string | null };
 type Payment = { id: string; status: string; amount_refunded: number; disputed: boolean; disputes: Dispute[]; next_action: { url: string } | null; attempts: Array<{ provider_transaction_id: string | null }> };
@@ -26,8 +26,8 @@ const complete: Exclude<RequiredKeys<Stripe.Dispute>, (typeof DISPUTE_KEYS)[numb
 
 describe.each(DB_KINDS)('stripe disputes and outside refunds on %s', (db) => {
   let gw: Gateway;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
-  let m: Awaited<ReturnType<typeof sandboxMerchant>>;
+  let receiver: Receiver;
+  let m: SandboxMerchant;
   let account: string;
   let secretKey: string;
   let webhookSecret: string;
@@ -48,18 +48,10 @@ describe.each(DB_KINDS)('stripe disputes and outside refunds on %s', (db) => {
   const until = (id: string, ok: (p: Payment) => boolean, what: string) => waitFor(async () => { const p = await get(id); return ok(p) ? p : undefined; }, { what });
 
   beforeAll(async () => {
-    gw = await startGateway({ db });
-    receiver = await startReceiver();
-    m = await sandboxMerchant(gw, receiver.url);
-    account = (await gw.rt.ctx.db.selectFrom('provider_accounts').select('id').where('merchant_id', '=', m.id).where('provider', '=', 'stripe').executeTakeFirstOrThrow()).id;
-    const creds = (await loadAccount(gw.rt.ctx, account))!.credentials as { secretKey: string; webhookSecret: string };
-    secretKey = creds.secretKey;
-    webhookSecret = creds.webhookSecret;
+    ({ gw, receiver, m } = await startFlowGateway({ db }));
+    ({ id: account, secretKey, webhookSecret } = await stripeAccountOf(gw, m.id));
   });
-  afterAll(async () => {
-    await receiver?.close();
-    await gw?.stop();
-  });
+  afterAll(() => stopFlowGateway({ gw, receiver }));
 
   it('a dispute opened, reviewed and won: payment.disputed, listed, refunds refused while open, dispute.closed, disputed false', async () => {
     expect(complete).toBe(true);

@@ -11,8 +11,8 @@ import crypto from 'node:crypto';
 import StripePkg from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStripeSimulator } from '../simulators/stripe/index.js';
-import { loadAccount } from '../app/accounts.js';
-import { sandboxMerchant, startGateway, startReceiver, waitFor, type Gateway } from '../test-support/harness.js';
+import { waitFor, type Gateway } from '../test-support/harness.js';
+import { startFlowGateway, stopFlowGateway, stripeAccountOf, type Receiver, type SandboxMerchant } from '../test-support/flow.js';
 
 interface StripeEvent { id: string; type: string; data: { object: { id: string; metadata?: Record<string, string> } } }
 interface PaymentIntent { id: string; amount: number; currency: string; status: string; client_secret: string; metadata: Record<string, string> }
@@ -36,8 +36,8 @@ async function stripeCtor(): Promise<StripeCtor> {
 describe('stripe package as the oracle', () => {
   let Stripe: StripeCtor;
   let gw: Gateway;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
-  let m: Awaited<ReturnType<typeof sandboxMerchant>>;
+  let receiver: Receiver;
+  let m: SandboxMerchant;
   let account: string;
   let webhookSecret: string;
   let secretKey: string;
@@ -47,18 +47,10 @@ describe('stripe package as the oracle', () => {
 
   beforeAll(async () => {
     Stripe = await stripeCtor();
-    gw = await startGateway({ db: 'sqlite' });
-    receiver = await startReceiver();
-    m = await sandboxMerchant(gw);
-    account = (await gw.rt.ctx.db.selectFrom('provider_accounts').select('id').where('merchant_id', '=', m.id).where('provider', '=', 'stripe').executeTakeFirstOrThrow()).id;
-    const creds = (await loadAccount(gw.rt.ctx, account))!.credentials as { secretKey: string; webhookSecret: string };
-    webhookSecret = creds.webhookSecret;
-    secretKey = creds.secretKey;
+    ({ gw, receiver, m } = await startFlowGateway({ db: 'sqlite' }, { webhook: false }));
+    ({ id: account, secretKey, webhookSecret } = await stripeAccountOf(gw, m.id));
   });
-  afterAll(async () => {
-    await receiver?.close();
-    await gw?.stop();
-  });
+  afterAll(() => stopFlowGateway({ gw, receiver }));
 
   it('the gateway accepts webhooks signed by stripe.webhooks.generateTestHeaderString, and only those', async () => {
     const stripe = new Stripe('sk_test_unused');

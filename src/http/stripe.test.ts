@@ -6,8 +6,8 @@
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAccount } from '../app/accounts.js';
-import { DB_KINDS, sandboxMerchant, startGateway, startReceiver, waitFor, type Gateway } from '../test-support/harness.js';
+import { DB_KINDS, waitFor, type Gateway } from '../test-support/harness.js';
+import { startFlowGateway, stopFlowGateway, stripeAccountOf, type Receiver, type SandboxMerchant } from '../test-support/flow.js';
 
 type Payment = { id: string; status: string; amount: number; currency: string; amount_refunded: number; next_action: { type: string; url: string } | null; attempts: Array<{ provider_reference: string; provider_transaction_id: string | null; status: string }> };
 type Refund = { id: string; status: string; amount: number };
@@ -19,8 +19,8 @@ function sign(body: string, secret: string, t: number): string {
 
 describe.each(DB_KINDS)('stripe on %s', (db) => {
   let gw: Gateway;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
-  let m: Awaited<ReturnType<typeof sandboxMerchant>>;
+  let receiver: Receiver;
+  let m: SandboxMerchant;
   let stripeAccount: string;
   let secretKey: string;
   let webhookSecret: string;
@@ -36,19 +36,10 @@ describe.each(DB_KINDS)('stripe on %s', (db) => {
     fetch(`${gw.url}/notify/stripe/${stripeAccount}`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': header }, body });
 
   beforeAll(async () => {
-    gw = await startGateway({ db });
-    receiver = await startReceiver();
-    m = await sandboxMerchant(gw, receiver.url);
-    const row = await gw.rt.ctx.db.selectFrom('provider_accounts').select('id').where('merchant_id', '=', m.id).where('provider', '=', 'stripe').executeTakeFirstOrThrow();
-    stripeAccount = row.id;
-    const creds = (await loadAccount(gw.rt.ctx, stripeAccount))!.credentials as { secretKey: string; webhookSecret: string };
-    secretKey = creds.secretKey;
-    webhookSecret = creds.webhookSecret;
+    ({ gw, receiver, m } = await startFlowGateway({ db }));
+    ({ id: stripeAccount, secretKey, webhookSecret } = await stripeAccountOf(gw, m.id));
   });
-  afterAll(async () => {
-    await receiver?.close();
-    await gw?.stop();
-  });
+  afterAll(() => stopFlowGateway({ gw, receiver }));
 
   it('redirects to the hosted page, settles on approval via the signed webhook, and tells the merchant', async () => {
     const res = await create();

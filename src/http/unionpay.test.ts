@@ -11,6 +11,7 @@ import path from 'node:path';
 import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_KINDS, startGateway, startReceiver, waitFor, type Gateway } from '../test-support/harness.js';
+import { namedSandboxMerchant, stopFlowGateway, type Receiver } from '../test-support/flow.js';
 
 type Payment = { id: string; status: string; amount: number; amount_refunded: number; next_action: { type: string; qr_code: string } | null; attempts: Array<{ id: string; provider_reference: string; provider_transaction_id: string | null; status: string }> };
 type Refund = { id: string; status: string; amount: number };
@@ -25,7 +26,7 @@ function oracleSign(fields: Record<string, string>, keyPem: string): string {
 
 describe.each(DB_KINDS)('unionpay_qr on %s', (db) => {
   let gw: Gateway;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: Receiver;
   let key = '';
   let accountId = '';
   let merId = '';
@@ -43,18 +44,11 @@ describe.each(DB_KINDS)('unionpay_qr on %s', (db) => {
   beforeAll(async () => {
     gw = await startGateway({ db });
     receiver = await startReceiver();
-    const { createSandboxMerchant } = await import('../sandbox/index.js');
-    const m = await createSandboxMerchant(gw.rt.ctx, gw.rt.simulators, `UP shop ${db}`);
-    key = m.secret_key;
-    accountId = m.provider_accounts.find((a) => a.provider === 'unionpay')?.id ?? '';
-    await gw.api(key, 'POST', '/v1/webhook_endpoints', { url: receiver.url, events: ['*'] });
+    ({ key, accountId } = await namedSandboxMerchant(gw, `UP shop ${db}`, 'unionpay', receiver.url));
     // The simulator's CA lives in the data dir (generated at first start).
     ca = JSON.parse(fs.readFileSync(path.join(gw.dataDir, 'sandbox', 'unionpay-ca.json'), 'utf8')) as typeof ca;
   });
-  afterAll(async () => {
-    await receiver?.close();
-    await gw?.stop();
-  });
+  afterAll(() => stopFlowGateway({ gw, receiver }));
 
   it('settles a paid QR order from the signed notification and delivers the webhook', async () => {
     expect(accountId).toMatch(/^pa_/);

@@ -7,8 +7,8 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandboxMerchant } from '../sandbox/index.js';
 import { DB_KINDS, startGateway, startReceiver, waitFor, type Gateway } from '../test-support/harness.js';
+import { namedSandboxMerchant, stopFlowGateway, storedCredentials, type Receiver } from '../test-support/flow.js';
 import { encryptedNotification, readSimKeys, refundPlaintext, signedHeaders, type SimKeys, type WxCredentials } from '../test-support/wechatpay-kit.js';
 
 type Payment = { id: string; status: string; amount_refunded: number; next_action: { qr_code: string } | null; attempts: Array<{ provider_reference: string }> };
@@ -16,7 +16,7 @@ type Refund = { id: string; status: string; amount: number; origin: string };
 
 describe.each(DB_KINDS)('WeChat Pay portal refunds on %s', (db) => {
   let gw: Gateway;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: Receiver;
   let key = '';
   let accountId = '';
   let creds: WxCredentials;
@@ -41,18 +41,11 @@ describe.each(DB_KINDS)('WeChat Pay portal refunds on %s', (db) => {
   beforeAll(async () => {
     gw = await startGateway({ db });
     receiver = await startReceiver();
-    const m = await createSandboxMerchant(gw.rt.ctx, gw.rt.simulators, `WX portal ${db}`);
-    key = m.secret_key;
-    accountId = m.provider_accounts.find((a) => a.provider === 'wechatpay')?.id ?? '';
-    await gw.api(key, 'POST', '/v1/webhook_endpoints', { url: receiver.url, events: ['*'] });
-    const row = await gw.rt.ctx.db.selectFrom('provider_accounts').select('credentials_enc').where('id', '=', accountId).executeTakeFirstOrThrow();
-    creds = JSON.parse(gw.rt.ctx.vault.open(row.credentials_enc, `provider_account:${accountId}`)) as WxCredentials;
+    ({ key, accountId } = await namedSandboxMerchant(gw, `WX portal ${db}`, 'wechatpay', receiver.url));
+    creds = await storedCredentials<WxCredentials>(gw, accountId);
     keys = readSimKeys(path.join(gw.dataDir, 'sandbox'));
   });
-  afterAll(async () => {
-    await receiver?.close();
-    await gw?.stop();
-  });
+  afterAll(() => stopFlowGateway({ gw, receiver }));
 
   it('a portal refund becomes a refund of origin provider with refund.succeeded; with a Paygate refund, each counted once though notified three times', async () => {
     await sim('/_faults', { duplicate_notifications: true, duplicate_count: 3 });

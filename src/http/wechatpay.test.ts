@@ -7,8 +7,8 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandboxMerchant } from '../sandbox/index.js';
 import { DB_KINDS, startGateway, startReceiver, waitFor, type Gateway } from '../test-support/harness.js';
+import { namedSandboxMerchant, stopFlowGateway, storedCredentials, type Receiver } from '../test-support/flow.js';
 import {
   encryptedNotification, makeCertificate, readSimKeys, refundPlaintext, signedHeaders, transactionPlaintext, type SimKeys, type WxCredentials,
 } from '../test-support/wechatpay-kit.js';
@@ -19,7 +19,7 @@ type Event = { id: string; type: string; data: { object: { id: string; status: s
 
 describe.each(DB_KINDS)('WeChat Pay Native on %s', (db) => {
   let gw: Gateway;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: Receiver;
   let key: string;
   let merchantId: string;
   let accountId: string;
@@ -47,20 +47,12 @@ describe.each(DB_KINDS)('WeChat Pay Native on %s', (db) => {
   beforeAll(async () => {
     gw = await startGateway({ db });
     receiver = await startReceiver();
-    const m = await createSandboxMerchant(gw.rt.ctx, gw.rt.simulators, `WX shop ${db}`);
-    key = m.secret_key;
-    merchantId = m.id;
-    accountId = m.provider_accounts.find((a) => a.provider === 'wechatpay')?.id ?? '';
+    ({ key, merchantId, accountId } = await namedSandboxMerchant(gw, `WX shop ${db}`, 'wechatpay', receiver.url));
     expect(accountId).toMatch(/^pa_/);
-    await gw.api(key, 'POST', '/v1/webhook_endpoints', { url: receiver.url, events: ['*'] });
-    const row = await gw.rt.ctx.db.selectFrom('provider_accounts').select('credentials_enc').where('id', '=', accountId).executeTakeFirstOrThrow();
-    creds = JSON.parse(gw.rt.ctx.vault.open(row.credentials_enc, `provider_account:${accountId}`)) as WxCredentials;
+    creds = await storedCredentials<WxCredentials>(gw, accountId);
     keys = readSimKeys(path.join(gw.dataDir, 'sandbox'));
   });
-  afterAll(async () => {
-    await receiver?.close();
-    await gw?.stop();
-  });
+  afterAll(() => stopFlowGateway({ gw, receiver }));
 
   it('create → pay in the simulator → encrypted notification → succeeded → webhook', async () => {
     const p = await create();
