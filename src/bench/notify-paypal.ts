@@ -10,7 +10,7 @@
  * notification per connection) absorbs the cold start, and the report shows how many
  * downloads each phase caused.
  */
-import { createPrivateKey, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, randomBytes, randomUUID, sign } from 'node:crypto';
 import { credential, rawAccount, type BenchGateway } from './gateway.js';
 import { readSimulatorKeyFile, type NotifyTarget, type Signer, type SignedNotification } from './notify-common.js';
 
@@ -27,16 +27,6 @@ function crc32(buf: Buffer): number {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
-interface Keys {
-  certId: string;
-  privateKey: KeyObject;
-}
-
-function loadSimulatorKeys(paygateDataDir: string): Keys {
-  const f = readSimulatorKeyFile(paygateDataDir, 'paypal-keys.json', ['certId', 'privateKeyPem']);
-  return { certId: f.certId, privateKey: createPrivateKey(f.privateKeyPem) };
-}
-
 /** Orders v2 amount value: decimal string in the currency's major unit. */
 function value(minor: number, currency: string): string {
   if (!['USD', 'EUR', 'GBP', 'CNY'].includes(currency)) throw new Error(`the bench formats 2-decimal currencies only, not ${currency}`);
@@ -46,7 +36,8 @@ function value(minor: number, currency: string): string {
 export async function paypalSigner(gw: BenchGateway): Promise<Signer> {
   const account = await rawAccount(gw, 'paypal');
   const webhookId = credential(account.credentials, 'webhook_id');
-  const keys = loadSimulatorKeys(gw.dataDir);
+  const keys = readSimulatorKeyFile(gw.dataDir, 'paypal-keys.json', ['certId', 'privateKeyPem']);
+  const privateKey = createPrivateKey(keys.privateKeyPem);
   const certUrl = `${account.baseUrl.replace(/\/$/, '')}/certs/${keys.certId}.pem`;
 
   const one = (t: NotifyTarget, time: string): SignedNotification => {
@@ -68,7 +59,7 @@ export async function paypalSigner(gw: BenchGateway): Promise<Signer> {
       headers: {
         'content-type': 'application/json',
         'paypal-transmission-id': transmissionId, 'paypal-transmission-time': time,
-        'paypal-transmission-sig': sign('sha256', Buffer.from(message, 'utf8'), keys.privateKey).toString('base64'),
+        'paypal-transmission-sig': sign('sha256', Buffer.from(message, 'utf8'), privateKey).toString('base64'),
         'paypal-cert-url': certUrl, 'paypal-auth-algo': 'SHA256withRSA',
       },
     };

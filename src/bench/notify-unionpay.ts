@@ -12,17 +12,6 @@ import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto'
 import { credential, rawAccount, type BenchGateway } from './gateway.js';
 import { readSimulatorKeyFile, type NotifyTarget, type Signer, type SignedNotification } from './notify-common.js';
 
-interface Ca {
-  signCertPem: string;
-  signKey: KeyObject;
-}
-
-/** See src/simulators/unionpay/ca.ts: <simulator dataDir>/unionpay-ca.json; runtime.ts puts it under <data>/sandbox. */
-function loadSimulatorCa(paygateDataDir: string): Ca {
-  const f = readSimulatorKeyFile(paygateDataDir, 'unionpay-ca.json', ['signCertPem', 'signKeyPem']);
-  return { signCertPem: f.signCertPem, signKey: createPrivateKey(f.signKeyPem) };
-}
-
 function acpSignature(fields: Record<string, string>, key: KeyObject): string {
   const text = Object.keys(fields)
     .filter((k) => k !== 'signature' && fields[k] !== '')
@@ -40,7 +29,9 @@ function beijingStamp(ms: number): string {
 
 export async function unionpaySigner(gw: BenchGateway): Promise<Signer> {
   const merId = credential((await rawAccount(gw, 'unionpay')).credentials, 'mer_id');
-  const ca = loadSimulatorCa(gw.dataDir);
+  // See src/simulators/unionpay/ca.ts: <simulator dataDir>/unionpay-ca.json; runtime.ts puts it under <data>/sandbox.
+  const ca = readSimulatorKeyFile(gw.dataDir, 'unionpay-ca.json', ['signCertPem', 'signKeyPem']);
+  const signKey = createPrivateKey(ca.signKeyPem);
 
   const one = (t: NotifyTarget, now: number, i: number): SignedNotification => {
     if (t.currency !== 'CNY') throw new Error(`UnionPay QR is CNY only, payment ${t.paymentId} is ${t.currency}`);
@@ -54,7 +45,7 @@ export async function unionpaySigner(gw: BenchGateway): Promise<Signer> {
       traceNo: String(i % 1e6).padStart(6, '0'), traceTime: beijingStamp(now).slice(4), settleAmt: String(t.amount), settleCurrencyCode: '156',
       settleDate: beijingStamp(now).slice(4, 8), respCode: '00', respMsg: 'success', reqReserved: t.reference, signPubKeyCert: ca.signCertPem,
     };
-    const body = new URLSearchParams({ ...fields, signature: acpSignature(fields, ca.signKey) }).toString();
+    const body = new URLSearchParams({ ...fields, signature: acpSignature(fields, signKey) }).toString();
     return { body, headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' } };
   };
   return (targets) => {

@@ -9,7 +9,7 @@
  * The key is the simulator's (<data>/sandbox/wechatpay-keys.json): the sandbox account is
  * configured with its public half, exactly as a real merchant is with WeChat Pay's.
  */
-import { createCipheriv, createPrivateKey, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { createCipheriv, createPrivateKey, randomBytes, randomUUID, sign } from 'node:crypto';
 import { credential, rawAccount, type BenchGateway } from './gateway.js';
 import { readSimulatorKeyFile, type NotifyTarget, type Signer, type SignedNotification } from './notify-common.js';
 
@@ -26,16 +26,6 @@ function rfc3339China(ms: number): string {
   return `${new Date(ms + 8 * 3600_000).toISOString().slice(0, 19)}+08:00`;
 }
 
-interface Keys {
-  publicKeyId: string;
-  privateKey: KeyObject;
-}
-
-function loadSimulatorKeys(paygateDataDir: string): Keys {
-  const f = readSimulatorKeyFile(paygateDataDir, 'wechatpay-keys.json', ['public_key_id', 'public_key_private']);
-  return { publicKeyId: f.public_key_id, privateKey: createPrivateKey(f.public_key_private) };
-}
-
 function seal(plaintext: string, apiv3Key: Buffer, aad: string): { ciphertext: string; nonce: string } {
   const n = nonce(12);
   const cipher = createCipheriv('aes-256-gcm', apiv3Key, Buffer.from(n, 'utf8'));
@@ -50,8 +40,9 @@ export async function wechatpaySigner(gw: BenchGateway): Promise<Signer> {
   const appid = credential(c, 'appid');
   const apiv3Key = Buffer.from(credential(c, 'apiv3_key'), 'utf8');
   if (apiv3Key.length !== 32) throw new Error(`the APIv3 key is ${apiv3Key.length} bytes, not 32`);
-  const keys = loadSimulatorKeys(gw.dataDir);
-  if (c.wechatpay_public_key_id !== keys.publicKeyId) throw new Error('the sandbox account is not configured with the simulator\'s WeChat Pay public key');
+  const keys = readSimulatorKeyFile(gw.dataDir, 'wechatpay-keys.json', ['public_key_id', 'public_key_private']);
+  const privateKey = createPrivateKey(keys.public_key_private);
+  if (c.wechatpay_public_key_id !== keys.public_key_id) throw new Error('the sandbox account is not configured with the simulator\'s WeChat Pay public key');
 
   const one = (t: NotifyTarget, now: number, i: number): SignedNotification => {
     const day = rfc3339China(now).slice(0, 10).replace(/-/g, '');
@@ -71,12 +62,12 @@ export async function wechatpaySigner(gw: BenchGateway): Promise<Signer> {
     });
     const timestamp = String(Math.floor(now / 1000));
     const headerNonce = nonce(32);
-    const signature = sign('sha256', Buffer.from(`${timestamp}\n${headerNonce}\n${body}\n`, 'utf8'), keys.privateKey).toString('base64');
+    const signature = sign('sha256', Buffer.from(`${timestamp}\n${headerNonce}\n${body}\n`, 'utf8'), privateKey).toString('base64');
     return {
       body,
       headers: {
         'content-type': 'application/json',
-        'wechatpay-timestamp': timestamp, 'wechatpay-nonce': headerNonce, 'wechatpay-serial': keys.publicKeyId,
+        'wechatpay-timestamp': timestamp, 'wechatpay-nonce': headerNonce, 'wechatpay-serial': keys.public_key_id,
         'wechatpay-signature': signature, 'wechatpay-signature-type': 'WECHATPAY2-SHA256-RSA2048',
       },
     };
