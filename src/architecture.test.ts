@@ -56,6 +56,16 @@ describe('dependency rule', () => {
     expect(violations).toEqual([]);
   });
 
+  it('http and cli never import infra/db: they reach data through use cases in app/', () => {
+    const violations: string[] = [];
+    for (const layer of ['http', 'cli']) {
+      for (const file of files(path.join(SRC, layer))) {
+        for (const target of imports(file)) if (path.relative(SRC, target).startsWith(path.join('infra', 'db'))) violations.push(`${path.relative(SRC, file)} → ${path.relative(SRC, target)}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
   it('each simulator is independent of its connector (no shared signing code)', () => {
     for (const file of files(path.join(SRC, 'simulators'))) {
       for (const target of imports(file)) expect(path.relative(SRC, target).startsWith('connectors')).toBe(false);

@@ -3,6 +3,7 @@
  * when revoked, and the first characters to tell them apart in a config file. The secret is
  * shown once, when the key is created; only its hash is stored, and never answered.
  */
+import { listApiKeys as pageOfApiKeys } from '../infra/db/repos/merchants.js';
 import type { AppContext } from './context.js';
 import { apiKeyToApi, getMerchant } from './merchants.js';
 
@@ -10,9 +11,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 export async function listApiKeys(ctx: AppContext, merchantId: string, q: { limit: number; starting_after?: string | undefined }) {
   await getMerchant(ctx, merchantId);
-  let query = ctx.db.selectFrom('api_keys').selectAll().where('merchant_id', '=', merchantId);
-  if (q.starting_after) query = query.where('id', '<', q.starting_after);
-  const rows = await query.orderBy('id', 'desc').limit(q.limit + 1).execute();
+  const rows = await pageOfApiKeys(ctx.db, merchantId, { startingAfter: q.starting_after, limit: q.limit });
   return {
     object: 'list' as const,
     data: rows.slice(0, q.limit).map((r) => ({ ...apiKeyToApi(r), revoked_at: iso(r.revoked_at) })),

@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import { PaygateError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
+import * as repo from '../infra/db/repos/merchants.js';
 import type { ApiKeyRow } from '../infra/db/schema.js';
 import type { AppContext } from './context.js';
 import { PRIORITIES, allowedPriorities, type KeyLimits, type Priority } from './rate-limit.js';
@@ -17,26 +18,29 @@ function newSecret(mode: 'test' | 'live'): string {
 export async function createMerchant(ctx: AppContext, input: { name: string }) {
   const now = ctx.now();
   const id = newId('mch', now);
-  await ctx.db.insertInto('merchants').values({ id, name: input.name, created_at: now }).execute();
+  await repo.insertMerchant(ctx.db, { id, name: input.name, created_at: now });
   const key = await createApiKey(ctx, id);
   return { id, object: 'merchant' as const, name: input.name, secret_key: key.secret_key, api_key_id: key.id, created_at: new Date(now).toISOString() };
 }
 
 export async function getMerchant(ctx: AppContext, id: string) {
-  const m = await ctx.db.selectFrom('merchants').selectAll().where('id', '=', id).executeTakeFirst();
+  const m = await repo.merchantById(ctx.db, id);
   if (!m) throw new PaygateError('MERCHANT.NOT_FOUND', `no merchant ${id}`);
   return m;
 }
 
 export async function listMerchants(ctx: AppContext, q: { limit: number; starting_after?: string | undefined }) {
-  let query = ctx.db.selectFrom('merchants').selectAll();
-  if (q.starting_after) query = query.where('id', '<', q.starting_after);
-  const rows = await query.orderBy('id', 'desc').limit(q.limit + 1).execute();
+  const rows = await repo.listMerchants(ctx.db, { startingAfter: q.starting_after, limit: q.limit });
   return {
     object: 'list' as const,
     data: rows.slice(0, q.limit).map((m) => ({ id: m.id, object: 'merchant' as const, name: m.name, created_at: new Date(m.created_at).toISOString() })),
     has_more: rows.length > q.limit,
   };
+}
+
+/** Whether any merchant exists yet (`paygate start` on an empty database creates a demo one). */
+export async function hasMerchants(ctx: AppContext): Promise<boolean> {
+  return repo.anyMerchant(ctx.db);
 }
 
 export interface ApiKeySettings {
@@ -70,12 +74,12 @@ export async function createApiKey(ctx: AppContext, merchantId: string, input: A
     id: newId('key', now), merchant_id: merchantId, key_hash: hashKey(secret), prefix: secret.slice(0, 12), mode, created_at: now, revoked_at: null,
     allowed_priorities: storedPriorities(input.allowed_priorities ?? null), rate_limit: input.rate_limit ?? null,
   };
-  await ctx.db.insertInto('api_keys').values(row).execute();
+  await repo.insertApiKey(ctx.db, row);
   return { ...apiKeyToApi(row), secret_key: secret };
 }
 
 async function activeKey(ctx: AppContext, merchantId: string, keyId: string): Promise<ApiKeyRow> {
-  const row = await ctx.db.selectFrom('api_keys').selectAll().where('id', '=', keyId).where('merchant_id', '=', merchantId).where('revoked_at', 'is', null).executeTakeFirst();
+  const row = await repo.activeApiKey(ctx.db, merchantId, keyId);
   if (!row) throw new PaygateError('API_KEY.NOT_FOUND', `no active API key ${keyId} for merchant ${merchantId}`);
   return row;
 }
@@ -87,7 +91,7 @@ export async function updateApiKey(ctx: AppContext, merchantId: string, keyId: s
   if (input.allowed_priorities !== undefined) set.allowed_priorities = storedPriorities(input.allowed_priorities);
   if (input.rate_limit !== undefined) set.rate_limit = input.rate_limit;
   if (Object.keys(set).length > 0) {
-    await ctx.db.updateTable('api_keys').set(set).where('id', '=', keyId).execute();
+    await repo.updateApiKeySettings(ctx.db, keyId, set);
     ctx.configCache.invalidate(apiKeyCacheKey(row.key_hash));
   }
   return apiKeyToApi({ ...row, ...set });
@@ -95,8 +99,7 @@ export async function updateApiKey(ctx: AppContext, merchantId: string, keyId: s
 
 export async function revokeApiKey(ctx: AppContext, merchantId: string, keyId: string) {
   const row = await activeKey(ctx, merchantId, keyId);
-  const res = await ctx.db.updateTable('api_keys').set({ revoked_at: ctx.now() }).where('id', '=', keyId).where('revoked_at', 'is', null).executeTakeFirst();
-  if (Number(res.numUpdatedRows) !== 1) throw new PaygateError('API_KEY.NOT_FOUND', `no active API key ${keyId} for merchant ${merchantId}`);
+  if (!(await repo.revokeApiKey(ctx.db, keyId, ctx.now()))) throw new PaygateError('API_KEY.NOT_FOUND', `no active API key ${keyId} for merchant ${merchantId}`);
   ctx.configCache.invalidate(apiKeyCacheKey(row.key_hash));
   return { id: keyId, object: 'api_key' as const, revoked: true };
 }
@@ -120,7 +123,7 @@ export async function authenticate(ctx: AppContext, secret: string): Promise<Aut
   // Lookup by hash of a 192-bit random secret: equality on the digest leaks nothing useful.
   const hash = hashKey(secret);
   const key = await ctx.configCache.get(apiKeyCacheKey(hash), async (): Promise<AuthenticatedKey | undefined> => {
-    const row = await ctx.db.selectFrom('api_keys').select(['id', 'merchant_id', 'mode', 'revoked_at', 'allowed_priorities', 'rate_limit']).where('key_hash', '=', hash).executeTakeFirst();
+    const row = await repo.apiKeyByHash(ctx.db, hash);
     // Unknown and revoked keys are not cached: a revoked key stays refused, a new key works at once.
     if (!row || row.revoked_at !== null) return undefined;
     return { merchant_id: row.merchant_id, key_id: row.id, mode: row.mode === 'live' ? 'live' : 'test', allowed_priorities: row.allowed_priorities ?? null, rate_limit: row.rate_limit ?? null };

@@ -3,6 +3,7 @@ import type { Runtime } from '../runtime.js';
 import { createSandboxMerchant } from '../sandbox/index.js';
 import { createPayment } from '../app/payments/index.js';
 import { createEndpoint } from '../app/webhooks.js';
+import { hasMerchants } from '../app/merchants.js';
 import { PaygateError } from '../domain/errors.js';
 
 /** Why there are no simulators, named by the setting that turns them off (see infra/config.ts). */
@@ -24,8 +25,7 @@ function cliPrefix(rt: Runtime): string {
 }
 
 export async function bootstrapDemo(rt: Runtime): Promise<string | undefined> {
-  const any = await rt.ctx.db.selectFrom('merchants').select('id').limit(1).executeTakeFirst();
-  if (any) return undefined;
+  if (await hasMerchants(rt.ctx)) return undefined;
   const base = rt.ctx.publicUrl();
   if (!rt.config.PAYGATE_SIMULATORS) {
     return `

@@ -8,11 +8,11 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createRuntime } from '../runtime.js';
-import { migrate, openDb } from '../infra/db/index.js';
 import { loadConfig, ConfigError } from '../infra/config.js';
 import { bootstrapDemo } from './demo.js';
 import { admin, CliError, gatewayTarget, parseUrl, type GatewayTarget } from './client.js';
 import { noSimulatorsMessage, provisionOverHttp, reachableSimulators, type ProviderAccount } from './sandbox-provision.js';
+import { migrateDatabase } from '../app/ops.js';
 
 const USAGE = `usage: paygate <command>
   start                                   start the gateway (embedded default: SQLite in ./data, simulators mounted)
@@ -112,14 +112,8 @@ async function start(): Promise<void> {
 }
 
 async function runMigrate(): Promise<void> {
-  const config = loadConfig();
-  const h = openDb({ ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}), dataDir: config.PAYGATE_DATA_DIR });
-  try {
-    const applied = await migrate(h.db);
-    console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
-  } finally {
-    await h.destroy();
-  }
+  const applied = await migrateDatabase(loadConfig());
+  console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
 }
 
 async function merchant(args: string[]): Promise<void> {

@@ -1,7 +1,7 @@
 /** The one error → HTTP mapping. Every error the API answers goes through errorResponse. */
 import { z } from 'zod';
 import { ERROR_CATALOG, PaygateError, type ErrorCode } from '../domain/errors.js';
-import { isConnectionError } from '../infra/db/index.js';
+import { isDatabaseUnreachable } from '../app/ops.js';
 import { fromZodError, type Problem } from './validation.js';
 
 /** `errors` lists every validation problem of the request (http/validation.ts), next to `error`. */
@@ -28,6 +28,6 @@ export function errorResponse(err: unknown, requestId: string): ErrorResponse & 
   if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || e.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
     return { ...build('VALIDATION.INVALID_BODY', `${e.message ?? 'bad body'} (send Content-Type: application/json)`, requestId), unexpected: false };
   }
-  if (isConnectionError(err)) return { ...build('SERVICE.UNAVAILABLE', ERROR_CATALOG['SERVICE.UNAVAILABLE'].hint, requestId), unexpected: true };
+  if (isDatabaseUnreachable(err)) return { ...build('SERVICE.UNAVAILABLE', ERROR_CATALOG['SERVICE.UNAVAILABLE'].hint, requestId), unexpected: true };
   return { ...build('INTERNAL.ERROR', ERROR_CATALOG['INTERNAL.ERROR'].hint, requestId), unexpected: true };
 }

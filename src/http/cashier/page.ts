@@ -8,7 +8,8 @@ import type { FastifyReply } from 'fastify';
 import { ASSETS } from './assets.js';
 import { esc, formatAmount, safeHttpUrl } from './format.js';
 import { LANGS, MESSAGES, type Lang, type Messages } from './i18n.js';
-import { isOpen, type BuyerView } from './view.js';
+import type { BuyerView } from '../../app/cashier.js';
+import { isOpen } from './view.js';
 
 const LANG_NAMES: Record<Lang, string> = { en: 'English', 'zh-CN': '中文' };
 

@@ -12,7 +12,8 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import { isPaymentStatus, isTerminal } from '../../domain/payment-state.js';
 import { heartbeatMs } from '../timeouts.js';
-import { PAYMENT_ID, statusMessage } from './view.js';
+import { PAYMENT_ID, buyerStatus } from '../../app/cashier.js';
+import { statusMessage } from './view.js';
 
 /** How long an EventSource waits before reconnecting: after a node drains, or without a bus. */
 const RETRY_MS = 2_000;
@@ -72,13 +73,13 @@ export function sseRoutes(app: FastifyInstance, ctx: AppContext): void {
     };
     const unsubscribe = ctx.statusBus?.subscribe(id, (s) => (ready ? send(s) : queued.push(s)), end) ?? (() => undefined);
 
-    const p = await ctx.db.selectFrom('payments').select(['status', 'return_url']).where('id', '=', id).executeTakeFirst();
+    const p = await buyerStatus(ctx, id);
     if (!p) {
       unsubscribe();
       return notFound();
     }
     if (ended) return reply.code(503).header('retry-after', '1').send({ error: { code: 'SERVICE.UNAVAILABLE', message: 'this node is shutting down; reconnect', request_id: req.id } });
-    returnUrl = p.return_url;
+    returnUrl = p.returnUrl;
     reply.hijack();
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',

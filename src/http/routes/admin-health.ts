@@ -7,9 +7,9 @@
 import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { PaygateError } from '../../domain/errors.js';
 import type { AppContext } from '../../app/context.js';
 import { accountHealth } from '../../app/resilience.js';
+import { providerAccountIdentity } from '../../app/account-admin.js';
 import { providerAccountHealthObject } from './objects.js';
 import { defineRoute } from '../define.js';
 
@@ -21,8 +21,7 @@ export function adminHealthRoutes(app: FastifyInstance, ctx: AppContext): void {
     method: 'GET', url: '/admin/provider_accounts/{id}/health', response: providerAccountHealthObject, tag: 'Admin', auth: 'admin', params,
     summary: 'This node\'s view of a provider account: circuit breaker, recent failure rate, calls in flight, last error',
   }, async ({ params: { id } }) => {
-    const row = await ctx.db.selectFrom('provider_accounts').select(['id', 'provider']).where('id', '=', id).executeTakeFirst();
-    if (!row) throw new PaygateError('PROVIDER_ACCOUNT.NOT_FOUND', `no provider account ${id}`);
+    const row = await providerAccountIdentity(ctx, id);
     const health = accountHealth(ctx, { provider: row.provider, accountId: row.id });
     return { body: { object: 'provider_account_health', provider_account_id: row.id, provider: row.provider, node, ...health } };
   });

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import { createApiKey, createMerchant, getMerchant, listMerchants, revokeApiKey, updateApiKey } from '../../app/merchants.js';
 import { createProviderAccount, providerAccountToApi } from '../../app/accounts.js';
+import { listProviderAccounts } from '../../app/account-admin.js';
 import { apiKeyObject, createdApiKeyObject, createdMerchantObject, merchantList, merchantObject, providerAccountList, providerAccountObject, revokedApiKeyObject } from './objects.js';
 import { defineRoute } from '../define.js';
 import { apiKeyParams, createApiKeyBody, createMerchantBody, createProviderAccountBody, listQuery, merchantIdParams, updateApiKeyBody } from '../schemas.js';
@@ -28,9 +29,5 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       return { status: 201, body: providerAccountToApi(await createProviderAccount(ctx, params.id, body)) };
     });
   defineRoute(app, ctx, { method: 'GET', url: '/admin/merchants/{id}/provider_accounts', response: providerAccountList, summary: 'List a merchant\'s provider accounts (without credentials)', tag: 'Admin', auth: 'admin', params: merchantIdParams },
-    async ({ params }) => {
-      await getMerchant(ctx, params.id);
-      const rows = await ctx.db.selectFrom('provider_accounts').selectAll().where('merchant_id', '=', params.id).orderBy('id', 'desc').execute();
-      return { body: { object: 'list', data: rows.map(providerAccountToApi), has_more: false } };
-    });
+    async ({ params }) => ({ body: await listProviderAccounts(ctx, params.id) }));
 }

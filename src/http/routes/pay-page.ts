@@ -12,7 +12,8 @@ import { assetRoutes, sendMaybeGzip } from '../cashier/assets.js';
 import { pickLang } from '../cashier/i18n.js';
 import { renderCashier, renderNotFound, securityHeaders } from '../cashier/page.js';
 import { sseRoutes } from '../cashier/sse.js';
-import { loadBuyerView, statusMessage } from '../cashier/view.js';
+import { loadBuyerView } from '../../app/cashier.js';
+import { statusMessage } from '../cashier/view.js';
 
 export function payPageRoutes(app: FastifyInstance, ctx: AppContext): void {
   assetRoutes(app);

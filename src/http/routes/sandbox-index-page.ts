@@ -6,15 +6,7 @@
  */
 import { esc } from '../cashier/format.js';
 import { LANGS, type Lang } from '../cashier/i18n.js';
-
-export interface OpenSandboxPayment {
-  id: string;
-  provider: string;
-  amount: number;
-  currency: string;
-  /** The simulator page a buyer opens to pay (QR wallet page or checkout), when known. */
-  walletUrl: string | null;
-}
+import type { OpenSandboxPayment } from '../../app/sandbox-payments.js';
 
 export interface SandboxIndexInput {
   lang: Lang;

@@ -84,3 +84,20 @@ export async function latestAttemptAccountMode(db: DbOrTx, merchantId: string, p
     .orderBy('attempts.id', 'desc').limit(1).executeTakeFirst();
   return row?.mode;
 }
+
+/** The latest attempt of a payment with the account it went to: where a buyer would pay it. */
+export async function latestAttemptWithAccount(db: DbOrTx, paymentId: string) {
+  return db.selectFrom('attempts').innerJoin('provider_accounts', 'provider_accounts.id', 'attempts.provider_account_id')
+    .select(['attempts.qr_code', 'attempts.redirect_url', 'attempts.provider_reference', 'provider_accounts.base_url', 'provider_accounts.mode', 'provider_accounts.provider'])
+    .where('attempts.payment_id', '=', paymentId).orderBy('attempts.id', 'desc').executeTakeFirst();
+}
+
+/** Attempts on sandbox accounts of payments still waiting for a buyer, newest first (a payment may appear more than once). */
+export async function openSandboxAttempts(db: DbOrTx, limit: number) {
+  return db.selectFrom('attempts')
+    .innerJoin('payments', 'payments.id', 'attempts.payment_id')
+    .innerJoin('provider_accounts', 'provider_accounts.id', 'attempts.provider_account_id')
+    .select(['payments.id', 'payments.amount', 'payments.currency', 'provider_accounts.provider', 'provider_accounts.base_url', 'attempts.qr_code', 'attempts.redirect_url', 'attempts.id as attempt_id'])
+    .where('provider_accounts.mode', '=', 'sandbox').where('payments.status', '=', 'requires_action')
+    .orderBy('attempts.id', 'desc').limit(limit).execute();
+}

@@ -82,3 +82,10 @@ export async function listPayments(db: DbOrTx, merchantId: string, page: Payment
   if (page.startingAfter) q = q.where('id', '<', page.startingAfter);
   return (await q.orderBy('id', 'desc').limit(page.limit + 1).execute()).map(toPayment);
 }
+
+/** The payment with its merchant's display name (what the hosted cashier shows). */
+export async function paymentWithMerchantName(db: DbOrTx, id: string): Promise<(Payment & { merchant_name: string }) | undefined> {
+  const row = await db.selectFrom('payments').innerJoin('merchants', 'merchants.id', 'payments.merchant_id')
+    .selectAll('payments').select('merchants.name as merchant_name').where('payments.id', '=', id).executeTakeFirst();
+  return row ? { ...row, status: paymentStatus(row.status) } : undefined;
+}
