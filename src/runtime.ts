@@ -22,6 +22,7 @@ import { countDeadByKind } from './infra/jobs/dead-letters.js';
 import type { AppContext } from './app/context.js';
 import { jobHandlers } from './app/jobs.js';
 import { ConfigCache } from './app/config-cache.js';
+import { createNodeServices } from './app/services.js';
 import { rateLimitMetrics } from './app/rate-limit.js';
 import { createWindowCounter } from './infra/ratelimit/window.js';
 import { RedisLink } from './infra/redis/client.js';
@@ -54,8 +55,8 @@ function jobLeaseMs(config: Readonly<Config>): number {
 }
 
 /** One MIN over the jobs_due index, read when /metrics is scraped. */
-async function oldestDueJobRunAt(db: Db): Promise<number | null> {
-  const row = await db.selectFrom('jobs').select((eb) => eb.fn.min<number>('run_at').as('t')).where('run_at', '<=', Date.now()).executeTakeFirst();
+async function oldestDueJobRunAt(db: Db, now: number): Promise<number | null> {
+  const row = await db.selectFrom('jobs').select((eb) => eb.fn.min<number>('run_at').as('t')).where('run_at', '<=', now).executeTakeFirst();
   return row?.t === null || row?.t === undefined ? null : Number(row.t);
 }
 
@@ -92,13 +93,18 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
   const redis = config.REDIS_URL ? new RedisLink(config.REDIS_URL, log) : undefined;
   let publicUrl = config.publicUrl;
   let worker: Worker | undefined;
+  // The one clock: the context, the services below and this file's own timestamps read it.
+  const now = () => Date.now();
+  const metrics = createMetrics({ defaultMetrics: true, oldestDueJobRunAt: () => oldestDueJobRunAt(dbh.db, now()), deadJobsByKind: () => countDeadByKind(dbh.db) });
   const ctx: AppContext = {
-    config, dbh, db: dbh.db, vault: new Vault(master.key), transport: createTransport(), metrics: createMetrics({ defaultMetrics: true, oldestDueJobRunAt: () => oldestDueJobRunAt(dbh.db), deadJobsByKind: () => countDeadByKind(dbh.db) }), log,
+    config, dbh, db: dbh.db, vault: new Vault(master.key), transport: createTransport(), metrics, log,
     publicUrl: () => publicUrl,
-    now: () => Date.now(),
+    now,
+    // What the node keeps between requests (provider policies, tokens, credentials; coalesced per-payment work).
+    ...createNodeServices({ config, metrics, log, now }),
     timeScale: config.PAYGATE_TIME_SCALE,
     kickJobs: () => worker?.kick(),
-    configCache: new ConfigCache(config.PAYGATE_CONFIG_CACHE_TTL_MS),
+    configCache: new ConfigCache(config.PAYGATE_CONFIG_CACHE_TTL_MS, now),
     rateWindows: createWindowCounter({ redis: redis?.client, prefix: config.PAYGATE_REDIS_PREFIX }),
     ...(redis ? { redis } : {}),
     // One node: in-process fan-out. Several nodes need a cross-node StatusBus (see infra/events/bus.ts).
@@ -130,7 +136,7 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
     // `listeners` exists by the time anything reloads (reloads start in listen()).
     ? new TlsReloader({ certFile: config.PAYGATE_TLS_CERT, keyFile: config.PAYGATE_TLS_KEY, material: tlsMaterial, servers: () => listeners.tlsServers(), log, registry: ctx.metrics.registry })
     : undefined;
-  if (tlsMaterial) notes.push(...certificateNotes(tlsMaterial.leaf, Date.now()));
+  if (tlsMaterial) notes.push(...certificateNotes(tlsMaterial.leaf, now()));
   const server = await buildServer(ctx, { simulators: Object.values(simulators), ...(tlsReloader ? { https: tlsReloader.options } : {}) });
   const app = server.app;
   const listeners: GatewayListeners = new GatewayListeners(app, config, () => tlsReloader?.options);
@@ -145,8 +151,9 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
       onRun: (job, outcome) => ctx.metrics.jobRuns.inc({ kind: job.kind, outcome }),
       metrics: ctx.metrics, log,
     });
-    await enqueue(dbh.db, { kind: 'purge_idempotency', refId: 'global', runAt: Date.now() + 60_000 }, Date.now());
-    await enqueue(dbh.db, { kind: 'purge_notifications', refId: 'global', runAt: Date.now() + 60_000 }, Date.now());
+    const at = now();
+    await enqueue(dbh.db, { kind: 'purge_idempotency', refId: 'global', runAt: at + 60_000 }, at);
+    await enqueue(dbh.db, { kind: 'purge_notifications', refId: 'global', runAt: at + 60_000 }, at);
   }
 
   return {

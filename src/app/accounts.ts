@@ -1,7 +1,8 @@
 /**
  * Provider accounts: credentials are sealed at rest and opened only here. The row comes
  * through the configuration cache (key `account:<id>`, dropped on every node when it
- * changes); parsed credentials (key objects) are kept per account for as long as the sealed
+ * changes); parsed credentials (key objects) are kept per account, in the node's provider
+ * gateway (ctx.providers), for as long as the sealed
  * text is unchanged, because parsing PEM on every call is the most expensive part of a
  * provider call after the network.
  */
@@ -18,8 +19,6 @@ export interface LoadedAccount {
   credentials: unknown;
 }
 
-const parsed = new WeakMap<AppContext, Map<string, { sealed: string; credentials: unknown }>>();
-
 export function accountCacheKey(id: string): string {
   return `account:${id}`;
 }
@@ -34,12 +33,11 @@ export async function loadAccount(ctx: AppContext, id: string): Promise<LoadedAc
   if (!row) return undefined;
   const connector = connectorFor(row.provider);
   if (!connector) return undefined;
-  let perCtx = parsed.get(ctx);
-  if (!perCtx) parsed.set(ctx, (perCtx = new Map()));
-  let hit = perCtx.get(id);
+  const parsed = ctx.providers.credentials;
+  let hit = parsed.get(id);
   if (hit?.sealed !== row.credentials_enc) {
     hit = { sealed: row.credentials_enc, credentials: connector.parseCredentials(JSON.parse(ctx.vault.open(row.credentials_enc, `provider_account:${row.id}`))) };
-    perCtx.set(id, hit);
+    parsed.set(id, hit);
   }
   return { row, connector, credentials: hit.credentials };
 }

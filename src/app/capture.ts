@@ -2,7 +2,7 @@
  * Capture after approval (PayPal intent CAPTURE). Three triggers race: the
  * CHECKOUT.ORDER.APPROVED webhook, the buyer's return through /pay/{id}/return and the
  * poll. Exactly one capture results because (1) within a process, callers for one payment
- * share one in-flight capture; (2) a payment that is no longer open, or whose attempt is
+ * share one in-flight capture (ctx.captures); (2) a payment that is no longer open, or whose attempt is
  * already captured, is never captured again; (3) across processes the PayPal-Request-Id is
  * derived from the reference, so PayPal returns the same capture to a second caller; and
  * (4) observing the same success twice is a no-op in the state table.
@@ -18,33 +18,27 @@
  * The conditional updates make every node agree on the round: two racing approvals advance
  * it once, and both then capture under the same id.
  */
-import { isTerminal, type PaymentStatus } from '../domain/payment-state.js';
+import { isTerminal } from '../domain/payment-state.js';
 import type { CaptureInput, QueryResult } from '../connectors/types.js';
+import { attemptById, latestAttempt } from '../infra/db/repos/attempts.js';
+import { paymentById } from '../infra/db/repos/payments.js';
 import type { AppContext } from './context.js';
 import { loadAccount } from './accounts.js';
 import { callAccount } from './provider-auth.js';
 import { observePayment, type ObservationResult } from './payment-transitions.js';
 
-const inflight = new WeakMap<AppContext, Map<string, Promise<ObservationResult | undefined>>>();
-
 /** What asks for the capture: evidence of a (possibly new) approval, or a poll / refresh that only saw the order APPROVED. */
 export type CaptureTrigger = 'approval' | 'poll';
 
 export async function captureApproved(ctx: AppContext, paymentId: string, trigger: CaptureTrigger): Promise<ObservationResult | undefined> {
-  let perCtx = inflight.get(ctx);
-  if (!perCtx) inflight.set(ctx, (perCtx = new Map()));
-  const running = perCtx.get(paymentId);
-  if (running) return running;
-  const p = capture(ctx, paymentId, trigger).finally(() => perCtx.delete(paymentId));
-  perCtx.set(paymentId, p);
-  return p;
+  return ctx.captures.run(paymentId, () => capture(ctx, paymentId, trigger));
 }
 
 async function capture(ctx: AppContext, paymentId: string, trigger: CaptureTrigger): Promise<ObservationResult | undefined> {
-  const payment = await ctx.db.selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirst();
+  const payment = await paymentById(ctx.db, paymentId);
   // Canceled or expired: never take the money; the approved order lapses at PayPal.
-  if (!payment || isTerminal(payment.status as PaymentStatus)) return undefined;
-  const attempt = await ctx.db.selectFrom('attempts').selectAll().where('payment_id', '=', paymentId).orderBy('id', 'desc').executeTakeFirst();
+  if (!payment || isTerminal(payment.status)) return undefined;
+  const attempt = await latestAttempt(ctx.db, paymentId);
   if (!attempt || attempt.status === 'succeeded' || !attempt.provider_order_id) return undefined;
   const acc = await loadAccount(ctx, attempt.provider_account_id);
   const op = acc?.connector.capture;
@@ -80,7 +74,7 @@ async function roundToCapture(ctx: AppContext, attemptId: string, round: number,
   if (declinedRound !== round) return round;
   if (trigger === 'poll') return undefined;
   await ctx.db.updateTable('attempts').set({ capture_round: round + 1 }).where('id', '=', attemptId).where('capture_round', '=', round).execute();
-  const now = await ctx.db.selectFrom('attempts').select(['capture_round', 'capture_declined_round']).where('id', '=', attemptId).executeTakeFirst();
+  const now = await attemptById(ctx.db, attemptId);
   if (!now || now.capture_declined_round === now.capture_round) return undefined;
   return now.capture_round;
 }

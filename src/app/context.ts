@@ -1,6 +1,8 @@
 /**
  * The ports the use cases run against. Built once by the composition root (src/runtime.ts);
- * tests build their own with a fresh database.
+ * tests build their own with a fresh database. What a node keeps between requests (provider
+ * policies, tokens, credentials; coalesced per-payment work) are the NodeServices (services.ts),
+ * built there too, so no use case keeps state of its own.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../infra/config.js';
@@ -12,8 +14,9 @@ import type { StatusBus } from '../infra/events/bus.js';
 import type { ConfigCache } from './config-cache.js';
 import type { WindowCounter } from '../infra/ratelimit/window.js';
 import type { RedisState } from '../infra/redis/client.js';
+import type { NodeServices } from './services.js';
 
-export interface AppContext {
+export interface AppContext extends NodeServices {
   readonly config: Readonly<Config>;
   readonly dbh: DbHandle;
   readonly db: Db;
@@ -23,6 +26,7 @@ export interface AppContext {
   readonly log: FastifyBaseLogger;
   /** Known after listen (PORT=0 in tests), hence a function. */
   publicUrl(): string;
+  /** The one clock of the app layer: every timestamp, deadline and window is read from it. */
   now(): number;
   /** Multiplies every scheduled delay (polls, retries); 1 in production, small in tests. */
   readonly timeScale: number;

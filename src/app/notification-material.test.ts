@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { loadConfig } from '../infra/config.js';
+import { createMetrics } from '../infra/metrics.js';
 import type { AppContext } from './context.js';
+import { ProviderGateway } from './provider-gateway.js';
 import type { LoadedAccount } from './accounts.js';
 import type { ConnectorContext, InboundNotification, WireRequest } from '../connectors/types.js';
 import { notificationMaterial } from './notification-material.js';
@@ -17,6 +21,7 @@ describe('notification material (PayPal certificates)', () => {
           return fail ? { status: 503, headers: {}, body: '' } : { status: 200, headers: {}, body: 'CERT' };
         },
       },
+      providers: new ProviderGateway({ config: loadConfig({}), metrics: createMetrics(), log: pino({ level: 'silent' }), now: () => Date.now() }),
     } as unknown as AppContext;
     const acc = {
       connector: { notificationMaterial: () => ({ ok: true, cacheKey: 'https://h/cert.pem', request: { method: 'GET', url: 'https://h/cert.pem', headers: {} } }) },

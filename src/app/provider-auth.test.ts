@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { pino } from 'pino';
 import type { AppContext } from './context.js';
+import { createNodeServices } from './services.js';
 import type { LoadedAccount } from './accounts.js';
 import type { WireResponse } from '../connectors/types.js';
 import { accessToken } from './provider-auth.js';
@@ -24,6 +26,7 @@ describe('provider OAuth tokens (PayPal)', () => {
       now: () => now,
       publicUrl: () => 'http://gw',
     } as unknown as AppContext;
+    Object.assign(ctx, createNodeServices({ config: ctx.config, metrics: ctx.metrics, log: pino({ level: 'silent' }), now: ctx.now }));
     const acc = {
       row: { id: 'pa_1', provider: 'paypal', base_url: 'http://pp' },
       credentials: {},

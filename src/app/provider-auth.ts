@@ -2,25 +2,16 @@
  * Provider calls for connectors that need an OAuth2 bearer token (PayPal). The token is
  * cached per account, refreshed before it expires, fetched once for many concurrent
  * callers, and on a 401 refreshed once and the call retried — PayPal may revoke a token
- * before its expires_in. Connectors without `auth` go straight to callProvider.
+ * before its expires_in. Tokens live in the node's provider gateway (ctx.providers).
+ * Connectors without `auth` go straight to callProvider.
  */
 import type { AuthResult, ConnectorContext, ConnectorFailure, WireRequest, WireResponse } from '../connectors/types.js';
 import type { AppContext } from './context.js';
 import { connectorContext, type LoadedAccount } from './accounts.js';
 import { callProvider, type CallTarget } from './provider-call.js';
 
-interface CachedToken { token: string; expiresAt: number; refreshAt: number }
-
-const tokens = new WeakMap<AppContext, Map<string, CachedToken>>();
-const inflight = new WeakMap<AppContext, Map<string, Promise<AuthResult>>>();
 /** Refresh this long before expiry (or halfway through short-lived tokens). */
 const REFRESH_MARGIN_MS = 300_000;
-
-function perCtx<V>(m: WeakMap<AppContext, Map<string, V>>, ctx: AppContext): Map<string, V> {
-  let v = m.get(ctx);
-  if (!v) m.set(ctx, (v = new Map()));
-  return v;
-}
 
 /** Token fetches and calls share the account's breaker: an outage at the token endpoint is an outage of the account. */
 const target = (acc: LoadedAccount): CallTarget => ({ provider: acc.row.provider, accountId: acc.row.id });
@@ -33,22 +24,16 @@ async function fetchToken(ctx: AppContext, acc: LoadedAccount): Promise<AuthResu
   if (r.ok) {
     const now = ctx.now();
     const ttl = r.expiresAt.getTime() - now;
-    perCtx(tokens, ctx).set(acc.row.id, { token: r.token, expiresAt: r.expiresAt.getTime(), refreshAt: now + Math.max(0, ttl - Math.min(REFRESH_MARGIN_MS, ttl / 2)) });
+    ctx.providers.tokens.set(acc.row.id, { token: r.token, expiresAt: r.expiresAt.getTime(), refreshAt: now + Math.max(0, ttl - Math.min(REFRESH_MARGIN_MS, ttl / 2)) });
   }
   return r;
 }
 
 /** A valid token for the account; `stale` (the one a 401 just refused) forces a new one unless another caller already replaced it. */
 export async function accessToken(ctx: AppContext, acc: LoadedAccount, stale?: string): Promise<{ ok: true; token: string } | ConnectorFailure> {
-  const cached = perCtx(tokens, ctx).get(acc.row.id);
+  const cached = ctx.providers.tokens.get(acc.row.id);
   if (cached && cached.token !== stale && ctx.now() < cached.refreshAt) return { ok: true, token: cached.token };
-  const pending = perCtx(inflight, ctx);
-  let p = pending.get(acc.row.id);
-  if (!p) {
-    p = fetchToken(ctx, acc).finally(() => pending.delete(acc.row.id));
-    pending.set(acc.row.id, p);
-  }
-  const r = await p;
+  const r = await ctx.providers.tokenFetches.run(acc.row.id, () => fetchToken(ctx, acc));
   return r.ok ? { ok: true, token: r.token } : r;
 }
 
@@ -79,6 +64,6 @@ export async function callAccount<R extends { ok: boolean }>(
 
 /** Tests and operators: forget cached tokens (e.g. after rotating the client secret). */
 export function forgetTokens(ctx: AppContext, accountId?: string): void {
-  if (accountId) perCtx(tokens, ctx).delete(accountId);
-  else tokens.delete(ctx);
+  if (accountId) ctx.providers.tokens.delete(accountId);
+  else ctx.providers.tokens.clear();
 }

@@ -2,7 +2,8 @@
  * A warning when a provider call gets no answer (CONNECTOR.UNAVAILABLE / CONNECTOR.TIMEOUT):
  * the first sign of an outage or a wrong base_url, which otherwise shows only as 503s in the
  * merchant's own logs. Once per account per minute, with the count of failures since the
- * last line, so an outage at hundreds of calls a second stays a few lines.
+ * last line, so an outage at hundreds of calls a second stays a few lines. The windows are
+ * the node's (ctx.providers.warnings).
  */
 import type { ConnectorFailure } from '../connectors/types.js';
 import type { AppContext } from './context.js';
@@ -12,13 +13,9 @@ export const PROVIDER_WARN_INTERVAL_MS = 60_000;
 
 const UNREACHABLE = new Set(['CONNECTOR.UNAVAILABLE', 'CONNECTOR.TIMEOUT']);
 
-interface Window { until: number; suppressed: number }
-const windows = new WeakMap<AppContext, Map<string, Window>>();
-
-export function warnIfUnreachable(ctx: AppContext, target: CallTarget, operation: string, failure: ConnectorFailure, nowMs = Date.now()): void {
+export function warnIfUnreachable(ctx: AppContext, target: CallTarget, operation: string, failure: ConnectorFailure, nowMs = ctx.now()): void {
   if (!UNREACHABLE.has(failure.code)) return;
-  let perAccount = windows.get(ctx);
-  if (!perAccount) windows.set(ctx, (perAccount = new Map()));
+  const perAccount = ctx.providers.warnings;
   const w = perAccount.get(target.accountId);
   if (w && nowMs < w.until) {
     w.suppressed += 1;

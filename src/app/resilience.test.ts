@@ -18,6 +18,7 @@ import { waitFor } from '../test-support/harness.js';
 import type { LoadedAccount } from './accounts.js';
 import { connectorFor } from './connectors.js';
 import type { AppContext } from './context.js';
+import { createNodeServices } from './services.js';
 import { callAccount } from './provider-auth.js';
 import { accountHealth, isCircuitOpen } from './resilience.js';
 
@@ -80,7 +81,10 @@ function makeCtx(env: Record<string, string> = {}): AppContext {
     PAYGATE_PROVIDER_TIMEOUT_MS: String(TIMEOUT_MS), PAYGATE_BREAKER_WINDOW_MS: '2000', PAYGATE_BREAKER_MIN_CALLS: '20',
     PAYGATE_BREAKER_HALF_OPEN_MS: String(HALF_OPEN_MS), PAYGATE_BREAKER_THRESHOLD: '0.25', ...env,
   });
-  return { config, transport: createTransport(), metrics: createMetrics(), log: pino({ level: 'silent' }), now: () => Date.now(), publicUrl: () => 'http://127.0.0.1:9', timeScale: 1 } as unknown as AppContext;
+  const metrics = createMetrics();
+  const log = pino({ level: 'silent' });
+  const now = () => Date.now();
+  return { config, transport: createTransport(), metrics, log, now, publicUrl: () => 'http://127.0.0.1:9', timeScale: 1, ...createNodeServices({ config, metrics, log, now }) } as unknown as AppContext;
 }
 
 describe('per provider account resilience', () => {
