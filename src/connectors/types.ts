@@ -179,20 +179,23 @@ export interface Connector<C> {
    * anything is stored, so a create the connector would refuse leaves nothing behind.
    */
   amountProblem(amount: number, currency: string): string | undefined;
-  /** build never throws: input it cannot send (something amountProblem missed) comes back as a non-retryable failure, and nothing is sent. */
+  /**
+   * Every build never throws (docs/adr/0008-connector-rules.md): input it cannot send (something
+   * amountProblem missed, a missing id, no token) comes back as a non-retryable failure, and nothing is sent.
+   */
   create: { build(ctx: ConnectorContext<C>, input: CreateInput): WireRequest | ConnectorFailure; parse(ctx: ConnectorContext<C>, input: CreateInput, res: WireResponse): CreateResult };
   /** `order` carries the provider's own order id for providers that query by it (PayPal); callers pass it when they have it. */
-  query: { build(ctx: ConnectorContext<C>, reference: string, order?: CloseOrder): WireRequest; parse(ctx: ConnectorContext<C>, reference: string, currency: string, res: WireResponse, order?: CloseOrder): QueryResult };
+  query: { build(ctx: ConnectorContext<C>, reference: string, order?: CloseOrder): WireRequest | ConnectorFailure; parse(ctx: ConnectorContext<C>, reference: string, currency: string, res: WireResponse, order?: CloseOrder): QueryResult };
   /** `order` carries what some providers need to close (UnionPay consume undo: txnAmt, origQryId); callers pass it when they have it. */
-  close: { build(ctx: ConnectorContext<C>, reference: string, order?: CloseOrder): WireRequest; parse(ctx: ConnectorContext<C>, reference: string, res: WireResponse, order?: CloseOrder): CloseResult };
-  refund: { build(ctx: ConnectorContext<C>, input: RefundInput): WireRequest; parse(ctx: ConnectorContext<C>, input: RefundInput, res: WireResponse): RefundResult };
-  refundQuery: { build(ctx: ConnectorContext<C>, input: RefundInput): WireRequest; parse(ctx: ConnectorContext<C>, input: RefundInput, res: WireResponse): RefundResult };
+  close: { build(ctx: ConnectorContext<C>, reference: string, order?: CloseOrder): WireRequest | ConnectorFailure; parse(ctx: ConnectorContext<C>, reference: string, res: WireResponse, order?: CloseOrder): CloseResult };
+  refund: { build(ctx: ConnectorContext<C>, input: RefundInput): WireRequest | ConnectorFailure; parse(ctx: ConnectorContext<C>, input: RefundInput, res: WireResponse): RefundResult };
+  refundQuery: { build(ctx: ConnectorContext<C>, input: RefundInput): WireRequest | ConnectorFailure; parse(ctx: ConnectorContext<C>, input: RefundInput, res: WireResponse): RefundResult };
   /** Verify signature and account id over the raw body; amount is checked by the caller against the attempt. */
   verifyNotification(ctx: ConnectorContext<C>, inbound: InboundNotification, material?: WireResponse): VerifiedNotification;
   /** Providers needing an OAuth2 token on every call: the app caches it per account, refreshes before expiry and once on a 401. */
-  auth?: { build(ctx: ConnectorContext<C>): WireRequest; parse(ctx: ConnectorContext<C>, res: WireResponse): AuthResult };
+  auth?: { build(ctx: ConnectorContext<C>): WireRequest | ConnectorFailure; parse(ctx: ConnectorContext<C>, res: WireResponse): AuthResult };
   /** Providers whose approval does not take the money (PayPal intent CAPTURE). */
-  capture?: { build(ctx: ConnectorContext<C>, input: CaptureInput): WireRequest; parse(ctx: ConnectorContext<C>, input: CaptureInput, res: WireResponse): CaptureResult };
+  capture?: { build(ctx: ConnectorContext<C>, input: CaptureInput): WireRequest | ConnectorFailure; parse(ctx: ConnectorContext<C>, input: CaptureInput, res: WireResponse): CaptureResult };
   /**
    * Every refund the provider holds for a paid order, however it was made (providers whose
    * dashboards or portals refund outside the API: Stripe, PayPal, WeChat Pay). Called when a

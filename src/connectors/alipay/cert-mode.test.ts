@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { SandboxCa } from '../../simulators/alipay/ca.js';
 import type { ConnectorContext, CreateInput, InboundNotification, WireResponse } from '../types.js';
 import { alipayConnector, type AlipayCredentials } from './index.js';
+import { sent } from '../../test-support/wire.js';
 
 const APP_ID = '2021000000000088';
 const app = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -65,7 +66,7 @@ describe('certificate-mode requests', () => {
 
   it('in public-key mode carry neither', () => {
     const pk = alipayConnector.parseCredentials({ app_id: APP_ID, private_key: appPrivatePem, alipay_public_key: createPublicKey(oldCert.keyPem).export({ type: 'spki', format: 'pem' }) });
-    const built = alipayConnector.query.build(ctxOf(pk), 'pay_1');
+    const built = sent(alipayConnector.query.build(ctxOf(pk), 'pay_1'));
     expect(built.body).not.toMatch(/cert_sn/);
   });
 });

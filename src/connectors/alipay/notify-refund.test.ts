@@ -13,6 +13,7 @@ import { Receiver, waitFor } from '../../simulators/alipay/testkit.js';
 import type { ConnectorContext, InboundNotification, WireRequest, WireResponse } from '../types.js';
 import { newId } from '../../domain/ids.js';
 import { alipayConnector, type AlipayCredentials } from './index.js';
+import { sent } from '../../test-support/wire.js';
 
 let sim: AlipaySimulator;
 let close: () => Promise<void>;
@@ -92,7 +93,7 @@ describe('refunds made in the Alipay merchant portal', () => {
     const reference = await paidTrade(10000);
     const refundReference = newId('re');
     const input = { reference, refundReference, amount: 1000, currency: 'CNY' };
-    expect(alipayConnector.refund.parse(ctx, input, await send(alipayConnector.refund.build({ ...ctx, now: new Date() }, input)))).toMatchObject({ ok: true, status: 'succeeded' });
+    expect(alipayConnector.refund.parse(ctx, input, await send(sent(alipayConnector.refund.build({ ...ctx, now: new Date() }, input))))).toMatchObject({ ok: true, status: 'succeeded' });
     const n = await notificationFor(reference, (f) => f.out_biz_no === refundReference);
     const r = await verify(n.raw);
     expect(r.want).toBeUndefined();
@@ -113,7 +114,7 @@ describe('refunds made in the Alipay merchant portal', () => {
     const want = alipayConnector.notificationMaterial?.(ctx, inbound(n.raw));
     if (!want?.ok) throw new Error('expected a material request');
     const other = sim.merchantPortalRefund(reference, '5.00');
-    const otherAnswer = await send(alipayConnector.refundQuery.build({ ...ctx, now: new Date() }, { reference, refundReference: other.out_request_no, amount: 500, currency: 'CNY' }));
+    const otherAnswer = await send(sent(alipayConnector.refundQuery.build({ ...ctx, now: new Date() }, { reference, refundReference: other.out_request_no, amount: 500, currency: 'CNY' })));
     expect(otherAnswer.body).toContain('REFUND_SUCCESS');
     expect(alipayConnector.verifyNotification(ctx, inbound(n.raw), otherAnswer)).toMatchObject({ ok: false, code: 'NOTIFY.REFUND_LOOKUP_FAILED' });
     const good = await send(want.request);

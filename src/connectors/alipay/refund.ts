@@ -2,8 +2,7 @@
  * alipay.trade.refund and alipay.trade.fastpay.refund.query. out_request_no is the
  * per-refund idempotency key: resending it never refunds twice.
  */
-import { PaygateError } from '../../domain/errors.js';
-import type { RefundInput, RefundResult, WireRequest, WireResponse } from '../types.js';
+import type { ConnectorFailure, RefundInput, RefundResult, WireRequest, WireResponse } from '../types.js';
 import { amountProblem, yuan } from './amount.js';
 import { gatewayRequest, type AlipayContext } from './request.js';
 import {
@@ -21,13 +20,10 @@ import {
 export const REFUND = 'alipay.trade.refund';
 export const REFUND_QUERY = 'alipay.trade.fastpay.refund.query';
 
-function assertRefundable(input: RefundInput): void {
+export function buildRefund(ctx: AlipayContext, input: RefundInput): WireRequest | ConnectorFailure {
+  // An amount Alipay would refuse is a failure value: nothing is sent.
   const problem = amountProblem(input.amount, input.currency, 'refund_amount');
-  if (problem) throw new PaygateError(problem.code, problem.message);
-}
-
-export function buildRefund(ctx: AlipayContext, input: RefundInput): WireRequest {
-  assertRefundable(input);
+  if (problem) return problem;
   return gatewayRequest(ctx, REFUND, {
     out_trade_no: input.reference,
     refund_amount: yuan(input.amount),

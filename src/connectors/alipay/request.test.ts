@@ -5,7 +5,6 @@
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { AlipaySdk } from 'alipay-sdk';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PaygateError } from '../../domain/errors.js';
 import type { ConnectorContext, CreateInput, RefundInput, WireRequest } from '../types.js';
 import { alipayConnector, alipayBillDate, buildBillDownloadUrl, buildCancel, type AlipayCredentials } from './index.js';
 import { canonicalString } from './sign.js';
@@ -197,15 +196,15 @@ describe('precreate request', () => {
 
 describe('other requests', () => {
   const cases: [string, WireRequest, Record<string, string>][] = [
-    ['alipay.trade.query', alipayConnector.query.build(ctx, 'pay_1'), { out_trade_no: 'pay_1' }],
-    ['alipay.trade.close', alipayConnector.close.build(ctx, 'pay_1'), { out_trade_no: 'pay_1' }],
+    ['alipay.trade.query', sent(alipayConnector.query.build(ctx, 'pay_1')), { out_trade_no: 'pay_1' }],
+    ['alipay.trade.close', sent(alipayConnector.close.build(ctx, 'pay_1')), { out_trade_no: 'pay_1' }],
     ['alipay.trade.cancel', buildCancel(ctx, 'pay_1'), { out_trade_no: 'pay_1' }],
     [
       'alipay.trade.refund',
-      alipayConnector.refund.build(ctx, refundInput),
+      sent(alipayConnector.refund.build(ctx, refundInput)),
       { out_trade_no: 'pay_1', refund_amount: '0.01', out_request_no: 'rf_1', refund_reason: '顾客 退货' },
     ],
-    ['alipay.trade.fastpay.refund.query', alipayConnector.refundQuery.build(ctx, refundInput), { out_trade_no: 'pay_1', out_request_no: 'rf_1' }],
+    ['alipay.trade.fastpay.refund.query', sent(alipayConnector.refundQuery.build(ctx, refundInput)), { out_trade_no: 'pay_1', out_request_no: 'rf_1' }],
     ['alipay.data.dataservice.bill.downloadurl.query', buildBillDownloadUrl(ctx, '2026-01-01'), { bill_type: 'trade', bill_date: '2026-01-01' }],
   ];
 
@@ -221,13 +220,14 @@ describe('other requests', () => {
 
   it('omits an absent refund_reason from biz_content', () => {
     const { reason: _reason, ...noReason } = refundInput;
-    const biz = JSON.parse(formOf(alipayConnector.refund.build(ctx, noReason)).biz_content ?? '');
+    const biz = JSON.parse(formOf(sent(alipayConnector.refund.build(ctx, noReason))).biz_content ?? '');
     expect(biz).toEqual({ out_trade_no: 'pay_1', refund_amount: '0.01', out_request_no: 'rf_1' });
   });
 
   it('refuses non-CNY refunds and malformed bill dates before sending', () => {
-    expect(() => alipayConnector.refund.build(ctx, { ...refundInput, currency: 'EUR' })).toThrow(PaygateError);
-    expect(() => alipayConnector.refund.build(ctx, { ...refundInput, amount: 0 })).toThrow(PaygateError);
+    // build() never throws (docs/adr/0008): the refusal is a failure value and nothing is sent.
+    expect(alipayConnector.refund.build(ctx, { ...refundInput, currency: 'EUR' })).toMatchObject({ ok: false, retryable: false, code: 'VALIDATION.UNSUPPORTED_CURRENCY' });
+    expect(alipayConnector.refund.build(ctx, { ...refundInput, amount: 0 })).toMatchObject({ ok: false, retryable: false, code: 'VALIDATION.INVALID_BODY' });
     expect(() => buildBillDownloadUrl(ctx, '2026-1-01')).toThrow(RangeError);
     expect(() => buildBillDownloadUrl(ctx, '2026-13-01')).toThrow(RangeError);
   });

@@ -64,7 +64,7 @@ function orderPath(reference: string, order?: CloseOrder): string {
   return `/v2/checkout/orders/${enc(order?.providerOrderId ?? reference)}`;
 }
 
-export function buildGetOrder(ctx: PaypalContext, reference: string, order?: CloseOrder): WireRequest {
+export function buildGetOrder(ctx: PaypalContext, reference: string, order?: CloseOrder): WireRequest | ConnectorFailure {
   return getRequest(ctx, orderPath(reference, order));
 }
 
@@ -113,7 +113,7 @@ export function parseGetOrder(_ctx: PaypalContext, _reference: string, currency:
   };
 }
 
-export function buildCapture(ctx: PaypalContext, input: CaptureInput): WireRequest {
+export function buildCapture(ctx: PaypalContext, input: CaptureInput): WireRequest | ConnectorFailure {
   // One request id per order and approval round: whoever captures first (webhook, return,
   // poll), every later caller in that round gets the same capture back instead of a second
   // one. After INSTRUMENT_DECLINED the buyer approves again with another funding source; that

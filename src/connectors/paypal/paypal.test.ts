@@ -49,7 +49,7 @@ describe('paypal connector', () => {
 
   it('capture: same request id every time; INSTRUMENT_DECLINED is a result; 401 is AUTH_FAILED; 5xx retryable', () => {
     const ci = { reference: 'att_1', providerOrderId: 'O1', amount: 500, currency: 'JPY' };
-    expect(paypalConnector.capture!.build(ctx, ci).headers['paypal-request-id']).toBe(paypalConnector.capture!.build(ctx, ci).headers['paypal-request-id']);
+    expect(sent(paypalConnector.capture!.build(ctx, ci)).headers['paypal-request-id']).toBe(sent(paypalConnector.capture!.build(ctx, ci)).headers['paypal-request-id']);
     // Issue 13: the order stays APPROVED and the buyer may pick another funding source: a recorded decline, not a failure.
     expect(paypalConnector.capture!.parse(ctx, ci, res(422, { name: 'UNPROCESSABLE_ENTITY', details: [{ issue: 'INSTRUMENT_DECLINED' }] }))).toMatchObject({ ok: true, status: 'processing', decline: { code: 'card_declined', providerCode: 'INSTRUMENT_DECLINED' } });
     expect(paypalConnector.capture!.parse(ctx, ci, res(422, { name: 'UNPROCESSABLE_ENTITY', details: [{ issue: 'ORDER_ALREADY_CAPTURED' }] }))).toMatchObject({ ok: false, providerCode: 'ORDER_ALREADY_CAPTURED' });
@@ -59,21 +59,21 @@ describe('paypal connector', () => {
 
   it('capture: a new approval round after a retryable decline gets a request id of its own, stable within the round', () => {
     const ci = { reference: 'att_1', providerOrderId: 'O1', amount: 500, currency: 'JPY' };
-    const id = (round?: number) => paypalConnector.capture!.build(ctx, { ...ci, ...(round === undefined ? {} : { round }) }).headers['paypal-request-id'];
+    const id = (round?: number) => sent(paypalConnector.capture!.build(ctx, { ...ci, ...(round === undefined ? {} : { round }) })).headers['paypal-request-id'];
     expect(id(0)).toBe(id());
     expect(id(1)).not.toBe(id(0));
     expect(id(2)).not.toBe(id(1));
     expect(id(1)).toBe(id(1));
     // The round survives PayPal's 108-character cut even for the longest reference.
     const long = { ...ci, reference: 'x'.repeat(200) };
-    const a = paypalConnector.capture!.build(ctx, { ...long, round: 1 }).headers['paypal-request-id'];
-    const b = paypalConnector.capture!.build(ctx, { ...long, round: 2 }).headers['paypal-request-id'];
+    const a = sent(paypalConnector.capture!.build(ctx, { ...long, round: 1 })).headers['paypal-request-id'];
+    const b = sent(paypalConnector.capture!.build(ctx, { ...long, round: 2 })).headers['paypal-request-id'];
     expect(a!.length).toBeLessThanOrEqual(108);
     expect(a).not.toBe(b);
   });
 
   it('token: Basic auth, expiry from expires_in', () => {
-    const req = paypalConnector.auth!.build(ctx);
+    const req = sent(paypalConnector.auth!.build(ctx));
     expect(req.headers.authorization).toBe(`Basic ${Buffer.from('cid:sec').toString('base64')}`);
     expect(req.body).toBe('grant_type=client_credentials');
     const t = paypalConnector.auth!.parse(ctx, res(200, { access_token: 'A', expires_in: 32400 }));
@@ -95,7 +95,7 @@ describe('paypal connector', () => {
 
   it('refund names the capture, carries both references and a stable request id', () => {
     const ri = { reference: 'att_1', refundReference: 're_1', amount: 300, currency: 'USD', providerTransactionId: 'C1' };
-    const req = paypalConnector.refund.build(ctx, ri);
+    const req = sent(paypalConnector.refund.build(ctx, ri));
     expect(req.url).toBe(`${ctx.baseUrl}/v2/payments/captures/C1/refund`);
     expect(JSON.parse(req.body!)).toMatchObject({ amount: { currency_code: 'USD', value: '3.00' }, custom_id: 'att_1:re_1' });
     expect(paypalConnector.refund.parse(ctx, ri, res(201, { id: 'R1', status: 'COMPLETED', amount: { currency_code: 'USD', value: '3.00' } }))).toEqual({ ok: true, status: 'succeeded', providerRefundId: 'R1' });

@@ -3,7 +3,8 @@
  * The capture id is attempts.provider_transaction_id (set when the capture was observed).
  */
 import { formatMinor } from '../../domain/money.js';
-import type { CloseOrder, ListRefundsResult, ProviderRefund, RefundInput, RefundResult, RefundStatus, WireRequest, WireResponse } from '../types.js';
+import { unsendable } from '../common/failure.js';
+import type { CloseOrder, ConnectorFailure, ListRefundsResult, ProviderRefund, RefundInput, RefundResult, RefundStatus, WireRequest, WireResponse } from '../types.js';
 import { enc, postRequest, getRequest, requestId, type PaypalContext } from './request.js';
 import { amountOf, bad, isObject, obj, readReply, str } from './response.js';
 
@@ -12,8 +13,8 @@ export function refundCustomId(reference: string, refundReference: string): stri
   return `${reference}:${refundReference}`;
 }
 
-export function buildRefund(ctx: PaypalContext, input: RefundInput): WireRequest {
-  if (!input.providerTransactionId) throw new Error('paypal refund: the capture id (RefundInput.providerTransactionId) is required');
+export function buildRefund(ctx: PaypalContext, input: RefundInput): WireRequest | ConnectorFailure {
+  if (!input.providerTransactionId) return unsendable('INTERNAL.ERROR', 'paypal refund: the capture id (RefundInput.providerTransactionId) is required');
   return postRequest(ctx, `/v2/payments/captures/${enc(input.providerTransactionId)}/refund`, {
     amount: { currency_code: input.currency, value: formatMinor(input.amount, input.currency) },
     custom_id: refundCustomId(input.reference, input.refundReference),
@@ -26,11 +27,11 @@ export function buildRefund(ctx: PaypalContext, input: RefundInput): WireRequest
  * The refund id is not stored while a refund is pending, so "query" repeats the POST with the
  * same PayPal-Request-Id: PayPal answers with the refund it already made instead of a new one.
  */
-export function buildRefundQuery(ctx: PaypalContext, input: RefundInput): WireRequest {
+export function buildRefundQuery(ctx: PaypalContext, input: RefundInput): WireRequest | ConnectorFailure {
   return buildRefund(ctx, input);
 }
 
-export function buildGetRefund(ctx: PaypalContext, refundId: string): WireRequest {
+export function buildGetRefund(ctx: PaypalContext, refundId: string): WireRequest | ConnectorFailure {
   return getRequest(ctx, `/v2/payments/refunds/${enc(refundId)}`);
 }
 
@@ -64,7 +65,7 @@ export function parseRefund(_ctx: PaypalContext, input: RefundInput, res: WireRe
  * purchase_units[].payments.refunds[] (a capture's own GET only links to its refunds one by
  * one). Paygate's refunds carry custom_id "<reference>:<refund reference>".
  */
-export function buildListRefunds(ctx: PaypalContext, order: CloseOrder & { reference: string }): WireRequest {
+export function buildListRefunds(ctx: PaypalContext, order: CloseOrder & { reference: string }): WireRequest | ConnectorFailure {
   return getRequest(ctx, `/v2/checkout/orders/${enc(order.providerOrderId ?? order.reference)}`);
 }
 

@@ -1,5 +1,6 @@
 /** Request shapes shared by every PayPal REST call. */
-import type { ConnectorContext, WireRequest } from '../types.js';
+import { unsendable } from '../common/failure.js';
+import type { ConnectorContext, ConnectorFailure, WireRequest } from '../types.js';
 import type { PaypalCredentials } from './credentials.js';
 
 export type PaypalContext = ConnectorContext<PaypalCredentials>;
@@ -9,22 +10,22 @@ export function requestId(operation: string, key: string): string {
   return `paygate-${operation}-${key}`.slice(0, 108);
 }
 
-function bearer(ctx: PaypalContext): string {
-  // The app fills the token before any call; a missing one is a wiring bug, not a provider answer.
-  if (!ctx.accessToken) throw new Error('paypal: no access token in the connector context');
-  return `Bearer ${ctx.accessToken}`;
+// The app fills the token before any call; a missing one is a wiring bug, not a provider
+// answer: nothing is sent (INTERNAL.ERROR, as the app's build guard has always reported it).
+const NO_TOKEN = (): ConnectorFailure => unsendable('INTERNAL.ERROR', 'paypal: no access token in the connector context');
+
+export function getRequest(ctx: PaypalContext, path: string): WireRequest | ConnectorFailure {
+  if (!ctx.accessToken) return NO_TOKEN();
+  return { method: 'GET', url: `${ctx.baseUrl}${path}`, headers: { authorization: `Bearer ${ctx.accessToken}`, accept: 'application/json' } };
 }
 
-export function getRequest(ctx: PaypalContext, path: string): WireRequest {
-  return { method: 'GET', url: `${ctx.baseUrl}${path}`, headers: { authorization: bearer(ctx), accept: 'application/json' } };
-}
-
-export function postRequest(ctx: PaypalContext, path: string, body: unknown, idempotencyKey: string): WireRequest {
+export function postRequest(ctx: PaypalContext, path: string, body: unknown, idempotencyKey: string): WireRequest | ConnectorFailure {
+  if (!ctx.accessToken) return NO_TOKEN();
   return {
     method: 'POST',
     url: `${ctx.baseUrl}${path}`,
     headers: {
-      authorization: bearer(ctx),
+      authorization: `Bearer ${ctx.accessToken}`,
       'content-type': 'application/json',
       accept: 'application/json',
       'paypal-request-id': idempotencyKey,

@@ -76,9 +76,9 @@ describe('query and close', () => {
   const session = (extra: Record<string, unknown>) => ({ id: 'cs_test_1', object: 'checkout.session', status: 'open', payment_status: 'unpaid', amount_total: 2000, currency: 'usd', metadata: { paygate_reference: 'att_1' }, payment_intent: null, ...extra });
 
   it('addresses the session (expanded intent), else the intent, else searches by metadata', () => {
-    expect(c.query.build(ctx, 'att_1', order).url).toBe('https://api.stripe.com/v1/checkout/sessions/cs_test_1?expand[0]=payment_intent');
-    expect(c.query.build(ctx, 'att_1', { amount: 1, currency: 'USD', providerTransactionId: 'pi_1' }).url).toBe('https://api.stripe.com/v1/payment_intents/pi_1');
-    const search = new URL(c.query.build(ctx, 'att_1').url);
+    expect(sent(c.query.build(ctx, 'att_1', order)).url).toBe('https://api.stripe.com/v1/checkout/sessions/cs_test_1?expand[0]=payment_intent');
+    expect(sent(c.query.build(ctx, 'att_1', { amount: 1, currency: 'USD', providerTransactionId: 'pi_1' })).url).toBe('https://api.stripe.com/v1/payment_intents/pi_1');
+    const search = new URL(sent(c.query.build(ctx, 'att_1')).url);
     expect(search.pathname).toBe('/v1/payment_intents/search');
     expect(search.searchParams.get('query')).toBe("metadata['paygate_reference']:'att_1'");
   });
@@ -102,7 +102,7 @@ describe('query and close', () => {
   });
 
   it('close expires the session; a session no longer open is not closable', () => {
-    const req = c.close.build(ctx, 'att_1', order);
+    const req = sent(c.close.build(ctx, 'att_1', order));
     expect(req).toMatchObject({ method: 'POST', url: 'https://api.stripe.com/v1/checkout/sessions/cs_test_1/expire' });
     expect(req.headers['idempotency-key']).toBe('paygate-close-cs_test_1');
     expect(c.close.parse(ctx, 'att_1', res(200, session({ status: 'expired' })))).toEqual({ ok: true, outcome: 'closed' });
@@ -118,10 +118,11 @@ describe('refunds', () => {
   const refund = (extra: Record<string, unknown> = {}) => ({ id: 're_1', object: 'refund', amount: 700, currency: 'usd', status: 'succeeded', metadata: { paygate_refund: 're_p1', paygate_reference: 'att_1' }, ...extra });
 
   it('refunds the intent, keyed and tagged by the refund id', () => {
-    const req = c.refund.build(ctx, r);
+    const req = sent(c.refund.build(ctx, r));
     expect(req.headers['idempotency-key']).toBe('paygate-refund-re_p1');
     expect(form(req.body)).toEqual({ payment_intent: 'pi_1', amount: '700', reason: 'requested_by_customer', 'metadata[paygate_refund]': 're_p1', 'metadata[paygate_reference]': 'att_1', 'metadata[paygate_reason]': 'size' });
-    expect(() => c.refund.build(ctx, { ...r, providerTransactionId: 'cs_test_1' })).toThrow(/PaymentIntent/);
+    // build() never throws (docs/adr/0008): the refusal is a failure value and nothing is sent.
+    expect(c.refund.build(ctx, { ...r, providerTransactionId: 'cs_test_1' })).toMatchObject({ ok: false, retryable: false, message: expect.stringMatching(/PaymentIntent/) });
   });
 
   it('maps refund states and finds ours in the list', () => {
@@ -130,7 +131,7 @@ describe('refunds', () => {
     expect(c.refund.parse(ctx, r, res(200, refund({ status: 'failed', failure_reason: 'expired_or_canceled_card' })))).toMatchObject({ status: 'failed', failureReason: 'expired_or_canceled_card' });
     expect(c.refund.parse(ctx, r, res(200, refund({ amount: 701 })))).toMatchObject({ ok: false, code: 'CONNECTOR.BAD_RESPONSE' });
     expect(c.refund.parse(ctx, r, res(400, { error: { type: 'invalid_request_error', code: 'charge_already_refunded', message: 'done' } }))).toMatchObject({ ok: true, status: 'failed' });
-    expect(c.refundQuery.build(ctx, r).url).toBe('https://api.stripe.com/v1/refunds?payment_intent=pi_1&limit=100');
+    expect(sent(c.refundQuery.build(ctx, r)).url).toBe('https://api.stripe.com/v1/refunds?payment_intent=pi_1&limit=100');
     expect(c.refundQuery.parse(ctx, r, res(200, { object: 'list', data: [refund({ id: 're_other', metadata: { paygate_refund: 're_x' } }), refund()] }))).toMatchObject({ status: 'succeeded', providerRefundId: 're_1' });
     expect(c.refundQuery.parse(ctx, r, res(200, { object: 'list', data: [] }))).toEqual({ ok: true, status: 'pending' });
   });

@@ -7,23 +7,27 @@
 import type { CloseOrder, ConnectorFailure, ListRefundsResult, ProviderRefund, RefundInput, RefundResult, WireRequest, WireResponse } from '../types.js';
 import { fromStripeCurrency } from './amount.js';
 import { REFERENCE_KEY } from './checkout.js';
+import { unsendable } from '../common/failure.js';
 import { badResponse, dataOf, int, obj, readReply, stripeGet, stripePost, str, type JsonObject, type StripeContext } from './http.js';
 import { idempotencyKey, idsOf, isPaymentIntentId } from './ids.js';
 import { mapRefund } from './status.js';
 
 export const REFUND_KEY = 'paygate_refund';
 
-function paymentIntentOf(input: RefundInput): string {
+function paymentIntentOf(input: RefundInput): { ok: true; id: string } | ConnectorFailure {
   const id = input.providerTransactionId;
   // The attempt records the intent id when it is seen paid (query or webhook); a refund is
-  // only created for a paid attempt, so its absence is a bug upstream, not a Stripe state.
-  if (!id || !isPaymentIntentId(id)) throw new Error(`stripe refund ${input.refundReference}: the paid attempt has no PaymentIntent id (got ${id ?? 'none'})`);
-  return id;
+  // only created for a paid attempt, so its absence is a bug upstream, not a Stripe state:
+  // nothing is sent (INTERNAL.ERROR, as the app's build guard has always reported it).
+  if (!id || !isPaymentIntentId(id)) return unsendable('INTERNAL.ERROR', `stripe refund ${input.refundReference}: the paid attempt has no PaymentIntent id (got ${id ?? 'none'})`);
+  return { ok: true, id };
 }
 
-export function buildRefund(ctx: StripeContext, input: RefundInput): WireRequest {
+export function buildRefund(ctx: StripeContext, input: RefundInput): WireRequest | ConnectorFailure {
+  const intent = paymentIntentOf(input);
+  if (!intent.ok) return intent;
   return stripePost(ctx, '/v1/refunds', {
-    payment_intent: paymentIntentOf(input),
+    payment_intent: intent.id,
     amount: input.amount,
     // Stripe's reason is an enum; the merchant's free text goes to metadata.
     reason: 'requested_by_customer',
@@ -55,8 +59,10 @@ export function parseRefund(_ctx: StripeContext, input: RefundInput, res: WireRe
   return fromRefund(reply.object, input);
 }
 
-export function buildRefundQuery(ctx: StripeContext, input: RefundInput): WireRequest {
-  return stripeGet(ctx, '/v1/refunds', { payment_intent: paymentIntentOf(input), limit: 100 });
+export function buildRefundQuery(ctx: StripeContext, input: RefundInput): WireRequest | ConnectorFailure {
+  const intent = paymentIntentOf(input);
+  if (!intent.ok) return intent;
+  return stripeGet(ctx, '/v1/refunds', { payment_intent: intent.id, limit: 100 });
 }
 
 export function parseRefundQuery(_ctx: StripeContext, input: RefundInput, res: WireResponse): RefundResult {

@@ -56,7 +56,7 @@ describe('mandatory fields of every ACP message, against the strict simulator', 
       expect((await post(req.url, Object.fromEntries(new URLSearchParams(req.body ?? '')))).respCode).toBe('00');
       if (reference === REF) continue;
       s.sim.pay(orderIdOf(reference), 'success');
-      const q = c.query.build(ctx, reference);
+      const q = sent(c.query.build(ctx, reference));
       queryIds[reference] = (await post(q.url, Object.fromEntries(new URLSearchParams(q.body ?? '')))).queryId ?? '';
       expect(queryIds[reference]).toMatch(/^\d{21}$/);
     }
@@ -67,17 +67,17 @@ describe('mandatory fields of every ACP message, against the strict simulator', 
   const MESSAGES: Array<[string, () => WireRequest, string, Formats, string]> = [
     ['QR apply (01/07)', () => sent(c.create.build(ctx, { reference: 'att_01hk0w4v00dbcdefghjkmnpqrs', amount: 1234, currency: 'CNY', description: 'x', expiresAt })), '/gateway/api/backTransReq.do',
       { txnType: /^01$/, txnSubType: /^07$/, ...TRANSACTION, payTimeout: STAMP }, '00'],
-    ['consume undo (31/00) by origOrderId + origTxnTime', () => c.close.build(ctx, REF, { amount: 1234, currency: 'CNY' }), '/gateway/api/backTransReq.do',
+    ['consume undo (31/00) by origOrderId + origTxnTime', () => sent(c.close.build(ctx, REF, { amount: 1234, currency: 'CNY' })), '/gateway/api/backTransReq.do',
       { txnType: /^31$/, txnSubType: /^00$/, ...TRANSACTION, origOrderId: (v) => v === orderIdOf(REF), origTxnTime: STAMP }, '00'],
     // Same-day undo of a paid consume: reverses it.
-    ['consume undo (31/00) by origQryId', () => c.close.build(ctx, PAID2, { amount: 1234, currency: 'CNY', providerTransactionId: queryIds[PAID2] ?? '' }), '/gateway/api/backTransReq.do',
+    ['consume undo (31/00) by origQryId', () => sent(c.close.build(ctx, PAID2, { amount: 1234, currency: 'CNY', providerTransactionId: queryIds[PAID2] ?? '' })), '/gateway/api/backTransReq.do',
       { txnType: /^31$/, txnSubType: /^00$/, ...TRANSACTION, origQryId: (v) => v === queryIds[PAID2] }, '00'],
-    ['refund (04/00)', () => c.refund.build(ctx, { reference: PAID, refundReference: REFUND, amount: 100, currency: 'CNY', providerTransactionId: queryIds[PAID] ?? '' }), '/gateway/api/backTransReq.do',
+    ['refund (04/00)', () => sent(c.refund.build(ctx, { reference: PAID, refundReference: REFUND, amount: 100, currency: 'CNY', providerTransactionId: queryIds[PAID] ?? '' })), '/gateway/api/backTransReq.do',
       { txnType: /^04$/, txnSubType: /^00$/, ...TRANSACTION, origQryId: (v) => v === queryIds[PAID] }, '00'],
     // REF was never paid (and is undone above): no consume to find.
-    ['query (00/00)', () => c.query.build(ctx, REF), '/gateway/api/queryTrans.do',
+    ['query (00/00)', () => sent(c.query.build(ctx, REF)), '/gateway/api/queryTrans.do',
       { txnType: /^00$/, txnSubType: /^00$/, orderId: (v) => v === orderIdOf(REF), txnTime: STAMP }, '34'],
-    ['refund query (00/00)', () => c.refundQuery.build(ctx, { reference: PAID, refundReference: REFUND, amount: 100, currency: 'CNY' }), '/gateway/api/queryTrans.do',
+    ['refund query (00/00)', () => sent(c.refundQuery.build(ctx, { reference: PAID, refundReference: REFUND, amount: 100, currency: 'CNY' })), '/gateway/api/queryTrans.do',
       { txnType: /^00$/, txnSubType: /^00$/, orderId: (v) => v === orderIdOf(REFUND), txnTime: STAMP }, '00'],
     // 29 February of a year without transactions: no file.
     ['file transfer (76/01)', () => buildFileTransfer(ctx, '0229'), '/gateway/api/fileTransRequest.do',

@@ -27,6 +27,12 @@ export function isPaygateReference(reference: string): boolean {
   return REFERENCE.test(reference);
 }
 
+/** The failure a build returns for a reference UnionPay's orderId/txnTime cannot be derived from (nothing is sent). */
+export function referenceProblem(...references: string[]): ConnectorFailure | undefined {
+  const bad = references.find((r) => !isPaygateReference(r));
+  return bad === undefined ? undefined : failure('VALIDATION.INVALID_BODY', `UnionPay needs a Paygate reference "<prefix>_<26 base32 chars>", got ${JSON.stringify(bad)}`);
+}
+
 function parts(reference: string): { orderId: string; createdAt: number } {
   const m = REFERENCE.exec(reference);
   if (!m) {
@@ -71,10 +77,6 @@ export function amountProblem(amount: number, currency: string, field: string): 
   return undefined;
 }
 
-export function assertAmount(amount: number, currency: string, field: string): void {
-  const problem = amountProblem(amount, currency, field);
-  if (problem) throw new PaygateError(problem.code, problem.message);
-}
 
 /** txnAmt is integer fen as decimal digits; anything else (signs, decimals, exponents) is not an amount. */
 export function parseFen(text: string | undefined): number | undefined {

@@ -2,8 +2,8 @@
  * Transaction status query (txnType 00 via queryTrans.do), for the consume and for refunds.
  * respCode says whether the query worked; origRespCode is the queried transaction's result.
  */
-import type { QueryResult, RefundInput, RefundResult, WireRequest, WireResponse } from '../types.js';
-import { orderIdOf, parseFen, txnTimeOf } from './order.js';
+import type { ConnectorFailure, QueryResult, RefundInput, RefundResult, WireRequest, WireResponse } from '../types.js';
+import { orderIdOf, parseFen, referenceProblem, txnTimeOf } from './order.js';
 import { QUERY_PATH, unionpayRequest, type UnionpayContext } from './request.js';
 import { unionpayDecline } from './declines.js';
 import { badResponse, failureOf, field, IN_PROGRESS, NOT_FOUND, readReply, type UnionpayReply } from './response.js';
@@ -17,7 +17,9 @@ export function origState(origRespCode: string): 'succeeded' | 'pending' | 'fail
   return IN_PROGRESS.has(origRespCode) ? 'pending' : 'failed';
 }
 
-function queryRequest(ctx: UnionpayContext, reference: string): WireRequest {
+function queryRequest(ctx: UnionpayContext, reference: string): WireRequest | ConnectorFailure {
+  const problem = referenceProblem(reference);
+  if (problem) return problem;
   return unionpayRequest(ctx, QUERY_PATH, {
     txnType: '00',
     txnSubType: '00',
@@ -40,7 +42,7 @@ function readQuery(ctx: UnionpayContext, reference: string, res: WireResponse): 
   return { ok: true, reply, state: origState(orig), orig };
 }
 
-export function buildQuery(ctx: UnionpayContext, reference: string): WireRequest {
+export function buildQuery(ctx: UnionpayContext, reference: string): WireRequest | ConnectorFailure {
   return queryRequest(ctx, reference);
 }
 
@@ -63,7 +65,7 @@ export function parseQuery(ctx: UnionpayContext, reference: string, _currency: s
   };
 }
 
-export function buildRefundQuery(ctx: UnionpayContext, input: RefundInput): WireRequest {
+export function buildRefundQuery(ctx: UnionpayContext, input: RefundInput): WireRequest | ConnectorFailure {
   return queryRequest(ctx, input.refundReference);
 }
 

@@ -3,9 +3,9 @@
  * notification (txnType 04) or by querying the refund's own orderId + txnTime, both
  * derived from the refund reference, so a resend is recognisably the same refund.
  */
-import type { RefundInput, RefundResult, WireRequest, WireResponse } from '../types.js';
+import type { ConnectorFailure, RefundInput, RefundResult, WireRequest, WireResponse } from '../types.js';
 import { CHANNEL_TYPE } from './apply.js';
-import { amountProblem, assertAmount, CURRENCY_CODE, orderIdOf, txnTimeOf } from './order.js';
+import { amountProblem, CURRENCY_CODE, orderIdOf, referenceProblem, txnTimeOf } from './order.js';
 import { BACK_TRANS_PATH, unionpayRequest, type UnionpayContext } from './request.js';
 import { failureOf, IN_PROGRESS, readReply } from './response.js';
 import { originOf } from './undo.js';
@@ -20,8 +20,9 @@ export function refundReserved(input: Pick<RefundInput, 'reference' | 'refundRef
   return `${input.reference}|${input.refundReference}`;
 }
 
-export function buildRefund(ctx: UnionpayContext, input: RefundInput): WireRequest {
-  assertAmount(input.amount, input.currency, 'txnAmt');
+export function buildRefund(ctx: UnionpayContext, input: RefundInput): WireRequest | ConnectorFailure {
+  const problem = amountProblem(input.amount, input.currency, 'txnAmt') ?? referenceProblem(input.reference, input.refundReference);
+  if (problem) return problem;
   return unionpayRequest(ctx, BACK_TRANS_PATH, {
     txnType: '04',
     txnSubType: '00',

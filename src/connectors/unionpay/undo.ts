@@ -7,10 +7,10 @@
  * answers 13 报文交易要素缺失 without them): UnionPay notifies the undo there (txnType 31,
  * acknowledged and ignored by notify.ts: this answer already says whether it was done).
  */
-import { PaygateError } from '../../domain/errors.js';
-import type { CloseOrder, CloseResult, WireRequest, WireResponse } from '../types.js';
+import { unsendable } from '../common/failure.js';
+import type { CloseOrder, CloseResult, ConnectorFailure, WireRequest, WireResponse } from '../types.js';
 import { CHANNEL_TYPE } from './apply.js';
-import { amountProblem, beijingTime, CURRENCY_CODE, orderIdOf, txnTimeOf } from './order.js';
+import { amountProblem, beijingTime, CURRENCY_CODE, orderIdOf, referenceProblem, txnTimeOf } from './order.js';
 import { BACK_TRANS_PATH, unionpayRequest, type UnionpayContext } from './request.js';
 import { failureOf, readReply } from './response.js';
 
@@ -29,11 +29,11 @@ export function originOf(reference: string, providerTransactionId: string | unde
     : { origOrderId: orderIdOf(reference), origTxnTime: txnTimeOf(reference) };
 }
 
-export function buildUndo(ctx: UnionpayContext, reference: string, order?: CloseOrder): WireRequest {
+export function buildUndo(ctx: UnionpayContext, reference: string, order?: CloseOrder): WireRequest | ConnectorFailure {
   // txnAmt must equal the consume's amount; without it UnionPay refuses the undo.
-  if (order === undefined) throw new PaygateError('VALIDATION.INVALID_BODY', 'UnionPay consume undo needs the order amount; pass CloseOrder to close.build');
-  const problem = amountProblem(order.amount, order.currency, 'txnAmt');
-  if (problem) throw new PaygateError(problem.code, problem.message);
+  if (order === undefined) return unsendable('VALIDATION.INVALID_BODY', 'UnionPay consume undo needs the order amount; pass CloseOrder to close.build');
+  const problem = amountProblem(order.amount, order.currency, 'txnAmt') ?? referenceProblem(reference);
+  if (problem) return problem;
   return unionpayRequest(ctx, BACK_TRANS_PATH, {
     txnType: '31',
     txnSubType: '00',

@@ -103,14 +103,15 @@ describe('responses', () => {
   it('maps undo answers: 00 closed, 35 not closable; needs the amount', () => {
     expect(c.close.parse(ctx, REF, ok(answer(pki.signer, { respCode: '00', orderId: `${orderIdOf(REF)}U` })))).toEqual({ ok: true, outcome: 'closed' });
     expect(c.close.parse(ctx, REF, ok(answer(pki.signer, { respCode: '35', orderId: `${orderIdOf(REF)}U` })))).toEqual({ ok: true, outcome: 'not_closable' });
-    expect(() => c.close.build(ctx, REF)).toThrow(PaygateError);
-    const f = Object.fromEntries(new URLSearchParams(c.close.build(ctx, REF, { amount: 8888, currency: 'CNY', providerTransactionId: 'Q1' }).body ?? ''));
+    // build() never throws (docs/adr/0008): the refusal is a failure value and nothing is sent.
+    expect(c.close.build(ctx, REF)).toMatchObject({ ok: false, retryable: false, code: 'VALIDATION.INVALID_BODY' });
+    const f = Object.fromEntries(new URLSearchParams(sent(c.close.build(ctx, REF, { amount: 8888, currency: 'CNY', providerTransactionId: 'Q1' })).body ?? ''));
     expect(f).toMatchObject({ txnType: '31', txnSubType: '00', origQryId: 'Q1', txnAmt: '8888', currencyCode: '156', backUrl: ctx.notifyUrl });
   });
 
   it('sends refunds with origQryId and reads 00 as accepted (pending)', () => {
     const rin = { reference: REF, refundReference: 're_01hk0w4v00zzzzzzzzzzzzzzzz', amount: 100, currency: 'CNY', providerTransactionId: 'Q1' };
-    const f = Object.fromEntries(new URLSearchParams(c.refund.build(ctx, rin).body ?? ''));
+    const f = Object.fromEntries(new URLSearchParams(sent(c.refund.build(ctx, rin)).body ?? ''));
     expect(f).toMatchObject({ txnType: '04', origQryId: 'Q1', txnAmt: '100', orderId: '01hk0w4v00zzzzzzzzzzzzzzzz' });
     expect(c.refund.parse(ctx, rin, ok(answer(pki.signer, { respCode: '00', orderId: f.orderId ?? '' })))).toEqual({ ok: true, status: 'pending' });
     expect(c.refund.parse(ctx, rin, ok(answer(pki.signer, { respCode: '33', orderId: f.orderId ?? '' })))).toMatchObject({ ok: true, status: 'failed' });

@@ -66,7 +66,7 @@ describe('request signing (checked by wechatpay-axios-plugin)', () => {
   });
 
   it('GET query: path with ?mchid=, message ends with "nonce\\n\\n"', () => {
-    const req = wx.query.build(ctx, input.reference);
+    const req = sent(wx.query.build(ctx, input.reference));
     expect(req.url).toBe(`https://api.mch.weixin.qq.com/v3/pay/transactions/out-trade-no/${input.reference}?mchid=1900000109`);
     expect(req.body).toBeUndefined();
     const { nonce, message } = checkAuthorization('GET', req.url, undefined, req.headers.Authorization);
@@ -75,15 +75,15 @@ describe('request signing (checked by wechatpay-axios-plugin)', () => {
 
   it('signs the full path under a simulator prefix; close, refund and refund query are signed too', () => {
     const sandbox = { ...ctx, baseUrl: 'http://127.0.0.1:8080/sandbox/wechatpay' };
-    for (const req of [wx.close.build(sandbox, input.reference), wx.refund.build(sandbox, refundIn), wx.refundQuery.build(sandbox, refundIn)]) {
+    for (const req of [sent(wx.close.build(sandbox, input.reference)), sent(wx.refund.build(sandbox, refundIn)), sent(wx.refundQuery.build(sandbox, refundIn))]) {
       expect(req.url.startsWith('http://127.0.0.1:8080/sandbox/wechatpay/v3/')).toBe(true);
       checkAuthorization(req.method, req.url, req.body, req.headers.Authorization);
     }
-    expect(JSON.parse(wx.close.build(ctx, input.reference).body!)).toEqual({ mchid: RAW.mchid });
-    expect(JSON.parse(wx.refund.build(ctx, refundIn).body!)).toEqual({
+    expect(JSON.parse(sent(wx.close.build(ctx, input.reference)).body!)).toEqual({ mchid: RAW.mchid });
+    expect(JSON.parse(sent(wx.refund.build(ctx, refundIn)).body!)).toEqual({
       out_trade_no: input.reference, out_refund_no: refundIn.refundReference, notify_url: ctx.notifyUrl, amount: { refund: 1000, total: 8888, currency: 'CNY' },
     });
-    expect(wx.refundQuery.build(ctx, refundIn).url).toBe(`https://api.mch.weixin.qq.com/v3/refund/domestic/refunds/${refundIn.refundReference}`);
+    expect(sent(wx.refundQuery.build(ctx, refundIn)).url).toBe(`https://api.mch.weixin.qq.com/v3/refund/domestic/refunds/${refundIn.refundReference}`);
   });
 
   it('nonce is reproducible for the same inputs and time, and differs otherwise', () => {
@@ -96,7 +96,8 @@ describe('request signing (checked by wechatpay-axios-plugin)', () => {
   it('refuses what WeChat Pay would refuse, before sending', () => {
     expect(wx.create.build(ctx, { ...input, currency: 'USD' })).toMatchObject({ ok: false, code: 'VALIDATION.UNSUPPORTED_CURRENCY', retryable: false });
     expect(wx.create.build(ctx, { ...input, amount: 1.5 })).toMatchObject({ ok: false, message: expect.stringMatching(/fen/) });
-    expect(() => wx.refund.build(ctx, { ...refundIn, paymentAmount: undefined })).toThrow(/order total/);
+    // build() never throws (docs/adr/0008): the refusal is a failure value and nothing is sent.
+    expect(wx.refund.build(ctx, { ...refundIn, paymentAmount: undefined })).toMatchObject({ ok: false, retryable: false, message: expect.stringMatching(/order total/) });
     expect(wx.currencies).toEqual(['CNY']);
   });
 });

@@ -2,8 +2,8 @@
  * POST /v3/refund/domestic/refunds and GET /v3/refund/domestic/refunds/{out_refund_no}.
  * out_refund_no is the per-refund idempotency key: resending it never refunds twice.
  */
-import { PaygateError } from '../../domain/errors.js';
-import type { RefundInput, RefundResult, WireRequest, WireResponse } from '../types.js';
+import { unsendable } from '../common/failure.js';
+import type { ConnectorFailure, RefundInput, RefundResult, WireRequest, WireResponse } from '../types.js';
 import { amountProblem, CURRENCY } from './amount.js';
 import { apiRequest, seg, type WechatpayContext } from './request.js';
 import { badResponse, echoMismatch, failureOf, fenField, objectField, readReply, stringField, type WechatReply } from './response.js';
@@ -15,11 +15,11 @@ export const REFUND_PATH = '/v3/refund/domestic/refunds';
 /** reason is string(80) at WeChat Pay. */
 const MAX_REASON = 80;
 
-export function buildRefund(ctx: WechatpayContext, input: RefundInput): WireRequest {
+export function buildRefund(ctx: WechatpayContext, input: RefundInput): WireRequest | ConnectorFailure {
   const problem = amountProblem(input.amount, input.currency, 'amount.refund');
-  if (problem) throw new PaygateError(problem.code, problem.message);
+  if (problem) return problem;
   // WeChat Pay insists on the order total with every refund (amount.total) and checks it.
-  if (input.paymentAmount === undefined) throw new PaygateError('VALIDATION.INVALID_BODY', 'WeChat Pay refunds need the paid order total (RefundInput.paymentAmount)');
+  if (input.paymentAmount === undefined) return unsendable('VALIDATION.INVALID_BODY', 'WeChat Pay refunds need the paid order total (RefundInput.paymentAmount)');
   const reason = input.reason === undefined ? undefined : Array.from(input.reason).slice(0, MAX_REASON).join('');
   return apiRequest(ctx, 'POST', REFUND_PATH, {
     out_trade_no: input.reference,
