@@ -6,6 +6,7 @@
 import { PaygateError } from '../domain/errors.js';
 import { isTerminal } from '../domain/payment-state.js';
 import { attemptById } from '../infra/db/repos/attempts.js';
+import { updateDelivery } from '../infra/db/repos/webhooks.js';
 import { paymentById } from '../infra/db/repos/payments.js';
 import type { JobRow } from '../infra/db/schema.js';
 import type { JobOutcome, JobSpec } from '../infra/jobs/worker.js';
@@ -93,8 +94,7 @@ async function syncRefund(ctx: AppContext, job: JobRow): Promise<JobOutcome> {
 
 /** A delivery whose job died (runs that threw) ends as its own table would have ended it: failed. */
 async function deliveryGaveUp(ctx: AppContext, job: JobRow, error: string): Promise<void> {
-  await ctx.db.updateTable('webhook_deliveries').set({ status: 'failed', last_error: error, updated_at: ctx.now() })
-    .where('id', '=', job.ref_id).where('status', '=', 'pending').execute();
+  await updateDelivery(ctx.db, job.ref_id, { status: 'failed', last_error: error, updated_at: ctx.now() }, 'pending');
 }
 
 export function jobHandlers(ctx: AppContext): Record<JobKind, JobSpec> {

@@ -5,6 +5,7 @@
  */
 import { newId } from '../domain/ids.js';
 import type { Tx } from '../infra/db/index.js';
+import { endpointWants, insertDelivery, insertEvent, subscribedEndpoints } from '../infra/db/repos/webhooks.js';
 import { enqueue } from '../infra/jobs/queue.js';
 
 export interface NewEvent {
@@ -17,16 +18,9 @@ export interface NewEvent {
 export async function recordEvent(trx: Tx, ev: NewEvent, now: number): Promise<string> {
   const id = newId('evt', now);
   const body = { object: ev.data };
-  await trx.insertInto('events').values({ id, merchant_id: ev.merchantId, type: ev.type, object_id: ev.objectId, data: JSON.stringify(body), created_at: now }).execute();
-  const endpoints = await trx
-    .selectFrom('webhook_endpoints')
-    .select(['id', 'events'])
-    .where('merchant_id', '=', ev.merchantId)
-    .where('deleted_at', 'is', null)
-    .execute();
-  for (const ep of endpoints) {
-    const wanted = JSON.parse(ep.events) as string[];
-    if (!wanted.includes('*') && !wanted.includes(ev.type)) continue;
+  await insertEvent(trx, { id, merchant_id: ev.merchantId, type: ev.type, object_id: ev.objectId, data: JSON.stringify(body), created_at: now });
+  for (const ep of await subscribedEndpoints(trx, ev.merchantId)) {
+    if (!endpointWants(ep, ev.type)) continue;
     await createDelivery(trx, { eventId: id, endpointId: ep.id, merchantId: ev.merchantId }, now);
   }
   return id;
@@ -34,10 +28,7 @@ export async function recordEvent(trx: Tx, ev: NewEvent, now: number): Promise<s
 
 export async function createDelivery(trx: Tx, d: { eventId: string; endpointId: string; merchantId: string }, now: number): Promise<string> {
   const id = newId('whd', now);
-  await trx
-    .insertInto('webhook_deliveries')
-    .values({ id, event_id: d.eventId, endpoint_id: d.endpointId, merchant_id: d.merchantId, status: 'pending', attempts: 0, last_status_code: null, last_error: null, delivered_at: null, created_at: now, updated_at: now })
-    .execute();
+  await insertDelivery(trx, { id, event_id: d.eventId, endpoint_id: d.endpointId, merchant_id: d.merchantId, status: 'pending', attempts: 0, last_status_code: null, last_error: null, delivered_at: null, created_at: now, updated_at: now });
   await enqueue(trx, { kind: 'deliver_webhook', refId: id, runAt: now }, now);
   return id;
 }

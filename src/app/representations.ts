@@ -1,6 +1,7 @@
 /** Rows → the public API objects of API.md. The one place that shapes what merchants see. */
 import type { AttemptRow, DisputeRow, EventRow, PaymentRow, RefundRow, WebhookEndpointRow } from '../infra/db/schema.js';
-import { parseRoutingLog } from '../domain/routing.js';
+import { metadataOf, routingLogOf } from '../infra/db/repos/payments.js';
+import { endpointEventsOf, eventDataOf } from '../infra/db/repos/webhooks.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -58,11 +59,11 @@ export function paymentToApi(p: PaymentRow, attempts: AttemptRow[], publicUrl: s
     next_action: nextAction,
     attempts: attempts.map(attemptToApi),
     /** Accounts routing skipped or abandoned before the current attempt, and why. */
-    routing: parseRoutingLog(p.routing_log),
+    routing: routingLogOf(p),
     created_at: iso(p.created_at),
     updated_at: iso(p.updated_at),
     expires_at: iso(p.expires_at),
-    metadata: JSON.parse(p.metadata) as Record<string, string>,
+    metadata: metadataOf(p.metadata),
   };
 }
 
@@ -103,7 +104,7 @@ export function disputeToApi(d: DisputeRow) {
 }
 
 export function eventToApi(e: EventRow) {
-  return { id: e.id, object: 'event' as const, type: e.type, created_at: iso(e.created_at), data: JSON.parse(e.data) as unknown };
+  return { id: e.id, object: 'event' as const, type: e.type, created_at: iso(e.created_at), data: eventDataOf(e.data) };
 }
 
 export function endpointToApi(w: WebhookEndpointRow, secret?: string) {
@@ -111,7 +112,7 @@ export function endpointToApi(w: WebhookEndpointRow, secret?: string) {
     id: w.id,
     object: 'webhook_endpoint' as const,
     url: w.url,
-    events: JSON.parse(w.events) as string[],
+    events: endpointEventsOf(w),
     created_at: iso(w.created_at),
     ...(secret !== undefined ? { secret } : {}),
   };

@@ -8,6 +8,7 @@
 import crypto from 'node:crypto';
 import { PaygateError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
+import * as repo from '../infra/db/repos/webhooks.js';
 import type { JobRow } from '../infra/db/schema.js';
 import { literalHostProblem } from '../infra/http/address-policy.js';
 import { EgressRefusedError } from '../infra/http/egress.js';
@@ -34,39 +35,33 @@ export async function createEndpoint(ctx: AppContext, merchantId: string, input:
   const id = newId('we', now);
   const secret = `whsec_${crypto.randomBytes(24).toString('base64url')}`;
   const row = { id, merchant_id: merchantId, url: input.url, secret_enc: ctx.vault.seal(secret, aad(id)), events: JSON.stringify(input.events), created_at: now, deleted_at: null };
-  await ctx.db.insertInto('webhook_endpoints').values(row).execute();
+  await repo.insertEndpoint(ctx.db, row);
   return endpointToApi(row, secret);
 }
 
 export async function getEndpoint(ctx: AppContext, merchantId: string, id: string) {
-  const row = await ctx.db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).where('deleted_at', 'is', null).executeTakeFirst();
+  const row = await repo.liveEndpoint(ctx.db, merchantId, id);
   if (!row) throw new PaygateError('WEBHOOK_ENDPOINT.NOT_FOUND', `no webhook endpoint ${id}`);
   return endpointToApi(row);
 }
 
 export async function listEndpoints(ctx: AppContext, merchantId: string, q: { limit: number; starting_after?: string | undefined }) {
-  let query = ctx.db.selectFrom('webhook_endpoints').selectAll().where('merchant_id', '=', merchantId).where('deleted_at', 'is', null);
-  if (q.starting_after) query = query.where('id', '<', q.starting_after);
-  const rows = await query.orderBy('id', 'desc').limit(q.limit + 1).execute();
+  const rows = await repo.listEndpoints(ctx.db, merchantId, { startingAfter: q.starting_after, limit: q.limit });
   return { object: 'list' as const, data: rows.slice(0, q.limit).map((r) => endpointToApi(r)), has_more: rows.length > q.limit };
 }
 
 export async function deleteEndpoint(ctx: AppContext, merchantId: string, id: string) {
-  const res = await ctx.db.updateTable('webhook_endpoints').set({ deleted_at: ctx.now() }).where('id', '=', id).where('merchant_id', '=', merchantId).where('deleted_at', 'is', null).executeTakeFirst();
-  if (Number(res.numUpdatedRows) !== 1) throw new PaygateError('WEBHOOK_ENDPOINT.NOT_FOUND', `no webhook endpoint ${id}`);
+  if (!(await repo.deleteEndpoint(ctx.db, merchantId, id, ctx.now()))) throw new PaygateError('WEBHOOK_ENDPOINT.NOT_FOUND', `no webhook endpoint ${id}`);
   return { id, object: 'webhook_endpoint' as const, deleted: true };
 }
 
 export async function listEvents(ctx: AppContext, merchantId: string, q: { type?: string | undefined; limit: number; starting_after?: string | undefined }) {
-  let query = ctx.db.selectFrom('events').selectAll().where('merchant_id', '=', merchantId);
-  if (q.type) query = query.where('type', '=', q.type);
-  if (q.starting_after) query = query.where('id', '<', q.starting_after);
-  const rows = await query.orderBy('id', 'desc').limit(q.limit + 1).execute();
+  const rows = await repo.listEvents(ctx.db, merchantId, { type: q.type, startingAfter: q.starting_after, limit: q.limit });
   return { object: 'list' as const, data: rows.slice(0, q.limit).map(eventToApi), has_more: rows.length > q.limit };
 }
 
 export async function getEvent(ctx: AppContext, merchantId: string, id: string) {
-  const row = await ctx.db.selectFrom('events').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
+  const row = await repo.eventOfMerchant(ctx.db, merchantId, id);
   if (!row) throw new PaygateError('EVENT.NOT_FOUND', `no event ${id}`);
   return eventToApi(row);
 }
@@ -76,16 +71,14 @@ export async function resendEvent(ctx: AppContext, merchantId: string, id: strin
   const event = await getEvent(ctx, merchantId, id);
   const now = ctx.now();
   await ctx.db.transaction().execute(async (trx) => {
-    const endpoints = await trx.selectFrom('webhook_endpoints').select(['id', 'events']).where('merchant_id', '=', merchantId).where('deleted_at', 'is', null).execute();
-    for (const ep of endpoints) {
-      const wanted = JSON.parse(ep.events) as string[];
-      if (!wanted.includes('*') && !wanted.includes(event.type)) continue;
-      const existing = await trx.selectFrom('webhook_deliveries').select('id').where('event_id', '=', id).where('endpoint_id', '=', ep.id).executeTakeFirst();
+    for (const ep of await repo.subscribedEndpoints(trx, merchantId)) {
+      if (!repo.endpointWants(ep, event.type)) continue;
+      const existing = await repo.deliveryIdFor(trx, id, ep.id);
       if (existing) {
-        await trx.updateTable('webhook_deliveries').set({ status: 'pending', updated_at: now }).where('id', '=', existing.id).execute();
+        await repo.updateDelivery(trx, existing, { status: 'pending', updated_at: now });
         // A fresh job: due now, schedule from its first step (payload {}), run count zero, out
         // of the dead letters if its runs threw (app/jobs.ts). The delivery's attempts keep counting.
-        await enqueue(trx, { kind: 'deliver_webhook', refId: existing.id, runAt: now, onExisting: 'replace' }, now);
+        await enqueue(trx, { kind: 'deliver_webhook', refId: existing, runAt: now, onExisting: 'replace' }, now);
       } else {
         await createDelivery(trx, { eventId: id, endpointId: ep.id, merchantId }, now);
       }
@@ -97,12 +90,12 @@ export async function resendEvent(ctx: AppContext, merchantId: string, id: strin
 
 /** Job handler: one delivery attempt. */
 export async function deliverWebhook(ctx: AppContext, job: JobRow): Promise<JobOutcome> {
-  const d = await ctx.db.selectFrom('webhook_deliveries').selectAll().where('id', '=', job.ref_id).executeTakeFirst();
+  const d = await repo.deliveryById(ctx.db, job.ref_id);
   if (!d || d.status === 'succeeded') return { done: true };
-  const ep = await ctx.db.selectFrom('webhook_endpoints').selectAll().where('id', '=', d.endpoint_id).executeTakeFirst();
-  const ev = await ctx.db.selectFrom('events').selectAll().where('id', '=', d.event_id).executeTakeFirst();
+  const ep = await repo.endpointById(ctx.db, d.endpoint_id);
+  const ev = await repo.eventById(ctx.db, d.event_id);
   if (!ep || ep.deleted_at !== null || !ev) {
-    await ctx.db.updateTable('webhook_deliveries').set({ status: 'canceled', updated_at: ctx.now() }).where('id', '=', d.id).execute();
+    await repo.updateDelivery(ctx.db, d.id, { status: 'canceled', updated_at: ctx.now() });
     return { done: true };
   }
   const body = JSON.stringify(eventToApi(ev));
@@ -131,9 +124,7 @@ export async function deliverWebhook(ctx: AppContext, job: JobRow): Promise<JobO
   const step = scheduleStep(job);
   const delay = refused ? undefined : WEBHOOK_RETRY_DELAYS_S[step];
   const finalStatus = ok ? 'succeeded' : delay === undefined ? 'failed' : 'pending';
-  await ctx.db.updateTable('webhook_deliveries')
-    .set({ status: finalStatus, attempts, last_status_code: status, last_error: error, delivered_at: ok ? now : null, updated_at: now })
-    .where('id', '=', d.id).execute();
+  await repo.updateDelivery(ctx.db, d.id, { status: finalStatus, attempts, last_status_code: status, last_error: error, delivered_at: ok ? now : null, updated_at: now });
   ctx.metrics.webhookAttempts.inc({ outcome: ok ? 'success' : refused ? 'refused' : 'failure' });
   if (refused) ctx.log.warn({ endpoint_id: ep.id, delivery_id: d.id, reason: error }, 'webhook delivery refused by the egress policy');
   // Lag is what the merchant feels: event written → endpoint answered 2xx, retries included.
@@ -161,13 +152,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  */
 export async function listDeliveries(ctx: AppContext, merchantId: string, eventId: string, q: { limit: number; starting_after?: string | undefined }) {
   await getEvent(ctx, merchantId, eventId);
-  let query = ctx.db.selectFrom('webhook_deliveries as d')
-    .leftJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
-    .leftJoin('jobs as j', (join) => join.onRef('j.ref_id', '=', 'd.id').on('j.kind', '=', 'deliver_webhook'))
-    .select(['d.id', 'd.event_id', 'd.endpoint_id', 'd.status', 'd.attempts', 'd.last_status_code', 'd.last_error', 'd.delivered_at', 'd.created_at', 'd.updated_at', 'e.url', 'j.run_at', 'j.dead_at'])
-    .where('d.event_id', '=', eventId).where('d.merchant_id', '=', merchantId);
-  if (q.starting_after) query = query.where('d.id', '<', q.starting_after);
-  const rows = await query.orderBy('d.id', 'desc').limit(q.limit + 1).execute();
+  const rows = await repo.deliveriesOfEvent(ctx.db, merchantId, eventId, { startingAfter: q.starting_after, limit: q.limit });
   const data = rows.slice(0, q.limit).map((r) => ({
     id: r.id, object: 'webhook_delivery' as const, event_id: r.event_id, endpoint_id: r.endpoint_id, url: r.url ?? null,
     status: r.status, attempts: r.attempts, last_status_code: r.last_status_code, last_error: r.last_error,
