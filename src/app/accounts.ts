@@ -9,6 +9,7 @@
 import { PaygateError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Connector, ConnectorContext } from '../connectors/types.js';
+import { accountById, insertAccount } from '../infra/db/repos/provider-accounts.js';
 import type { ProviderAccountRow } from '../infra/db/schema.js';
 import type { AppContext } from './context.js';
 import { connectorFor } from './connectors.js';
@@ -25,7 +26,7 @@ export function accountCacheKey(id: string): string {
 
 /** The account's row through the node's config cache (no query on a hit; invalidated on change). */
 export function accountRow(ctx: AppContext, id: string): Promise<ProviderAccountRow | undefined> {
-  return ctx.configCache.get(accountCacheKey(id), () => ctx.db.selectFrom('provider_accounts').selectAll().where('id', '=', id).executeTakeFirst());
+  return ctx.configCache.get(accountCacheKey(id), () => accountById(ctx.db, id));
 }
 
 export async function loadAccount(ctx: AppContext, id: string): Promise<LoadedAccount | undefined> {
@@ -71,7 +72,7 @@ export async function createProviderAccount(ctx: AppContext, merchantId: string,
     credentials_enc: ctx.vault.seal(JSON.stringify(input.credentials), `provider_account:${id}`),
     daily_limit: input.daily_limit ?? null, created_at: now,
   };
-  await ctx.db.insertInto('provider_accounts').values(row).execute();
+  await insertAccount(ctx.db, row);
   return row;
 }
 

@@ -5,6 +5,7 @@
  */
 import { PaygateError } from '../domain/errors.js';
 import { routeCandidates, ruleProblems, type RoutingFacts, type RoutingRule, type RuleProblem } from '../domain/routing.js';
+import { accountById, accountIdsFor, accountsByIds } from '../infra/db/repos/provider-accounts.js';
 import type { AppContext } from './context.js';
 import { connectorFor, providerForMethod, type PaymentMethod } from './connectors.js';
 import { getMerchant, type KeyMode } from './merchants.js';
@@ -28,7 +29,7 @@ async function loadStored(ctx: AppContext, merchantId: string): Promise<StoredRo
   if (!row) return { rules: [], updatedAt: null, accountModes: {} };
   const rules = JSON.parse(row.rules) as RoutingRule[];
   const ids = [...new Set(rules.flatMap((r) => r.accounts.map((a) => a.provider_account_id)))];
-  const accounts = ids.length ? await ctx.db.selectFrom('provider_accounts').select(['id', 'mode']).where('id', 'in', ids).execute() : [];
+  const accounts = await accountsByIds(ctx.db, ids);
   return { rules, updatedAt: row.updated_at, accountModes: Object.fromEntries(accounts.map((a) => [a.id, a.mode])) };
 }
 
@@ -58,7 +59,7 @@ export async function getRouting(ctx: AppContext, merchantId: string): Promise<R
 /** What needs the database: every account exists, is this merchant's, and its provider serves the rule's method. */
 async function accountProblems(ctx: AppContext, merchantId: string, rules: readonly RoutingRule[]): Promise<RuleProblem[]> {
   const ids = [...new Set(rules.flatMap((r) => r.accounts.map((a) => a.provider_account_id)))];
-  const rows = ids.length ? await ctx.db.selectFrom('provider_accounts').select(['id', 'merchant_id', 'provider']).where('id', 'in', ids).execute() : [];
+  const rows = await accountsByIds(ctx.db, ids);
   const byId = new Map(rows.map((r) => [r.id, r]));
   const problems: RuleProblem[] = [];
   rules.forEach((rule, i) => {
@@ -108,7 +109,8 @@ export async function candidateAccounts(ctx: AppContext, merchantId: string, pro
   // Only accounts of the key's mode are ever candidates: a test key never reaches a live account.
   const accountMode = accountModeOf(keyMode);
   if (pinned) {
-    const row = await ctx.db.selectFrom('provider_accounts').select(['id', 'mode']).where('id', '=', pinned).where('merchant_id', '=', merchantId).where('provider', '=', provider).executeTakeFirst();
+    const found = await accountById(ctx.db, pinned);
+    const row = found?.merchant_id === merchantId && found.provider === provider ? found : undefined;
     if (!row) throw new PaygateError('PAYMENT.NO_PROVIDER_ACCOUNT', `provider account ${pinned} does not exist for this merchant and provider ${provider}`, { field: 'provider_account_id' });
     if (row.mode !== accountMode) {
       throw new PaygateError('PAYMENT.MODE_MISMATCH', `provider account ${pinned} is a ${row.mode} account; a ${keyMode} key only reaches ${accountMode} accounts`, { field: 'provider_account_id' });
@@ -117,9 +119,9 @@ export async function candidateAccounts(ctx: AppContext, merchantId: string, pro
   }
   const routed = routeCandidates(rulesForMode(await stored(ctx, merchantId), accountMode), facts, Math.random);
   if (routed) return routed;
-  const rows = await ctx.db.selectFrom('provider_accounts').select('id').where('merchant_id', '=', merchantId).where('provider', '=', provider).where('mode', '=', accountMode).orderBy('created_at').orderBy('id').execute();
-  if (rows.length === 0) {
+  const ids = await accountIdsFor(ctx.db, merchantId, provider, accountMode);
+  if (ids.length === 0) {
     throw new PaygateError('PAYMENT.NO_PROVIDER_ACCOUNT', `this merchant has no ${accountMode} ${provider} provider account (${keyMode} keys only use ${accountMode} accounts); add one with POST /admin/merchants/{id}/provider_accounts`, { field: 'method' });
   }
-  return rows.map((r) => r.id);
+  return ids;
 }

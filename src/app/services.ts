@@ -2,7 +2,7 @@
  * The services a node keeps between requests, built explicitly by the composition root
  * (runtime.ts, createNodeServices) and carried on the app context, instead of module-level
  * maps keyed by the context: what the node knows about provider accounts (provider-gateway.ts)
- * and the per-payment work it coalesces (buyer queries, captures).
+ * the per-payment work it coalesces (buyer queries, captures) and its log budgets.
  */
 import type { PaymentStatus } from '../domain/payment-state.js';
 import type { PolicyDeps } from './account-policies.js';
@@ -32,6 +32,22 @@ export class BuyerQueries {
   }
 }
 
+/**
+ * Fixed one-minute windows per key on this node (how many lines of one kind the log gets a
+ * minute; for notifications.ts's unknown-account warnings, which still keep their own map).
+ */
+export class MinuteBudgets {
+  readonly #windows = new Map<string, { start: number; n: number }>();
+
+  /** Spends one of `key`'s budget; true while within `limit` this minute. Keys are few (kinds of line, account ids). */
+  take(key: string, limit: number, now: number): boolean {
+    let w = this.#windows.get(key);
+    if (!w || now - w.start >= 60_000) this.#windows.set(key, (w = { start: now, n: 0 }));
+    w.n++;
+    return w.n <= limit;
+  }
+}
+
 /** What a capture came to (capture.ts): the payment transition it caused, or undefined when nothing was captured. */
 export type CaptureResult = { changed: boolean; from: PaymentStatus; to: PaymentStatus } | undefined;
 
@@ -41,8 +57,9 @@ export interface NodeServices {
   readonly buyerQueries: BuyerQueries;
   /** Captures under way, by payment: callers for one payment share one capture. */
   readonly captures: SharedRuns<CaptureResult>;
+  readonly logBudgets: MinuteBudgets;
 }
 
 export function createNodeServices(deps: PolicyDeps): NodeServices {
-  return { providers: new ProviderGateway(deps), buyerQueries: new BuyerQueries(), captures: new SharedRuns<CaptureResult>() };
+  return { providers: new ProviderGateway(deps), buyerQueries: new BuyerQueries(), captures: new SharedRuns<CaptureResult>(), logBudgets: new MinuteBudgets() };
 }
