@@ -7,18 +7,7 @@ import type { ErrorCode } from '../../domain/errors.js';
 import type { ConnectorContext, InboundNotification } from '../types.js';
 import { verificationKeys, type AlipayCredentials } from './credentials.js';
 import { canonicalString, verifyRsa2 } from './sign.js';
-
-function parseForm(rawBody: string): Map<string, string> | string {
-  const fields = new Map<string, string>();
-  // URLSearchParams applies form decoding: '+' is a space and a literal '+' arrives as %2B,
-  // which is how Alipay encodes the base64 sign.
-  for (const [key, value] of new URLSearchParams(rawBody)) {
-    // Which duplicate is "the" value differs between parsers; a signed form never has any.
-    if (fields.has(key)) return `field ${key} appears more than once`;
-    fields.set(key, value);
-  }
-  return fields;
-}
+import { readFormNotification } from '../common/form.js';
 
 function signatureVerifies(fields: Map<string, string>, sign: string, key: KeyObject): boolean {
   const params = Object.fromEntries(fields);
@@ -42,16 +31,9 @@ function reject(code: ErrorCode, message: string): FormCheck {
  * certificate it names) and whose app_id is the account's; `get` treats empty values as absent.
  */
 export function verifiedForm(ctx: ConnectorContext<AlipayCredentials>, inbound: InboundNotification): FormCheck {
-  const contentType = inbound.contentType.trim().toLowerCase();
-  if (contentType !== '' && !contentType.startsWith('application/x-www-form-urlencoded')) {
-    return reject('NOTIFY.MALFORMED', `expected an application/x-www-form-urlencoded body, got ${inbound.contentType}`);
-  }
-  const fields = parseForm(inbound.rawBody);
-  if (typeof fields === 'string') return reject('NOTIFY.MALFORMED', fields);
-  const get = (key: string): string | undefined => {
-    const v = fields.get(key);
-    return v === undefined || v === '' ? undefined : v;
-  };
+  const form = readFormNotification(inbound);
+  if (!form.ok) return reject('NOTIFY.MALFORMED', form.message);
+  const { fields, get } = form;
 
   const sign = get('sign');
   if (sign === undefined) return reject('NOTIFY.MALFORMED', 'notification has no sign');

@@ -3,13 +3,11 @@
  * qrCode; the consume itself happens when the buyer pays, and is then notified to backUrl.
  */
 import type { ConnectorFailure, CreateInput, CreateResult, WireRequest, WireResponse } from '../types.js';
-import { amountProblem, beijingTime, CURRENCY_CODE, failure, isPaygateReference, orderIdOf, txnTimeOf } from './order.js';
-import { BACK_TRANS_PATH, unionpayRequest, type UnionpayContext } from './request.js';
+import { amountProblem, beijingTime, failure, isPaygateReference, orderIdOf, txnTimeOf } from './order.js';
+import { backTransRequest, type UnionpayContext } from './request.js';
 import { badResponse, failureOf, field, readReply } from './response.js';
 
 const OP = 'QR apply (01/07)';
-/** Mobile: the QR code is scanned by a phone wallet. */
-export const CHANNEL_TYPE = '08';
 
 export function checkCreateInput(input: CreateInput): ConnectorFailure | undefined {
   if (!isPaygateReference(input.reference)) return failure('VALIDATION.INVALID_BODY', `UnionPay needs a Paygate reference "<prefix>_<26 base32 chars>", got ${JSON.stringify(input.reference)}`);
@@ -20,16 +18,10 @@ export function buildApply(ctx: UnionpayContext, input: CreateInput): WireReques
   const problem = checkCreateInput(input);
   // A caller that skipped the app's amount check gets the failure as a value and nothing is sent.
   if (problem) return problem;
-  return unionpayRequest(ctx, BACK_TRANS_PATH, {
-    txnType: '01',
-    txnSubType: '07',
-    bizType: '000000',
-    channelType: CHANNEL_TYPE,
+  return backTransRequest(ctx, '01', '07', {
     orderId: orderIdOf(input.reference),
     txnTime: txnTimeOf(input.reference),
     txnAmt: String(input.amount),
-    currencyCode: CURRENCY_CODE,
-    backUrl: ctx.notifyUrl,
     payTimeout: beijingTime(input.expiresAt),
     // Echoed in the notification; lets it name Paygate's reference without guessing a prefix.
     reqReserved: input.reference,

@@ -2,19 +2,10 @@
  * The two encodings ACP uses. Requests and notifications are ordinary URL-encoded forms.
  * Synchronous answers are NOT URL-encoded: they are raw `k=v&k=v` text where a value may
  * contain '=' (base64, PEM) and where '{...}' / '[...]' groups may contain '&' (the
- * official SDKs' parseQString). Both parsers refuse duplicate keys: which copy was signed
- * would be ambiguous.
+ * official SDKs' parseQString). Notifications are read by common/form.ts; both refuse
+ * duplicate keys: which copy was signed would be ambiguous.
  */
 export type FieldMap = Map<string, string>;
-
-export function parseUrlEncoded(text: string): FieldMap | string {
-  const out: FieldMap = new Map();
-  for (const [key, value] of new URLSearchParams(text)) {
-    if (out.has(key)) return `field ${key} appears more than once`;
-    out.set(key, value);
-  }
-  return out;
-}
 
 export function parseRawPairs(text: string): FieldMap | string {
   const out: FieldMap = new Map();

@@ -8,7 +8,7 @@ import type { ErrorCode } from '../../domain/errors.js';
 import type { ConnectorContext, InboundNotification, NotificationAck, VerifiedNotification } from '../types.js';
 import { checkSignerCert } from './cert.js';
 import type { UnionpayCredentials } from './credentials.js';
-import { parseUrlEncoded } from './form.js';
+import { readFormNotification } from '../common/form.js';
 import { CURRENCY, CURRENCY_CODE, ORDER_ID, orderIdOf, parseFen } from './order.js';
 import { origState } from './query.js';
 import { verifyFields } from './sign.js';
@@ -24,16 +24,9 @@ const REFERENCE = /^[a-z]+_[0-9a-z]{26}$/;
 const UNDO = '31';
 
 export function verifyUnionpayNotification(ctx: ConnectorContext<UnionpayCredentials>, inbound: InboundNotification): VerifiedNotification {
-  const contentType = inbound.contentType.trim().toLowerCase();
-  if (contentType !== '' && !contentType.startsWith('application/x-www-form-urlencoded')) {
-    return reject('NOTIFY.MALFORMED', `expected an application/x-www-form-urlencoded body, got ${inbound.contentType}`);
-  }
-  const fields = parseUrlEncoded(inbound.rawBody);
-  if (typeof fields === 'string') return reject('NOTIFY.MALFORMED', fields);
-  const get = (key: string): string | undefined => {
-    const v = fields.get(key);
-    return v === undefined || v === '' ? undefined : v;
-  };
+  const form = readFormNotification(inbound);
+  if (!form.ok) return reject('NOTIFY.MALFORMED', form.message);
+  const { fields, get } = form;
 
   const signature = get('signature');
   const certPem = get('signPubKeyCert');

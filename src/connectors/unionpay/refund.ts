@@ -4,9 +4,8 @@
  * derived from the refund reference, so a resend is recognisably the same refund.
  */
 import type { ConnectorFailure, RefundInput, RefundResult, WireRequest, WireResponse } from '../types.js';
-import { CHANNEL_TYPE } from './apply.js';
-import { amountProblem, CURRENCY_CODE, orderIdOf, referenceProblem, txnTimeOf } from './order.js';
-import { BACK_TRANS_PATH, unionpayRequest, type UnionpayContext } from './request.js';
+import { amountProblem, orderIdOf, referenceProblem, txnTimeOf } from './order.js';
+import { backTransRequest, type UnionpayContext } from './request.js';
 import { failureOf, IN_PROGRESS, readReply } from './response.js';
 import { originOf } from './undo.js';
 
@@ -23,17 +22,11 @@ export function refundReserved(input: Pick<RefundInput, 'reference' | 'refundRef
 export function buildRefund(ctx: UnionpayContext, input: RefundInput): WireRequest | ConnectorFailure {
   const problem = amountProblem(input.amount, input.currency, 'txnAmt') ?? referenceProblem(input.reference, input.refundReference);
   if (problem) return problem;
-  return unionpayRequest(ctx, BACK_TRANS_PATH, {
-    txnType: '04',
-    txnSubType: '00',
-    bizType: '000000',
-    channelType: CHANNEL_TYPE,
+  return backTransRequest(ctx, '04', '00', {
     orderId: orderIdOf(input.refundReference),
     txnTime: txnTimeOf(input.refundReference),
     txnAmt: String(input.amount),
-    currencyCode: CURRENCY_CODE,
     ...originOf(input.reference, input.providerTransactionId),
-    backUrl: ctx.notifyUrl,
     reqReserved: refundReserved(input),
   });
 }

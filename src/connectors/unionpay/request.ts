@@ -4,6 +4,7 @@
 import type { ConnectorContext, WireRequest } from '../types.js';
 import type { UnionpayCredentials } from './credentials.js';
 import { encodeForm } from './form.js';
+import { CURRENCY_CODE } from './order.js';
 import { signFields } from './sign.js';
 
 export type UnionpayContext = ConnectorContext<UnionpayCredentials>;
@@ -27,6 +28,18 @@ export function signedFields(ctx: UnionpayContext, txn: TxnFields): Record<strin
   };
   for (const [key, value] of Object.entries(txn)) if (value !== undefined && value !== '') fields[key] = value;
   return { ...fields, signature: signFields(fields, ctx.credentials.signKey) };
+}
+
+/** Mobile: the QR code is scanned by a phone wallet. */
+export const CHANNEL_TYPE = '08';
+
+/**
+ * A transaction on the back-end path that moves money (QR apply, consume undo, refund). The
+ * fields ACP 5.1.0 makes mandatory for all of them — bizType, channelType, currencyCode and
+ * backUrl (without them a gateway answers 13 报文交易要素缺失) — are set here once.
+ */
+export function backTransRequest(ctx: UnionpayContext, txnType: string, txnSubType: string, txn: TxnFields & { orderId: string; txnTime: string; txnAmt: string }): WireRequest {
+  return unionpayRequest(ctx, BACK_TRANS_PATH, { txnType, txnSubType, bizType: '000000', channelType: CHANNEL_TYPE, ...txn, currencyCode: CURRENCY_CODE, backUrl: ctx.notifyUrl });
 }
 
 export function unionpayRequest(ctx: UnionpayContext, path: string, txn: TxnFields): WireRequest {

@@ -9,9 +9,8 @@
  */
 import { unsendable } from '../common/failure.js';
 import type { CloseOrder, CloseResult, ConnectorFailure, WireRequest, WireResponse } from '../types.js';
-import { CHANNEL_TYPE } from './apply.js';
-import { amountProblem, beijingTime, CURRENCY_CODE, orderIdOf, referenceProblem, txnTimeOf } from './order.js';
-import { BACK_TRANS_PATH, unionpayRequest, type UnionpayContext } from './request.js';
+import { amountProblem, beijingTime, orderIdOf, referenceProblem, txnTimeOf } from './order.js';
+import { backTransRequest, type UnionpayContext } from './request.js';
 import { failureOf, readReply } from './response.js';
 
 const OP = 'consume undo (31/00)';
@@ -34,17 +33,11 @@ export function buildUndo(ctx: UnionpayContext, reference: string, order?: Close
   if (order === undefined) return unsendable('VALIDATION.INVALID_BODY', 'UnionPay consume undo needs the order amount; pass CloseOrder to close.build');
   const problem = amountProblem(order.amount, order.currency, 'txnAmt') ?? referenceProblem(reference);
   if (problem) return problem;
-  return unionpayRequest(ctx, BACK_TRANS_PATH, {
-    txnType: '31',
-    txnSubType: '00',
-    bizType: '000000',
-    channelType: CHANNEL_TYPE,
+  return backTransRequest(ctx, '31', '00', {
     orderId: undoOrderId(reference),
     txnTime: beijingTime(ctx.now),
     txnAmt: String(order.amount),
-    currencyCode: CURRENCY_CODE,
     ...originOf(reference, order.providerTransactionId),
-    backUrl: ctx.notifyUrl,
     reqReserved: reference,
   });
 }
