@@ -7,11 +7,10 @@ import QRCode from 'qrcode';
 import type { FastifyReply } from 'fastify';
 import { ASSETS } from './assets.js';
 import { esc, formatAmount, safeHttpUrl } from './format.js';
-import { LANGS, MESSAGES, type Lang, type Messages } from './i18n.js';
+import { MESSAGES, type Lang, type Messages } from './i18n.js';
+import { documentStart, languageLinks } from './html.js';
 import type { BuyerView } from '../../app/cashier.js';
 import { isOpen } from './view.js';
-
-const LANG_NAMES: Record<Lang, string> = { en: 'English', 'zh-CN': '中文' };
 
 /**
  * No inline script or style anywhere, so the policy can be strict: only our own hashed
@@ -30,20 +29,13 @@ export function securityHeaders(reply: FastifyReply): FastifyReply {
 
 function layout(lang: Lang, title: string, main: string, attrs = ''): string {
   const t = MESSAGES[lang];
-  const switcher = LANGS.map((l) => `<li><a href="?lang=${l}" lang="${l}" hreflang="${l}"${l === lang ? ' aria-current="true"' : ''}>${esc(LANG_NAMES[l])}</a></li>`).join('');
-  return `<!doctype html>
-<html lang="${lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex,nofollow">
-<title>${esc(title)}</title>
+  return `${documentStart(lang, title)}
 <link rel="icon" href="${ASSETS.icon.path}" type="image/svg+xml">
 <link rel="stylesheet" href="${ASSETS.css.path}">
 <script src="${ASSETS.js.path}" defer></script>
 </head>
 <body>
-<header class="top"><span class="brand">Paygate</span><nav aria-label="${esc(t.language)}"><ul class="langs">${switcher}</ul></nav></header>
+<header class="top"><span class="brand">Paygate</span><nav aria-label="${esc(t.language)}"><ul class="langs">${languageLinks(lang)}</ul></nav></header>
 <main id="cashier"${attrs}>
 ${main}
 </main>

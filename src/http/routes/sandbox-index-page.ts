@@ -5,7 +5,8 @@
  * Every interpolated value goes through esc().
  */
 import { esc } from '../cashier/format.js';
-import { LANGS, type Lang } from '../cashier/i18n.js';
+import type { Lang } from '../cashier/i18n.js';
+import { documentStart, languageLinks } from '../cashier/html.js';
 import type { OpenSandboxPayment } from '../../app/sandbox-payments.js';
 
 export interface SandboxIndexInput {
@@ -61,8 +62,6 @@ const T = {
   },
 } satisfies Record<Lang, Record<string, string>>;
 
-const LANG_NAMES: Record<Lang, string> = { en: 'English', 'zh-CN': '中文' };
-
 function money(amount: number, currency: string): string {
   // Display only; every currency the simulators take has 2 decimals except JPY/KRW-like ones, which they do not take.
   return `${(amount / 100).toFixed(2)} ${currency}`;
@@ -79,17 +78,10 @@ export function renderSandboxIndex(i: SandboxIndexInput): string {
 ${i.payments.length === 0 ? `<p>${esc(t.none)}</p>` : `<ul>${i.payments.map((p) => `<li><code>${esc(p.id)}</code> ${esc(name(p.provider))} ${esc(money(p.amount, p.currency))}: <a href="/pay/${esc(p.id)}">${esc(t.cashier)}</a>${p.walletUrl ? ` · <a href="${esc(p.walletUrl)}" data-provider="${esc(p.provider)}">${esc(t.wallet)}</a>` : ''}</li>`).join('\n')}</ul>`}
 <p>${esc(t.cli)} <code>npx paygate sandbox pay &lt;payment_id&gt; [--outcome success|fail]</code></p>
 </section>`;
-  const switcher = LANGS.map((l) => `<li><a href="?lang=${l}" lang="${l}" hreflang="${l}"${l === i.lang ? ' aria-current="true"' : ''}>${esc(LANG_NAMES[l])}</a></li>`).join('');
-  return `<!doctype html>
-<html lang="${i.lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex,nofollow">
-<title>${esc(t.title)}</title>
+  return `${documentStart(i.lang, t.title)}
 </head>
 <body>
-<nav aria-label="${esc(t.language)}"><ul>${switcher}</ul></nav>
+<nav aria-label="${esc(t.language)}"><ul>${languageLinks(i.lang)}</ul></nav>
 <main>
 <h1>${esc(t.title)}</h1>
 <p>${esc(t.intro)}</p>
