@@ -140,9 +140,15 @@ export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType
         return reply.code(status).type('application/json; charset=utf-8').send(text);
       }
       const out = await run();
-      return reply.code(out.status ?? def.success ?? 200).send(out.body);
+      return reply.code(out.status ?? def.success ?? 200).send(withListUrl(out.body, req.url));
     },
   });
+}
+
+/** A list names the URL it came from, as Stripe's list objects do (the path, without the query). */
+function withListUrl(body: unknown, url: string): unknown {
+  if (typeof body !== 'object' || body === null || (body as { object?: unknown }).object !== 'list') return body;
+  return { ...body, url: url.split('?')[0] };
 }
 
 async function authMerchant(ctx: AppContext, req: FastifyRequest): Promise<AuthenticatedKey> {

@@ -43,7 +43,7 @@ export function installListenerHooks(app: FastifyInstance, config: Readonly<Conf
   app.addHook('onRequest', async (req, reply) => {
     if (hsts && (req.raw.socket as Partial<TLSSocket>).encrypted) reply.raw.setHeader('strict-transport-security', hsts);
     if (servedHere(req, config)) return;
-    return reply.code(404).send({ error: { code: 'RESOURCE.NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}`, request_id: req.id } });
+    return reply.code(404).send({ error: { code: 'RESOURCE.NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}: check the method and path against the API reference at /docs (or /openapi.json)`, request_id: req.id } });
   });
 }
 

@@ -7,9 +7,13 @@ import { PRIORITIES } from '../app/rate-limit.js';
 
 const id = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[0-9a-z]{26}$`), `send a ${prefix}_ id (${prefix}_ and 26 lower-case letters or digits), exactly as the API returned it`);
 
-export const listQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  starting_after: z.string().max(64).optional(),
+/**
+ * Every list takes the same cursor parameters, as Stripe's do; unknown parameters are refused
+ * (a misspelt filter must not silently list everything). Lists extend this schema.
+ */
+export const listQuery = z.strictObject({
+  limit: z.coerce.number({ error: 'send a whole number from 1 to 100, e.g. limit=20' }).int('send a whole number from 1 to 100, e.g. limit=20').min(1).max(100).default(20),
+  starting_after: z.string().regex(/^[a-z]{1,5}_[0-9a-z]{26}$/, 'send the id of the last object of the page you have (data[data.length - 1].id), exactly as the API returned it').optional(),
 });
 
 export const createPaymentBody = z.strictObject({

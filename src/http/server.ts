@@ -112,7 +112,7 @@ export async function buildServer(ctx: AppContext, opts: { simulators?: MountedS
     return reply.code(e.status).send(e.body);
   });
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send({ error: { code: 'RESOURCE.NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}`, request_id: req.id } });
+    reply.code(404).send({ error: { code: 'RESOURCE.NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}: check the method and path against the API reference at /docs (or /openapi.json)`, request_id: req.id } });
   });
 
   paymentRoutes(app, ctx);

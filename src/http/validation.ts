@@ -91,6 +91,7 @@ function kind(expected: string): string {
 function typeOf(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'number' && Number.isNaN(v)) return 'something that is not a number';
   if (typeof v === 'number' && !Number.isInteger(v)) return `the fraction ${v}`;
   return typeof v === 'object' ? 'an object' : `the ${typeof v} ${JSON.stringify(v)}`.slice(0, 80);
 }

@@ -23,7 +23,7 @@ export const apiKeySchema = z.strictObject({
   revoked_at: isoTime.nullable(),
 });
 
-export const apiKeyListSchema = z.strictObject({ object: z.literal('list'), data: z.array(apiKeySchema), has_more: z.boolean() });
+export const apiKeyListSchema = z.strictObject({ object: z.literal('list'), data: z.array(apiKeySchema), has_more: z.boolean(), url: z.string() });
 
 export function adminApiKeyListRoutes(app: FastifyInstance, ctx: AppContext): void {
   defineRoute(app, ctx, { method: 'GET', url: '/admin/merchants/{id}/api_keys', summary: "List a merchant's API keys, newest first (prefix, mode, created, revoked — never the secret)", tag: 'Admin', auth: 'admin', params: merchantIdParams, query: listQuery, response: apiKeyListSchema },

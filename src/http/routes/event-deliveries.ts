@@ -28,7 +28,7 @@ export const webhookDeliverySchema = z.object({
   updated_at: isoTime,
 });
 
-export const webhookDeliveryListSchema = z.object({ object: z.literal('list'), data: z.array(webhookDeliverySchema), has_more: z.boolean() });
+export const webhookDeliveryListSchema = z.object({ object: z.literal('list'), data: z.array(webhookDeliverySchema), has_more: z.boolean(), url: z.string() });
 
 export function eventDeliveryRoutes(app: FastifyInstance, ctx: AppContext): void {
   defineRoute(app, ctx, { method: 'GET', url: '/v1/events/{id}/deliveries', summary: "An event's deliveries: one per endpoint, with attempts, the last outcome and the next try", tag: 'Events', auth: 'merchant', params: eventIdParams, query: listQuery, response: webhookDeliveryListSchema },

@@ -23,7 +23,7 @@ function named<T extends z.ZodType>(id: string, schema: T, description?: string)
 
 const time = z.iso.datetime();
 const minor = z.number().int().meta({ description: 'Integer minor units (fen, cents): 8888 is 88.88 CNY' });
-const list = <T extends z.ZodType>(id: string, item: T) => named(id, z.looseObject({ object: z.literal('list'), data: z.array(item), has_more: z.boolean().meta({ description: 'More items after the last one: ask again with starting_after=<its id>' }) }));
+const list = <T extends z.ZodType>(id: string, item: T) => named(id, z.looseObject({ object: z.literal('list'), data: z.array(item), has_more: z.boolean().meta({ description: 'More items after the last one: ask again with starting_after=<its id>' }), url: z.string().meta({ description: 'The path this list was read from, e.g. /v1/payments', example: '/v1/payments' }) }));
 
 export const attemptObject = named('Attempt', z.looseObject({
   id: z.string(), provider: z.enum(PROVIDERS), provider_account_id: z.string(),
