@@ -101,16 +101,7 @@ export async function createAtProvider(ctx: AppContext, payment: PaymentRow, att
  * - closing it would cost the waiting merchant another call to an account that just failed.
  */
 export async function abandonAttempt(ctx: AppContext, payment: PaymentRow, attempt: AttemptRow, acc: LoadedAccount, failure: ConnectorFailure): Promise<RoutingLogEntry | undefined> {
-  const now = ctx.now();
-  const entry = logEntry(acc.row.id, 'failed', failure.code, now, attempt.id);
-  const flipped = await ctx.db.transaction().execute(async (trx) => {
-    await lockPayment(ctx, trx, payment.id);
-    if (!(await updateAttempt(trx, attempt.id, { status: 'failed', ...errorFields(failure, now) }, UNANSWERED))) return false;
-    if (acc.row.daily_limit !== null) await releaseDailyUsage(trx, acc.row.id, payment.amount, attempt.created_at);
-    await appendRoutingLog(trx, payment.id, [entry]);
-    return true;
-  });
-  return flipped ? entry : undefined;
+  return recordOnUnanswered(ctx, payment, attempt, acc, failure, 'failed');
 }
 
 /** The provider refused the order itself: another account would refuse it too. The refusal is recorded and the payment fails, as it always did. */
@@ -135,18 +126,30 @@ export async function failAttempt(ctx: AppContext, payment: PaymentRow, attempt:
  * making a second. Returns the log entry, or undefined when someone else answered the attempt meanwhile.
  */
 export async function holdAttempt(ctx: AppContext, payment: PaymentRow, attempt: AttemptRow, acc: LoadedAccount, failure: ConnectorFailure): Promise<RoutingLogEntry | undefined> {
+  const entry = await recordOnUnanswered(ctx, payment, attempt, acc, failure, 'unanswered');
+  // A concurrent request sending the same create got the answer (or a poll settled it): theirs is the answer.
+  if (entry) countPassedOver(ctx, payment.provider, entry);
+  return entry;
+}
+
+/**
+ * Under the payment lock, records a failed send on an attempt still waiting for its create's
+ * answer, and logs it: 'failed' also fails the attempt and gives its daily reservation back;
+ * 'unanswered' keeps both (the order may exist). undefined when the attempt was answered or
+ * settled meanwhile (two requests can be waiting on one attempt): nothing is written then.
+ */
+async function recordOnUnanswered(ctx: AppContext, payment: PaymentRow, attempt: AttemptRow, acc: LoadedAccount, failure: ConnectorFailure, outcome: 'failed' | 'unanswered'): Promise<RoutingLogEntry | undefined> {
   const now = ctx.now();
-  const entry = logEntry(acc.row.id, 'unanswered', failure.code, now, attempt.id);
-  const held = await ctx.db.transaction().execute(async (trx) => {
+  const entry = logEntry(acc.row.id, outcome, failure.code, now, attempt.id);
+  const failed = outcome === 'failed';
+  const written = await ctx.db.transaction().execute(async (trx) => {
     await lockPayment(ctx, trx, payment.id);
-    if (!(await updateAttempt(trx, attempt.id, errorFields(failure, now), UNANSWERED))) return false;
+    if (!(await updateAttempt(trx, attempt.id, { ...(failed ? { status: 'failed' as const } : {}), ...errorFields(failure, now) }, UNANSWERED))) return false;
+    if (failed && acc.row.daily_limit !== null) await releaseDailyUsage(trx, acc.row.id, payment.amount, attempt.created_at);
     await appendRoutingLog(trx, payment.id, [entry]);
     return true;
   });
-  // A concurrent request sending the same create got the answer (or a poll settled it): theirs is the answer.
-  if (!held) return undefined;
-  countPassedOver(ctx, payment.provider, entry);
-  return entry;
+  return written ? entry : undefined;
 }
 
 /** Records another unanswered send of a held attempt; it stays held. */
