@@ -5,7 +5,7 @@
  */
 import type { ConnectorFailure, WireRequest, WireResponse } from '../types.js';
 import { gatewayRequest, type AlipayContext } from './request.js';
-import { badResponse, echoMismatch, failureOf, readReply, stringField, SUCCESS_CODE } from './response.js';
+import { badResponse, failureOf, readReply, stringField, SUCCESS_CODE, readTradeReply } from './response.js';
 
 export const CANCEL = 'alipay.trade.cancel';
 export const BILL_DOWNLOAD_URL = 'alipay.data.dataservice.bill.downloadurl.query';
@@ -25,11 +25,9 @@ export function buildCancel(ctx: AlipayContext, reference: string): WireRequest 
 }
 
 export function parseCancel(ctx: AlipayContext, reference: string, res: WireResponse): CancelResult {
-  const read = readReply(ctx, CANCEL, res);
+  const read = readTradeReply(ctx, CANCEL, res, reference);
   if (!read.ok) return read;
   const { reply } = read;
-  const mismatch = echoMismatch(reply, 'out_trade_no', reference);
-  if (mismatch) return mismatch;
   if (reply.code !== SUCCESS_CODE) return failureOf(reply);
   return { ok: true, action: stringField(reply, 'action'), retry: stringField(reply, 'retry_flag') === 'Y' };
 }

@@ -4,7 +4,7 @@
 import type { CloseResult, WireRequest, WireResponse } from '../types.js';
 import { TRADE_NOT_EXIST } from './query.js';
 import { gatewayRequest, type AlipayContext } from './request.js';
-import { echoMismatch, failureOf, isSignedBusiness, readReply, SUCCESS_CODE } from './response.js';
+import { failureOf, isSignedBusiness, SUCCESS_CODE, readTradeReply } from './response.js';
 
 export const CLOSE = 'alipay.trade.close';
 
@@ -13,11 +13,9 @@ export function buildClose(ctx: AlipayContext, reference: string): WireRequest {
 }
 
 export function parseClose(ctx: AlipayContext, reference: string, res: WireResponse): CloseResult {
-  const read = readReply(ctx, CLOSE, res);
+  const read = readTradeReply(ctx, CLOSE, res, reference);
   if (!read.ok) return read;
   const { reply } = read;
-  const mismatch = echoMismatch(reply, 'out_trade_no', reference);
-  if (mismatch) return mismatch;
   if (reply.code === SUCCESS_CODE) return { ok: true, outcome: 'closed' };
   // Never scanned, so nothing to close. The QR code itself stays scannable until its
   // time_expire; callers closing early must keep watching until then (or use cancel).

@@ -5,7 +5,7 @@
 import type { ConnectorFailure, CreateInput, CreateResult, WireRequest, WireResponse } from '../types.js';
 import { amountProblem, yuan } from './amount.js';
 import { gatewayRequest, type AlipayContext } from './request.js';
-import { badResponse, echoMismatch, failureOf, readReply, stringField, SUCCESS_CODE } from './response.js';
+import { badResponse, failureOf, stringField, SUCCESS_CODE, readTradeReply } from './response.js';
 import { chinaDateTime } from './time.js';
 
 export const PRECREATE = 'alipay.trade.precreate';
@@ -35,11 +35,9 @@ export function buildPrecreate(ctx: AlipayContext, input: CreateInput): WireRequ
 export function parsePrecreate(ctx: AlipayContext, input: CreateInput, res: WireResponse): CreateResult {
   const problem = checkCreateInput(input);
   if (problem) return problem;
-  const read = readReply(ctx, PRECREATE, res);
+  const read = readTradeReply(ctx, PRECREATE, res, input.reference);
   if (!read.ok) return read;
   const { reply } = read;
-  const mismatch = echoMismatch(reply, 'out_trade_no', input.reference);
-  if (mismatch) return mismatch;
   if (reply.code !== SUCCESS_CODE) return failureOf(reply);
   const qrCode = stringField(reply, 'qr_code');
   if (qrCode === undefined) return badResponse(PRECREATE, 'success answer has no qr_code');

@@ -3,7 +3,7 @@
  */
 import type { QueryResult, WireRequest, WireResponse } from '../types.js';
 import { gatewayRequest, type AlipayContext } from './request.js';
-import { badResponse, echoMismatch, failureOf, isSignedBusiness, readReply, stringField, SUCCESS_CODE, yuanField } from './response.js';
+import { badResponse, failureOf, isSignedBusiness, stringField, SUCCESS_CODE, yuanField, readTradeReply } from './response.js';
 import { mapTradeStatus } from './status.js';
 
 export const QUERY = 'alipay.trade.query';
@@ -14,11 +14,9 @@ export function buildQuery(ctx: AlipayContext, reference: string): WireRequest {
 }
 
 export function parseQuery(ctx: AlipayContext, reference: string, _currency: string, res: WireResponse): QueryResult {
-  const read = readReply(ctx, QUERY, res);
+  const read = readTradeReply(ctx, QUERY, res, reference);
   if (!read.ok) return read;
   const { reply } = read;
-  const mismatch = echoMismatch(reply, 'out_trade_no', reference);
-  if (mismatch) return mismatch;
   // Before the buyer scans the QR code Alipay has no trade at all: keep waiting.
   if (isSignedBusiness(reply, TRADE_NOT_EXIST)) return { ok: true, status: 'pending', providerStatus: TRADE_NOT_EXIST };
   if (reply.code !== SUCCESS_CODE) return failureOf(reply);

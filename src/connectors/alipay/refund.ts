@@ -5,17 +5,7 @@
 import type { ConnectorFailure, RefundInput, RefundResult, WireRequest, WireResponse } from '../types.js';
 import { amountProblem, yuan } from './amount.js';
 import { gatewayRequest, type AlipayContext } from './request.js';
-import {
-  badResponse,
-  echoMismatch,
-  failureOf,
-  isRetryable,
-  readReply,
-  stringField,
-  SUCCESS_CODE,
-  BUSINESS_FAILURE_CODE,
-  yuanField,
-} from './response.js';
+import { badResponse, echoMismatch, failureOf, isRetryable, stringField, SUCCESS_CODE, BUSINESS_FAILURE_CODE, yuanField, readTradeReply } from './response.js';
 
 export const REFUND = 'alipay.trade.refund';
 export const REFUND_QUERY = 'alipay.trade.fastpay.refund.query';
@@ -35,11 +25,9 @@ export function buildRefund(ctx: AlipayContext, input: RefundInput): WireRequest
 export function parseRefund(ctx: AlipayContext, input: RefundInput, res: WireResponse): RefundResult {
   const problem = amountProblem(input.amount, input.currency, 'refund_amount');
   if (problem) return problem;
-  const read = readReply(ctx, REFUND, res);
+  const read = readTradeReply(ctx, REFUND, res, input.reference);
   if (!read.ok) return read;
   const { reply } = read;
-  const mismatch = echoMismatch(reply, 'out_trade_no', input.reference);
-  if (mismatch) return mismatch;
   if (reply.code === SUCCESS_CODE) {
     // fund_change N means Alipay accepted the request without moving money yet (or it is a
     // repeat of an earlier request); only the refund query can tell which.
@@ -64,10 +52,10 @@ export function buildRefundQuery(ctx: AlipayContext, input: RefundInput): WireRe
 }
 
 export function parseRefundQuery(ctx: AlipayContext, input: RefundInput, res: WireResponse): RefundResult {
-  const read = readReply(ctx, REFUND_QUERY, res);
+  const read = readTradeReply(ctx, REFUND_QUERY, res, input.reference);
   if (!read.ok) return read;
   const { reply } = read;
-  const mismatch = echoMismatch(reply, 'out_trade_no', input.reference) ?? echoMismatch(reply, 'out_request_no', input.refundReference);
+  const mismatch = echoMismatch(reply, 'out_request_no', input.refundReference);
   if (mismatch) return mismatch;
   // ACQ.TRADE_NOT_EXIST and every other error: the refund query cannot answer, so no status.
   if (reply.code !== SUCCESS_CODE) return failureOf(reply);

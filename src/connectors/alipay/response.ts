@@ -159,6 +159,13 @@ export function failureOf(reply: AlipayReply): ConnectorFailure {
   return classifyFailure(ALIPAY_FAILURES, reply, { op: reply.method, detail: describeReply(reply), providerCode: providerCode(reply) });
 }
 
+/** readReply, then the out_trade_no echo: a signed answer about another trade is not ours. */
+export function readTradeReply(ctx: ReplyContext, method: string, res: WireResponse, reference: string): ReplyOutcome {
+  const read = readReply(ctx, method, res);
+  if (!read.ok) return read;
+  return echoMismatch(read.reply, 'out_trade_no', reference) ?? read;
+}
+
 /** BAD_RESPONSE when the node names a different value for a field we sent. */
 export function echoMismatch(reply: AlipayReply, field: string, expected: string): ConnectorFailure | undefined {
   const value = reply.node[field];
