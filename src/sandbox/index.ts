@@ -1,22 +1,16 @@
 /**
  * Sandbox wiring: which simulators the embedded default mounts, and provisioning of
  * sandbox provider accounts pointing at them (demo merchant, `merchant create --sandbox`).
- * One adapter file per provider; add new providers to SIMULATORS.
+ * The simulators themselves are listed in simulators.ts; add new providers there.
  */
 import type { AppContext } from '../app/context.js';
 import { createProviderAccount, providerAccountToApi } from '../app/accounts.js';
 import { createMerchant } from '../app/merchants.js';
 import { webhookInboxPlugin } from '../simulators/webhook-inbox/index.js';
-import { alipaySandbox } from './alipay.js';
-import { stripeSandbox } from './stripe.js';
-import { unionpaySandbox } from './unionpay.js';
-import { wechatpaySandbox } from './wechatpay.js';
-import { paypalSandbox } from './paypal.js';
+import { SIMULATORS } from './simulators.js';
 import type { SandboxSimulator, SimulatorOptions } from './types.js';
 
 export type { SandboxSimulator, SimulatorOptions } from './types.js';
-
-const SIMULATORS: Array<(o: SimulatorOptions) => SandboxSimulator> = [alipaySandbox, wechatpaySandbox, unionpaySandbox, paypalSandbox, stripeSandbox];
 
 export function createSimulators(o: SimulatorOptions): SandboxSimulator[] {
   const sims = SIMULATORS.map((make) => make(o));

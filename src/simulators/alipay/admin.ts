@@ -1,6 +1,5 @@
-// Sandbox-only control endpoints: fault injection and merchant app registration.
+// Sandbox-only control endpoints: merchant app registration and certificate rotation (faults: common/host.ts).
 import type { FastifyInstance } from 'fastify';
-import { FaultsInputError, parseFaultsPatch, type Faults } from '../common/faults.js';
 import { JSON_BODY_LIMIT } from './payer.js';
 
 export interface RegisterAppInput {
@@ -40,8 +39,6 @@ export interface RotatedCert {
 export interface AdminOps {
   registerApp(input: RegisterAppInput): RegisteredApp | RegisteredCertApp;
   rotateAlipayCert(activateInMs: number): RotatedCert;
-  setFaults(f: Partial<Faults>): void;
-  faults(): Faults;
 }
 
 export class AppInputError extends Error {}
@@ -72,18 +69,6 @@ function parseAppBody(body: unknown): RegisterAppInput {
 const badRequest = (message: string) => ({ error: { code: 'INVALID_REQUEST', message } });
 
 export function registerAdminRoutes(app: FastifyInstance, ops: AdminOps): void {
-  app.get('/_faults', async () => ops.faults());
-
-  app.post('/_faults', { bodyLimit: JSON_BODY_LIMIT }, async (req, reply) => {
-    try {
-      ops.setFaults(parseFaultsPatch(req.body));
-      return ops.faults();
-    } catch (err) {
-      if (err instanceof FaultsInputError) return reply.code(400).send(badRequest(err.message));
-      throw err;
-    }
-  });
-
   // Alipay rotates its certificate now and then; activate_in_ms announces the new one ahead.
   app.post('/_alipay_cert/rotate', { bodyLimit: JSON_BODY_LIMIT }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;

@@ -2,13 +2,13 @@ import type { KeyObject } from 'node:crypto';
 import type { BillTokens } from './bills.js';
 import type { SandboxCa } from './ca.js';
 import type { Signer } from './crypto.js';
-import type { Faults } from '../common/faults.js';
+import type { HostContext } from '../common/host.js';
 import type { AlipayKeyPair } from './keys.js';
 import type { AppRow, Store } from './store.js';
 import type { Trades } from './trades.js';
 
 /** What the route modules need from the simulator instance. */
-export interface SimContext {
+export interface SimContext extends HostContext {
   store: Store;
   trades: Trades;
   keys: AlipayKeyPair;
@@ -17,13 +17,6 @@ export interface SimContext {
   /** Who signs answers for this app: Alipay's key, or in certificate mode its current certificate's. */
   signerFor(app: AppRow | undefined): Signer;
   bills: BillTokens;
-  faults(): Faults;
-  publicBaseUrl(): string;
-  now(): number;
   /** The registered app's public key, parsed once. */
   appPublicKey(appId: string): KeyObject | undefined;
-  /** A delay that close() cuts short, so injected latency/hangs never block shutdown. */
-  sleep(ms: number): Promise<void>;
-  random(): number;
-  log(message: string): void;
 }

@@ -1,7 +1,8 @@
 // The simulator's own implementation of Alipay's OpenAPI v2 signing rules. It is deliberately
 // independent of the gateway's connector: if both shared one helper, a bug in it would pass
 // both sides. Tests cross-check it against the official alipay-sdk instead.
-import { createSign, createVerify, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { rsaSha256Sign, rsaSha256Verify } from '../common/certs.js';
 
 /**
  * The string Alipay signs: every parameter except the excluded ones, empty values dropped,
@@ -20,18 +21,9 @@ export const REQUEST_SIGN_EXCLUDES = ['sign'] as const;
 /** Notifications: both `sign` and `sign_type` are left out. */
 export const NOTIFY_SIGN_EXCLUDES = ['sign', 'sign_type'] as const;
 
-export function rsa2Sign(content: string, privateKey: KeyObject): string {
-  return createSign('RSA-SHA256').update(content, 'utf8').sign(privateKey, 'base64');
-}
-
-export function rsa2Verify(content: string, signature: string, publicKey: KeyObject): boolean {
-  // A malformed base64 / wrong-length signature must read as "invalid", not crash the request.
-  try {
-    return createVerify('RSA-SHA256').update(content, 'utf8').verify(publicKey, signature, 'base64');
-  } catch {
-    return false;
-  }
-}
+/** RSA2 is SHA256withRSA, base64. */
+export const rsa2Sign = rsaSha256Sign;
+export const rsa2Verify = rsaSha256Verify;
 
 /**
  * Alipay's Java serializer escapes '/' as '\/' (qr_code comes back as "https:\/\/qr...").

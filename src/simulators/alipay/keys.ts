@@ -1,4 +1,5 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { rsaPemPair, type PemPair } from '../common/certs.js';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -8,21 +9,10 @@ export interface AlipayKeyPair {
   publicKeyPem: string;
 }
 
-export interface PemKeyPair {
-  /** PKCS#1 ("BEGIN RSA PRIVATE KEY"): the form alipay-sdk expects with its default keyType. */
-  privateKeyPem: string;
-  /** SPKI ("BEGIN PUBLIC KEY"). */
-  publicKeyPem: string;
-}
+export type PemKeyPair = PemPair;
 
-export function generateRsaPemPair(): PemKeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-  });
-  return { privateKeyPem: privateKey, publicKeyPem: publicKey };
-}
+/** PKCS#1 ("BEGIN RSA PRIVATE KEY"): the form alipay-sdk expects with its default keyType. */
+export const generateRsaPemPair = (): PemKeyPair => rsaPemPair('pkcs1');
 
 const KEYS_FILE = 'alipay-keys.json';
 

@@ -1,12 +1,13 @@
 // The buyer's side of the sandbox: what scanning the QR code and tapping Pay / Fail in the
 // Alipay app would do, as an HTML wallet page and as a JSON API for tests and the CLI.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { JSON_BODY_LIMIT, PayerError, parsePayerBody, sendPayerError, type PayOutcome } from '../common/payer.js';
 import type { SimContext } from './context.js';
 import { formatCst, formatYuan } from './format.js';
 import type { TradeRow } from './store.js';
 import { renderWalletPage } from './wallet-page.js';
 
-export type PayOutcome = 'success' | 'fail';
+export { JSON_BODY_LIMIT, PayerError, type PayOutcome };
 
 export interface PayerTrade {
   app_id: string;
@@ -22,17 +23,6 @@ export interface PayerTrade {
   qr_code: string;
 }
 
-export class PayerError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export const JSON_BODY_LIMIT = 16 * 1024;
 
 export function payerView(sim: SimContext, t: TradeRow): PayerTrade {
   return {
@@ -101,28 +91,7 @@ export function scanReference(sim: SimContext, reference: string): PayerTrade {
   return payerView(sim, scanTrade(sim, resolveReference(sim, reference)));
 }
 
-function parsePayerBody(body: unknown, allowOutcome: boolean): { reference: string; outcome: PayOutcome } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new PayerError(400, 'INVALID_REQUEST', 'body must be a JSON object like {"reference":"<qr_code>","outcome":"success"}');
-  }
-  const allowed = allowOutcome ? ['reference', 'outcome'] : ['reference'];
-  for (const k of Object.keys(body)) {
-    if (!allowed.includes(k)) throw new PayerError(400, 'INVALID_REQUEST', `unknown field "${k}"; allowed: ${allowed.join(', ')}`);
-  }
-  const { reference, outcome = 'success' } = body as Record<string, unknown>;
-  if (typeof reference !== 'string' || reference.trim() === '' || reference.length > 1024) {
-    throw new PayerError(400, 'INVALID_REQUEST', 'reference must be a non-empty string: the qr_code URL, its token, out_trade_no or trade_no');
-  }
-  if (outcome !== 'success' && outcome !== 'fail') {
-    throw new PayerError(400, 'INVALID_REQUEST', 'outcome must be "success" or "fail"');
-  }
-  return { reference, outcome };
-}
-
-function sendPayerError(reply: FastifyReply, err: unknown): FastifyReply {
-  if (err instanceof PayerError) return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message } });
-  throw err;
-}
+const BODY_HELP = { example: 'qr_code', referenceHelp: 'the qr_code URL, its token, out_trade_no or trade_no' };
 
 export function registerPayerRoutes(app: FastifyInstance, sim: SimContext): void {
   app.get<{ Params: { token: string } }>('/qr/:token', async (req, reply) => {
@@ -135,7 +104,7 @@ export function registerPayerRoutes(app: FastifyInstance, sim: SimContext): void
 
   app.post('/_payer/pay', { bodyLimit: JSON_BODY_LIMIT }, async (req, reply) => {
     try {
-      const { reference, outcome } = parsePayerBody(req.body, true);
+      const { reference, outcome } = parsePayerBody(req.body, { allowOutcome: true, ...BODY_HELP });
       return reply.send(payTrade(sim, reference, outcome));
     } catch (err) {
       return sendPayerError(reply, err);
@@ -144,7 +113,7 @@ export function registerPayerRoutes(app: FastifyInstance, sim: SimContext): void
 
   app.post('/_payer/scan', { bodyLimit: JSON_BODY_LIMIT }, async (req, reply) => {
     try {
-      const { reference } = parsePayerBody(req.body, false);
+      const { reference } = parsePayerBody(req.body, { allowOutcome: false, ...BODY_HELP });
       return reply.send(scanReference(sim, reference));
     } catch (err) {
       return sendPayerError(reply, err);

@@ -1,34 +1,24 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { AppInputError, APP_ID_RE, registerAdminRoutes, type RegisterAppInput, type RegisteredApp, type RegisteredCertApp, type RotatedCert } from './admin.js';
 import { BillTokens, registerBillRoutes } from './bills.js';
 import { SandboxCa } from './ca.js';
 import type { SimContext } from './context.js';
-import { DEFAULT_FAULTS, parseFaultsPatch, type Faults } from '../common/faults.js';
+import { merchantKeys, PublicKeyCache } from '../common/keys.js';
+import { formParser, sandboxErrorBody, SimulatorHost, type SimulatorOptions } from '../common/host.js';
 import { GATEWAY_BODY_LIMIT, parseForm, RequestFormatError, registerGateway } from './gateway.js';
 import { newAppId, newUserId } from './ids.js';
 import { generateRsaPemPair, loadOrCreateAlipayKeys, normalizeAppPublicKey, type AlipayKeyPair } from './keys.js';
-import { Notifier } from './notifier.js';
-import { payTrade, registerPayerRoutes, scanReference, type PayerTrade, type PayOutcome } from './payer.js';
+import { Notifier, notificationProtocol } from './notifier.js';
+import { JSON_BODY_LIMIT, payTrade, registerPayerRoutes, scanReference, type PayerTrade, type PayOutcome } from './payer.js';
 import { portalRefund, registerPortalRoutes, type PortalRefund } from './portal.js';
 import type { Signer } from './crypto.js';
 import { Store, type AppRow } from './store.js';
 import { Trades } from './trades.js';
-import { abortableSleep } from '../common/lifecycle.js';
 
+/** dataDir, if set: keys in <dataDir>/alipay-keys.json, the CA in alipay-ca.json and state in alipay-sim.sqlite. */
+export type AlipaySimulatorOptions = SimulatorOptions;
 
-export interface AlipaySimulatorOptions {
-  /** If set: keys in <dataDir>/alipay-keys.json, the CA in alipay-ca.json and state in alipay-sim.sqlite; unset: in-memory + fresh keys. */
-  dataDir?: string;
-  /** Multiplies notification retry delays (1 = Alipay's real schedule). */
-  timeScale?: number;
-  /** e.g. "http://127.0.0.1:8080/sandbox/alipay"; known only after listen, hence a function. */
-  publicBaseUrl: () => string;
-  /** Where unexpected errors go; defaults to console.error. */
-  log?: (message: string) => void;
-}
-
-export class AlipaySimulator {
+export class AlipaySimulator extends SimulatorHost {
   /** Register with { prefix: '/sandbox/alipay' }. Encapsulated: its body parsers stay inside it. */
   readonly plugin: FastifyPluginAsync;
   readonly alipayPublicKeyPem: string;
@@ -36,19 +26,12 @@ export class AlipaySimulator {
   private readonly store: Store;
   private readonly keys: AlipayKeyPair;
   private readonly ca: SandboxCa;
-  private readonly notifier: Notifier;
   private readonly ctx: SimContext;
-  private readonly ticker: NodeJS.Timeout;
-  private readonly appKeys = new Map<string, { pem: string; key: KeyObject }>();
-  private readonly shutdown = new AbortController();
-  private currentFaults: Faults = { ...DEFAULT_FAULTS };
-  private closed = false;
+  private readonly appKeys = new PublicKeyCache();
 
   constructor(opts: AlipaySimulatorOptions) {
-    const timeScale = opts.timeScale ?? 1;
-    if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new RangeError('timeScale must be a positive number');
-    const log = opts.log ?? ((m: string) => console.error(m));
-    const now = () => Date.now();
+    super('alipay-sim', opts);
+    const now = () => this.now();
     this.keys = loadOrCreateAlipayKeys(opts.dataDir);
     this.alipayPublicKeyPem = this.keys.publicKeyPem;
     this.ca = new SandboxCa(opts.dataDir);
@@ -58,35 +41,23 @@ export class AlipaySimulator {
       const { cert, key } = this.ca.current(now());
       return { privateKey: key, certSn: cert.sn };
     };
-    this.notifier = new Notifier({
-      store: this.store,
-      signerFor: (appId) => signerFor(this.store.getApp(appId)),
-      faults: () => this.currentFaults,
-      timeScale,
-      now,
-      log,
-    });
-    const trades = new Trades(this.store, this.notifier, now);
+    const outbox = this.outbox(this.store.notifications, notificationProtocol((appId) => signerFor(this.store.getApp(appId)), now));
+    this.closeWith(outbox, this.store);
+    const trades = new Trades(this.store, new Notifier(outbox, now), now);
     this.ctx = {
+      ...this.hostContext(),
       store: this.store,
       trades,
       keys: this.keys,
       ca: this.ca,
       signerFor,
       bills: new BillTokens(),
-      faults: () => this.currentFaults,
-      publicBaseUrl: () => opts.publicBaseUrl().replace(/\/+$/, ''),
-      now,
-      appPublicKey: (appId) => this.appPublicKey(appId),
-      sleep: (ms) => this.sleep(ms),
-      random: Math.random,
-      log,
+      appPublicKey: (appId) => this.appKeys.get(appId, this.store.getApp(appId)?.app_public_key),
     };
-    // One loop for expiry and due notifications; scaled so tiny timeScales still retry promptly.
-    const tickMs = Math.min(1000, Math.max(25, Math.round(1000 * timeScale)));
-    this.ticker = setInterval(() => this.tick(), tickMs);
-    this.ticker.unref();
-    setImmediate(() => this.tick());
+    this.startTicking(() => {
+      trades.expireDue();
+      outbox.runDue();
+    });
     this.plugin = this.buildPlugin();
   }
 
@@ -108,15 +79,6 @@ export class AlipaySimulator {
     return { alipay_cert_sn: cert.sn, alipay_public_cert: this.ca.alipayCertFile(cert), active_from: cert.activeFrom };
   }
 
-  setFaults(f: Partial<Faults>): void {
-    // Same validation as POST /_faults, so programmatic callers cannot set nonsense either.
-    this.currentFaults = { ...this.currentFaults, ...parseFaultsPatch(f) };
-  }
-
-  get faults(): Faults {
-    return { ...this.currentFaults };
-  }
-
   /** Same as POST /_payer/pay: scans (if needed) then pays or fails. Rejects with a PayerError. */
   async pay(reference: string, outcome: PayOutcome): Promise<PayerTrade> {
     return payTrade(this.ctx, reference, outcome);
@@ -132,53 +94,12 @@ export class AlipaySimulator {
     return scanReference(this.ctx, reference);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    clearInterval(this.ticker);
-    this.shutdown.abort();
-    await this.notifier.close();
-    this.store.close();
-  }
-
-  private tick(): void {
-    if (this.closed) return;
-    try {
-      this.ctx.trades.expireDue();
-      this.notifier.runDue();
-    } catch (err) {
-      this.ctx.log(`alipay-sim: background tick failed: ${String(err)}`);
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return abortableSleep(this.shutdown.signal, ms);
-  }
-
-  private appPublicKey(appId: string): KeyObject | undefined {
-    const app = this.store.getApp(appId);
-    if (!app) return undefined;
-    const cached = this.appKeys.get(appId);
-    if (cached && cached.pem === app.app_public_key) return cached.key;
-    const key = createPublicKey(app.app_public_key);
-    this.appKeys.set(appId, { pem: app.app_public_key, key });
-    return key;
-  }
-
   private doRegisterApp(input: RegisterAppInput): RegisteredApp | RegisteredCertApp {
     const appId = input.appId ?? newAppId();
     if (!APP_ID_RE.test(appId)) throw new AppInputError('app_id must be 1-32 letters, digits, "_" or "-"');
-    let publicKeyPem: string;
-    let privateKeyPem: string | undefined;
-    if (input.appPublicKeyPem !== undefined) {
-      try {
-        publicKeyPem = normalizeAppPublicKey(input.appPublicKeyPem);
-      } catch (err) {
-        throw new AppInputError((err as Error).message);
-      }
-    } else {
-      ({ publicKeyPem, privateKeyPem } = generateRsaPemPair());
-    }
+    const { publicKeyPem, privateKeyPem } = merchantKeys(input.appPublicKeyPem, {
+      normalize: normalizeAppPublicKey, generate: generateRsaPemPair, inputError: (m) => new AppInputError(m),
+    });
     const certMode = input.mode === 'certificate';
     const appCert = certMode ? this.ca.issueAppCert(appId, publicKeyPem) : undefined;
     // Re-registering an app id replaces its key (and mode) but keeps its seller id (the bill account).
@@ -208,33 +129,13 @@ export class AlipaySimulator {
   }
 
   private buildPlugin(): FastifyPluginAsync {
-    return async (app: FastifyInstance) => {
-      const FORM = 'application/x-www-form-urlencoded';
-      // Encapsulated context: replacing the form parser here does not touch the host app's.
-      if (app.hasContentTypeParser(FORM)) app.removeContentTypeParser(FORM);
-      app.addContentTypeParser(FORM, { parseAs: 'string', bodyLimit: GATEWAY_BODY_LIMIT }, (req, body, done) => {
+    return this.hostPlugin(sandboxErrorBody, (app) => {
+      formParser(app, GATEWAY_BODY_LIMIT, (body, req) => {
         const charset = /charset=([^;\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];
         if (charset !== undefined && !/^"?utf-?8"?$/i.test(charset)) {
-          done(new RequestFormatError(`unsupported charset "${charset}": the sandbox only accepts utf-8`), undefined);
-          return;
+          throw new RequestFormatError(`unsupported charset "${charset}": the sandbox only accepts utf-8`);
         }
-        try {
-          done(null, parseForm(String(body), 'body'));
-        } catch (err) {
-          done(err as Error, undefined);
-        }
-      });
-      app.setErrorHandler((err: FastifyError, _req, reply) => {
-        const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-        if (status === 500) this.ctx.log(`alipay-sim: ${err.stack ?? err.message}`);
-        return reply.code(status).send({
-          error: { code: status === 500 ? 'INTERNAL' : (err.code ?? 'INVALID_REQUEST'), message: status === 500 ? 'internal error' : err.message },
-        });
-      });
-      // Hung gateway.do requests (timeout fault) must not hold up the host's close().
-      app.addHook('preClose', (done) => {
-        this.shutdown.abort();
-        done();
+        return parseForm(body, 'body');
       });
       registerGateway(app, this.ctx);
       registerPayerRoutes(app, this.ctx);
@@ -243,9 +144,8 @@ export class AlipaySimulator {
       registerAdminRoutes(app, {
         registerApp: (input) => this.doRegisterApp(input),
         rotateAlipayCert: (ms) => this.rotateAlipayCert(ms),
-        setFaults: (f) => this.setFaults(f),
-        faults: () => this.faults,
       });
-    };
+      this.faultsRoutes(app, { bodyLimit: JSON_BODY_LIMIT });
+    });
   }
 }

@@ -1,5 +1,5 @@
 // The simulator's state tables (see store.ts for the row types).
-import type Database from 'better-sqlite3';
+import { OUTBOX_COLUMNS, outboxIndex, type StoreOptions } from '../common/sqlite.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS apps (
@@ -51,20 +51,20 @@ CREATE TABLE IF NOT EXISTS notifications (
   trade_id INTEGER NOT NULL REFERENCES trades(id),
   url TEXT NOT NULL,
   fields TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at INTEGER NOT NULL,
-  status TEXT NOT NULL,
-  last_error TEXT,
+  ${OUTBOX_COLUMNS},
   created_at INTEGER NOT NULL,
   delivered_at INTEGER
 );
-CREATE INDEX IF NOT EXISTS notifications_due ON notifications (status, next_attempt_at);
+${outboxIndex('notifications')}
 `;
 
-export function createSchema(db: Database.Database): void {
-  db.exec(SCHEMA);
+export const ALIPAY_STORE: StoreOptions = {
+  schema: SCHEMA,
+  foreignKeys: true,
   // State files written before certificate mode lack its columns; CREATE IF NOT EXISTS keeps the old table.
-  const cols = new Set(db.prepare<[], { name: string }>('PRAGMA table_info(apps)').all().map((c) => c.name));
-  if (!cols.has('sign_mode')) db.exec("ALTER TABLE apps ADD COLUMN sign_mode TEXT NOT NULL DEFAULT 'public_key'");
-  if (!cols.has('app_cert_sn')) db.exec('ALTER TABLE apps ADD COLUMN app_cert_sn TEXT');
-}
+  migrate: (columnsOf, exec) => {
+    const cols = columnsOf('apps');
+    if (!cols.has('sign_mode')) exec("ALTER TABLE apps ADD COLUMN sign_mode TEXT NOT NULL DEFAULT 'public_key'");
+    if (!cols.has('app_cert_sn')) exec('ALTER TABLE apps ADD COLUMN app_cert_sn TEXT');
+  },
+};

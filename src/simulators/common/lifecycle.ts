@@ -3,6 +3,7 @@
  * fault must not hold up close()), and a standalone server for one simulator.
  */
 import { setMaxListeners } from 'node:events';
+import { pathToFileURL } from 'node:url';
 import Fastify, { type FastifyPluginAsync } from 'fastify';
 
 /** Resolves after `ms`, or at once when `signal` aborts; never keeps the process alive. */
@@ -64,4 +65,33 @@ export async function serveStandalone<S extends Mountable>(opts: {
       await sim.close();
     },
   };
+}
+
+/** What a standalone simulator is started with (each provider's start…Simulator). */
+export interface StandaloneOptions {
+  port?: number | undefined;
+  host?: string | undefined;
+  dataDir?: string | undefined;
+  timeScale?: number | undefined;
+}
+
+/** serveStandalone for a simulator class taking the common SimulatorOptions (common/host.ts). */
+export function serveSimulator<S extends Mountable>(
+  opts: StandaloneOptions,
+  o: { prefix: string; alsoAtRoot?: boolean; make: (options: { dataDir: string | undefined; timeScale: number | undefined; publicBaseUrl: () => string }) => S },
+): Promise<{ url: string; sim: S; close(): Promise<void> }> {
+  return serveStandalone({
+    port: opts.port, host: opts.host, prefix: o.prefix, alsoAtRoot: o.alsoAtRoot ?? false,
+    make: (publicBaseUrl) => o.make({ dataDir: opts.dataDir, timeScale: opts.timeScale, publicBaseUrl }),
+  });
+}
+
+/**
+ * When `moduleUrl` is the script node was started with (`node dist/simulators/<p>/standalone.js`):
+ * starts the simulator with PORT (else `defaultPort`), HOST and DATA_DIR (else ./data/sandbox)
+ * and prints the line `start` returns.
+ */
+export async function runIfMain(moduleUrl: string, defaultPort: number, start: (opts: StandaloneOptions) => Promise<string>): Promise<void> {
+  if (process.argv[1] === undefined || moduleUrl !== pathToFileURL(process.argv[1]).href) return;
+  console.log(await start({ port: Number(process.env.PORT ?? defaultPort), host: process.env.HOST, dataDir: process.env.DATA_DIR ?? './data/sandbox' }));
 }

@@ -1,4 +1,4 @@
-import type { Faults } from '../common/faults.js';
+import type { HostContext } from '../common/host.js';
 import type { SigningKeys } from './keys.js';
 import type { Notifier } from './notifier.js';
 import type { Store } from './store.js';
@@ -11,18 +11,11 @@ export interface SimStats {
   alreadyCaptured: Map<string, number>;
 }
 
-export interface SimContext {
+export interface SimContext extends HostContext {
   store: Store;
   notifier: Notifier;
   keys: SigningKeys;
   stats: SimStats;
-  faults(): Faults;
-  /** e.g. http://127.0.0.1:8080/sandbox/paypal */
-  publicBaseUrl(): string;
-  now(): number;
   /** Access-token lifetime in seconds (PayPal: 32400). */
   tokenTtlSeconds: number;
-  sleep(ms: number): Promise<void>;
-  random(): number;
-  log(message: string): void;
 }

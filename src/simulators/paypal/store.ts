@@ -1,8 +1,7 @@
 // The simulator's state in SQLite (in <dataDir>/paypal-sim.sqlite, or in memory): apps,
 // tokens, webhooks, orders, captures, refunds, reversals, disputes, PayPal-Request-Id replays, webhook outbox.
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import type { OutboxRow, OutboxTable } from '../common/outbox.js';
+import { OUTBOX_COLUMNS, outboxIndex, SqliteStore } from '../common/sqlite.js';
 
 export type OrderStatus = 'CREATED' | 'PAYER_ACTION_REQUIRED' | 'APPROVED' | 'COMPLETED' | 'VOIDED';
 
@@ -27,10 +26,8 @@ export interface DisputeRow {
   id: string; capture_id: string; client_id: string; status: string; outcome: string | null; reason: string; stage: string;
   currency: string; amount_minor: number; created_at: number; updated_at: number;
 }
-export interface DeliveryRow {
-  id: number; event_id: string; webhook_id: string; url: string; body: string; attempts: number; next_attempt_at: number;
-  status: 'pending' | 'delivered' | 'failed' | 'dropped'; last_error: string | null; created_at: number;
-}
+/** The outbox row (see common/outbox.ts): one event to one webhook, the body serialised once. */
+export interface DeliveryRow extends OutboxRow { event_id: string; webhook_id: string; url: string; body: string; created_at: number }
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS apps (client_id TEXT PRIMARY KEY, client_secret TEXT NOT NULL, webhook_id TEXT NOT NULL, created_at INTEGER NOT NULL);
@@ -59,83 +56,56 @@ CREATE INDEX IF NOT EXISTS disputes_capture ON disputes (capture_id);
 CREATE TABLE IF NOT EXISTS replays (client_id TEXT NOT NULL, request_id TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (client_id, request_id));
 CREATE TABLE IF NOT EXISTS deliveries (
   id INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, webhook_id TEXT NOT NULL, url TEXT NOT NULL, body TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL, status TEXT NOT NULL, last_error TEXT, created_at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at);
+  ${OUTBOX_COLUMNS}, created_at INTEGER NOT NULL);
+${outboxIndex('deliveries')}
 `;
 
-export class Store {
-  private readonly db: Database.Database;
+export class Store extends SqliteStore {
+  /** The webhook outbox (common/outbox.ts sends from it). */
+  readonly deliveries: OutboxTable<DeliveryRow>;
 
   constructor(dataDir: string | undefined) {
-    if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(dataDir === undefined ? ':memory:' : join(dataDir, 'paypal-sim.sqlite'));
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.exec(SCHEMA);
-  }
-
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
-  }
-
-  close(): void {
-    this.db.close();
-  }
-
-  private get<T>(sql: string, ...args: unknown[]): T | undefined {
-    return this.db.prepare(sql).get(...args) as T | undefined;
-  }
-
-  private all<T>(sql: string, ...args: unknown[]): T[] {
-    return this.db.prepare(sql).all(...args) as T[];
-  }
-
-  private run(sql: string, ...args: unknown[]): void {
-    this.db.prepare(sql).run(...args);
-  }
-
-  private insert(table: string, row: object): void {
-    const cols = Object.keys(row);
-    this.db.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`).run(row);
+    super(dataDir, 'paypal-sim.sqlite', { schema: SCHEMA, foreignKeys: true });
+    this.deliveries = this.outboxTable<DeliveryRow>('deliveries');
   }
 
   insertApp(a: AppRow): void { this.insert('apps', a); }
-  getApp(clientId: string): AppRow | undefined { return this.get('SELECT * FROM apps WHERE client_id = ?', clientId); }
+  getApp(clientId: string): AppRow | undefined { return this.row('SELECT * FROM apps WHERE client_id = ?', clientId); }
 
   insertToken(token: string, clientId: string, expiresAt: number): void { this.insert('tokens', { token, client_id: clientId, expires_at: expiresAt }); }
   tokenClient(token: string, now: number): string | undefined {
-    return this.get<{ client_id: string }>('SELECT client_id FROM tokens WHERE token = ? AND expires_at > ?', token, now)?.client_id;
+    return this.row<{ client_id: string }>('SELECT client_id FROM tokens WHERE token = ? AND expires_at > ?', token, now)?.client_id;
   }
   revokeTokens(): void { this.run('DELETE FROM tokens'); }
 
   upsertWebhook(w: WebhookRow): void {
     this.run('INSERT INTO webhooks (id, client_id, url, event_types, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET url = excluded.url, event_types = excluded.event_types', w.id, w.client_id, w.url, w.event_types, w.created_at);
   }
-  getWebhook(id: string): WebhookRow | undefined { return this.get('SELECT * FROM webhooks WHERE id = ?', id); }
+  getWebhook(id: string): WebhookRow | undefined { return this.row('SELECT * FROM webhooks WHERE id = ?', id); }
   webhooksOf(clientId: string): WebhookRow[] { return this.all('SELECT * FROM webhooks WHERE client_id = ? AND url IS NOT NULL ORDER BY created_at', clientId); }
 
   insertOrder(o: OrderRow): void { this.insert('orders', o); }
-  getOrder(id: string): OrderRow | undefined { return this.get('SELECT * FROM orders WHERE id = ?', id); }
+  getOrder(id: string): OrderRow | undefined { return this.row('SELECT * FROM orders WHERE id = ?', id); }
   updateOrder(id: string, status: OrderStatus, now: number, extra: { decline?: number; payer_id?: string } = {}): void {
     this.run('UPDATE orders SET status = ?, updated_at = ?, decline = COALESCE(?, decline), payer_id = COALESCE(?, payer_id) WHERE id = ?', status, now, extra.decline ?? null, extra.payer_id ?? null, id);
   }
 
   insertCapture(c: CaptureRow): void { this.insert('captures', c); }
-  getCapture(id: string): CaptureRow | undefined { return this.get('SELECT * FROM captures WHERE id = ?', id); }
+  getCapture(id: string): CaptureRow | undefined { return this.row('SELECT * FROM captures WHERE id = ?', id); }
   capturesOf(orderId: string): CaptureRow[] { return this.all('SELECT * FROM captures WHERE order_id = ? ORDER BY created_at', orderId); }
   updateCapture(id: string, status: string, refunded: number): void { this.run('UPDATE captures SET status = ?, refunded_minor = ? WHERE id = ?', status, refunded, id); }
 
   insertRefund(r: RefundRow): void { this.insert('refunds', r); }
-  getRefund(id: string): RefundRow | undefined { return this.get('SELECT * FROM refunds WHERE id = ?', id); }
+  getRefund(id: string): RefundRow | undefined { return this.row('SELECT * FROM refunds WHERE id = ?', id); }
 
   refundsOf(captureId: string): RefundRow[] { return this.all('SELECT * FROM refunds WHERE capture_id = ? ORDER BY created_at, rowid', captureId); }
 
   insertReversal(r: ReversalRow): void { this.insert('reversals', r); }
-  getReversal(id: string): ReversalRow | undefined { return this.get('SELECT * FROM reversals WHERE id = ?', id); }
+  getReversal(id: string): ReversalRow | undefined { return this.row('SELECT * FROM reversals WHERE id = ?', id); }
   reversalsOf(captureId: string): ReversalRow[] { return this.all('SELECT * FROM reversals WHERE capture_id = ? ORDER BY created_at, rowid', captureId); }
 
   insertDispute(d: DisputeRow): void { this.insert('disputes', d); }
-  getDispute(id: string): DisputeRow | undefined { return this.get('SELECT * FROM disputes WHERE id = ?', id); }
+  getDispute(id: string): DisputeRow | undefined { return this.row('SELECT * FROM disputes WHERE id = ?', id); }
   disputesOf(captureId: string): DisputeRow[] { return this.all('SELECT * FROM disputes WHERE capture_id = ? ORDER BY created_at, rowid', captureId); }
   disputesOfClient(clientId: string): DisputeRow[] { return this.all('SELECT * FROM disputes WHERE client_id = ? ORDER BY created_at DESC, rowid DESC', clientId); }
   updateDispute(id: string, patch: { status: string; outcome: string | null; stage: string; updated_at: number }): void {
@@ -150,21 +120,11 @@ export class Store {
   }
 
   getReplay(clientId: string, requestId: string): { status: number; body: string } | undefined {
-    return this.get('SELECT status, body FROM replays WHERE client_id = ? AND request_id = ?', clientId, requestId);
+    return this.row('SELECT status, body FROM replays WHERE client_id = ? AND request_id = ?', clientId, requestId);
   }
   putReplay(clientId: string, requestId: string, status: number, body: string): void {
     this.run('INSERT OR IGNORE INTO replays (client_id, request_id, status, body) VALUES (?, ?, ?, ?)', clientId, requestId, status, body);
   }
 
-  insertDelivery(d: Omit<DeliveryRow, 'id'>): void { this.insert('deliveries', d); }
-  dueDeliveries(now: number, limit: number): DeliveryRow[] {
-    return this.all("SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?", now, limit);
-  }
-  updateDelivery(id: number, patch: { attempts?: number; next_attempt_at?: number; status?: DeliveryRow['status']; last_error?: string | null }): void {
-    const cur = this.get<DeliveryRow>('SELECT * FROM deliveries WHERE id = ?', id);
-    if (!cur) return;
-    const n = { ...cur, ...patch };
-    this.run('UPDATE deliveries SET attempts = ?, next_attempt_at = ?, status = ?, last_error = ? WHERE id = ?', n.attempts, n.next_attempt_at, n.status, n.last_error, id);
-  }
   deliveriesOf(eventType: string): DeliveryRow[] { return this.all("SELECT * FROM deliveries WHERE body LIKE ? ORDER BY id", `%"event_type":"${eventType}"%`); }
 }

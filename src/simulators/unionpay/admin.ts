@@ -1,7 +1,5 @@
-// Sandbox-only control endpoints: fault injection (same fields as the Alipay simulator's)
-// and merchant registration.
+// Sandbox-only control endpoint: merchant registration (faults: common/host.ts).
 import type { FastifyInstance } from 'fastify';
-import { FaultsInputError, parseFaultsPatch, type Faults } from '../common/faults.js';
 import { JSON_BODY_LIMIT } from './payer.js';
 
 /** What `merchant create --sandbox` stores as the provider account credentials. */
@@ -18,8 +16,6 @@ export interface RegisteredMerchant {
 
 export interface AdminOps {
   registerMerchant(input: { merId?: string }): RegisteredMerchant;
-  setFaults(f: Partial<Faults>): void;
-  faults(): Faults;
 }
 
 export const MER_ID_RE = /^[0-9A-Za-z]{1,32}$/;
@@ -28,16 +24,6 @@ export class MerchantInputError extends Error {}
 const badRequest = (message: string) => ({ error: { code: 'INVALID_REQUEST', message } });
 
 export function registerAdminRoutes(app: FastifyInstance, ops: AdminOps): void {
-  app.get('/_faults', async () => ops.faults());
-  app.post('/_faults', { bodyLimit: JSON_BODY_LIMIT }, async (req, reply) => {
-    try {
-      ops.setFaults(parseFaultsPatch(req.body));
-      return ops.faults();
-    } catch (err) {
-      if (err instanceof FaultsInputError) return reply.code(400).send(badRequest(err.message));
-      throw err;
-    }
-  });
   app.post('/_merchants', { bodyLimit: JSON_BODY_LIMIT }, async (req, reply) => {
     const body: unknown = req.body ?? {};
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return reply.code(400).send(badRequest('body must be a JSON object'));

@@ -1,19 +1,13 @@
 // The buyer's side: scanning the QR code opens a sandbox wallet page with Pay / Fail; the
 // same as JSON at POST /_payer/pay {reference: qrCode | token | orderId, outcome}.
 import type { FastifyInstance } from 'fastify';
+import { JSON_BODY_LIMIT, PayerError, sendPayerError, type PayOutcome } from '../common/payer.js';
 import type { SimContext } from './context.js';
 import { cstStamp } from './format.js';
 import type { TxnRow } from './store.js';
 import { escapeHtml, walletShell } from '../common/wallet-shell.js';
 
-export type PayOutcome = 'success' | 'fail';
-export const JSON_BODY_LIMIT = 16 * 1024;
-
-export class PayerError extends Error {
-  constructor(readonly statusCode: number, readonly code: string, message: string) {
-    super(message);
-  }
-}
+export { JSON_BODY_LIMIT, PayerError, type PayOutcome };
 
 export interface PayerView {
   mer_id: string;
@@ -93,8 +87,7 @@ export function registerPayerRoutes(app: FastifyInstance, sim: SimContext): void
       const { reference, outcome } = parseBody(req.body);
       return reply.send(payOrder(sim, reference, outcome));
     } catch (err) {
-      if (err instanceof PayerError) return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message } });
-      throw err;
+      return sendPayerError(reply, err);
     }
   });
 }

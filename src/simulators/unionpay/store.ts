@@ -1,8 +1,7 @@
 // Simulator state in better-sqlite3: merchants, transactions (consume, refund, undo) and
 // the notification outbox. A transaction is identified as at UnionPay: merId + orderId + txnTime.
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import type { OutboxRow, OutboxTable } from '../common/outbox.js';
+import { OUTBOX_COLUMNS, outboxIndex, SqliteStore } from '../common/sqlite.js';
 
 export interface MerchantRow {
   mer_id: string;
@@ -39,15 +38,11 @@ export interface TxnRow {
   completed_at: number | null;
 }
 
-export interface NotificationRow {
-  id: number;
+/** The outbox row (see common/outbox.ts): the fields unsigned, signed per attempt. */
+export interface NotificationRow extends OutboxRow {
   txn_id: number;
   url: string;
   fields: string;
-  attempts: number;
-  next_attempt_at: number;
-  status: 'pending' | 'delivered' | 'failed' | 'dropped';
-  last_error: string | null;
 }
 
 const SCHEMA = `
@@ -63,109 +58,56 @@ CREATE INDEX IF NOT EXISTS txns_order ON txns (order_id);
 CREATE INDEX IF NOT EXISTS txns_settle ON txns (mer_id, settle_date);
 CREATE TABLE IF NOT EXISTS notifications (
   id INTEGER PRIMARY KEY AUTOINCREMENT, txn_id INTEGER NOT NULL REFERENCES txns(id), url TEXT NOT NULL, fields TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL, status TEXT NOT NULL, last_error TEXT
+  ${OUTBOX_COLUMNS}
 );
-CREATE INDEX IF NOT EXISTS notifications_due ON notifications (status, next_attempt_at);
+${outboxIndex('notifications')}
 `;
 
-const TXN_PATCH = new Set(['status', 'refunded_amt', 'settle_date', 'trace_no', 'completed_at', 'query_id']);
-const NOTIFY_PATCH = new Set(['attempts', 'next_attempt_at', 'status', 'last_error']);
+const TXN_PATCH: ReadonlySet<string> = new Set(['status', 'refunded_amt', 'settle_date', 'trace_no', 'completed_at', 'query_id']);
 
-function setClause(patch: object, allowed: ReadonlySet<string>): string {
-  return Object.keys(patch)
-    .map((c) => {
-      if (!allowed.has(c)) throw new Error(`not an updatable column: ${c}`);
-      return `${c} = @${c}`;
-    })
-    .join(', ');
-}
-
-export class Store {
-  private readonly db: Database.Database;
+export class Store extends SqliteStore {
+  /** The notification outbox (common/outbox.ts sends from it). */
+  readonly notifications: OutboxTable<NotificationRow>;
 
   constructor(dataDir: string | undefined) {
-    if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(dataDir === undefined ? ':memory:' : join(dataDir, 'unionpay-sim.sqlite'));
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.exec(SCHEMA);
-  }
-
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
-  }
-
-  close(): void {
-    this.db.close();
+    super(dataDir, 'unionpay-sim.sqlite', { schema: SCHEMA, foreignKeys: true });
+    this.notifications = this.outboxTable<NotificationRow>('notifications');
   }
 
   getMerchant(merId: string): MerchantRow | undefined {
-    return this.db.prepare<[string], MerchantRow>('SELECT * FROM merchants WHERE mer_id = ?').get(merId);
+    return this.row<MerchantRow>('SELECT * FROM merchants WHERE mer_id = ?', merId);
   }
 
   upsertMerchant(row: MerchantRow): void {
-    this.db
-      .prepare('INSERT INTO merchants (mer_id, cert_pem, cert_id, created_at) VALUES (@mer_id, @cert_pem, @cert_id, @created_at) ON CONFLICT (mer_id) DO UPDATE SET cert_pem = excluded.cert_pem, cert_id = excluded.cert_id')
-      .run(row);
+    this.run('INSERT INTO merchants (mer_id, cert_pem, cert_id, created_at) VALUES (@mer_id, @cert_pem, @cert_id, @created_at) ON CONFLICT (mer_id) DO UPDATE SET cert_pem = excluded.cert_pem, cert_id = excluded.cert_id', row);
   }
 
   insertTxn(t: Omit<TxnRow, 'id'>): TxnRow {
-    const cols = Object.keys(t);
-    const info = this.db.prepare(`INSERT INTO txns (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`).run(t);
-    return { id: Number(info.lastInsertRowid), ...t };
+    return { id: this.insert('txns', t), ...t };
   }
 
   updateTxn(id: number, patch: Partial<Pick<TxnRow, 'status' | 'refunded_amt' | 'settle_date' | 'trace_no' | 'completed_at' | 'query_id'>>): TxnRow {
-    if (Object.keys(patch).length > 0) this.db.prepare(`UPDATE txns SET ${setClause(patch, TXN_PATCH)} WHERE id = @id`).run({ ...patch, id });
-    const row = this.getTxn(id);
-    if (!row) throw new Error(`txn ${id} vanished`);
-    return row;
+    return this.updated<TxnRow>('txns', id, patch, TXN_PATCH);
   }
 
   getTxn(id: number): TxnRow | undefined {
-    return this.db.prepare<[number], TxnRow>('SELECT * FROM txns WHERE id = ?').get(id);
+    return this.row<TxnRow>('SELECT * FROM txns WHERE id = ?', id);
   }
 
   findTxn(merId: string, orderId: string, txnTime: string): TxnRow | undefined {
-    return this.db.prepare<[string, string, string], TxnRow>('SELECT * FROM txns WHERE mer_id = ? AND order_id = ? AND txn_time = ?').get(merId, orderId, txnTime);
+    return this.row<TxnRow>('SELECT * FROM txns WHERE mer_id = ? AND order_id = ? AND txn_time = ?', merId, orderId, txnTime);
   }
 
   findByQueryId(merId: string, queryId: string): TxnRow | undefined {
-    return this.db.prepare<[string, string], TxnRow>('SELECT * FROM txns WHERE mer_id = ? AND query_id = ?').get(merId, queryId);
+    return this.row<TxnRow>('SELECT * FROM txns WHERE mer_id = ? AND query_id = ?', merId, queryId);
   }
 
   /** The payer knows a QR token or an orderId, not the merchant: consumes only, across merchants. */
   findConsumes(reference: string): TxnRow[] {
-    return this.db
-      .prepare<[string, string], TxnRow>("SELECT * FROM txns WHERE txn_type = '01' AND (qr_token = ? OR order_id = ?) LIMIT 2")
-      .all(reference, reference);
+    return this.all<TxnRow>("SELECT * FROM txns WHERE txn_type = '01' AND (qr_token = ? OR order_id = ?) LIMIT 2", reference, reference);
   }
 
   listSettled(merId: string, settleDate: string): TxnRow[] {
-    return this.db
-      .prepare<[string, string], TxnRow>("SELECT * FROM txns WHERE mer_id = ? AND settle_date = ? AND status IN ('paid', 'undone', 'succeeded') ORDER BY completed_at, id")
-      .all(merId, settleDate);
-  }
-
-  insertNotification(n: Omit<NotificationRow, 'id'>): NotificationRow {
-    const info = this.db
-      .prepare('INSERT INTO notifications (txn_id, url, fields, attempts, next_attempt_at, status, last_error) VALUES (@txn_id, @url, @fields, @attempts, @next_attempt_at, @status, @last_error)')
-      .run(n);
-    return { id: Number(info.lastInsertRowid), ...n };
-  }
-
-  dueNotifications(now: number, limit: number): NotificationRow[] {
-    return this.db
-      .prepare<[number, number], NotificationRow>("SELECT * FROM notifications WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?")
-      .all(now, limit);
-  }
-
-  updateNotification(id: number, patch: Partial<Pick<NotificationRow, 'attempts' | 'next_attempt_at' | 'status' | 'last_error'>>): void {
-    if (Object.keys(patch).length === 0) return;
-    this.db.prepare(`UPDATE notifications SET ${setClause(patch, NOTIFY_PATCH)} WHERE id = @id`).run({ ...patch, id });
-  }
-
-  listNotifications(txnId: number): NotificationRow[] {
-    return this.db.prepare<[number], NotificationRow>('SELECT * FROM notifications WHERE txn_id = ? ORDER BY id').all(txnId);
+    return this.all<TxnRow>("SELECT * FROM txns WHERE mer_id = ? AND settle_date = ? AND status IN ('paid', 'undone', 'succeeded') ORDER BY completed_at, id", merId, settleDate);
   }
 }

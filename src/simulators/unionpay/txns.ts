@@ -1,8 +1,8 @@
 // Transaction state changes. Each one updates the rows and enqueues its notification in a
 // single SQLite transaction, so a restart never finds one without the other.
 import { cstStamp, newQrToken, newQueryId, newTraceNo, settleDateOf } from './format.js';
-import type { Notifier } from './notifier.js';
-import type { Store, TxnRow } from './store.js';
+import type { Outbox } from '../common/outbox.js';
+import type { NotificationRow, Store, TxnRow } from './store.js';
 
 export interface NewTxn {
   merId: string;
@@ -18,7 +18,7 @@ export interface NewTxn {
 export class Txns {
   constructor(
     private readonly store: Store,
-    private readonly notifier: Notifier,
+    private readonly outbox: Outbox<NotificationRow>,
     private readonly now: () => number,
   ) {}
 
@@ -90,7 +90,9 @@ export class Txns {
     return fields;
   }
 
+  /** Call inside the state change's transaction; no-op without backUrl. */
   private notify(txn: TxnRow, orig?: TxnRow): void {
-    this.notifier.enqueue(txn, this.notificationFields(txn, orig));
+    if (!txn.back_url) return;
+    this.outbox.add({ txn_id: txn.id, url: txn.back_url, fields: JSON.stringify(this.notificationFields(txn, orig)) });
   }
 }

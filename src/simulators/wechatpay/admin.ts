@@ -1,6 +1,5 @@
-// Sandbox-only control endpoints: fault injection and merchant registration.
+// Sandbox-only control endpoints: merchant registration (faults: common/host.ts).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { FaultsInputError, parseFaultsPatch, type Faults } from '../common/faults.js';
 import type { VerifyMode } from './store.js';
 
 export interface RegisterMerchantInput {
@@ -27,8 +26,6 @@ export interface RegisteredMerchant {
 
 export interface AdminOps {
   registerMerchant(input: RegisterMerchantInput): RegisteredMerchant;
-  setFaults(f: Partial<Faults>): void;
-  faults(): Faults;
 }
 
 export class MerchantInputError extends Error {}
@@ -53,18 +50,6 @@ function parseMerchantBody(body: unknown): RegisterMerchantInput {
 const badRequest = (message: string) => ({ error: { code: 'INVALID_REQUEST', message } });
 
 export function registerAdminRoutes(app: FastifyInstance, ops: AdminOps, parseJson: (req: FastifyRequest) => unknown): void {
-  app.get('/_faults', async () => ops.faults());
-
-  app.post('/_faults', async (req, reply) => {
-    try {
-      ops.setFaults(parseFaultsPatch(parseJson(req)));
-      return ops.faults();
-    } catch (err) {
-      if (err instanceof FaultsInputError) return reply.code(400).send(badRequest(err.message));
-      throw err;
-    }
-  });
-
   app.post('/_merchants', async (req, reply) => {
     try {
       return reply.send(ops.registerMerchant(parseMerchantBody(parseJson(req))));

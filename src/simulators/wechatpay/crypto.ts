@@ -1,7 +1,8 @@
 // The simulator's own implementation of WeChat Pay APIv3 signing and resource encryption.
 // Deliberately independent of the gateway's connector: if both shared one helper, a bug in
 // it would pass both sides. Tests cross-check it against wechatpay-axios-plugin instead.
-import { createCipheriv, createSign, createVerify, randomBytes, type KeyObject } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { rsaSha256Sign, rsaSha256Verify } from '../common/certs.js';
 
 export const AUTH_SCHEME = 'WECHATPAY2-SHA256-RSA2048';
 
@@ -15,18 +16,8 @@ export function responseSigningString(timestamp: string, nonce: string, body: st
   return [timestamp, nonce, body].map((part) => `${part}\n`).join('');
 }
 
-export function sha256WithRsaSign(text: string, privateKey: KeyObject): string {
-  return createSign('RSA-SHA256').update(text, 'utf8').sign(privateKey, 'base64');
-}
-
-export function sha256WithRsaVerify(text: string, signature: string, publicKey: KeyObject): boolean {
-  // A malformed signature must read as "invalid", never crash the request.
-  try {
-    return createVerify('RSA-SHA256').update(text, 'utf8').verify(publicKey, signature, 'base64');
-  } catch {
-    return false;
-  }
-}
+export const sha256WithRsaSign = rsaSha256Sign;
+export const sha256WithRsaVerify = rsaSha256Verify;
 
 export interface AuthorizationParts {
   mchid: string;

@@ -1,12 +1,13 @@
 // The buyer's side of the sandbox: what scanning the QR code and confirming (or failing) in
 // the WeChat app would do, as an HTML wallet page and as a JSON API for tests and the CLI.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { JSON_BODY_LIMIT, PayerError, parsePayerBody, sendPayerError, type PayOutcome } from '../common/payer.js';
 import type { SimContext } from './context.js';
 import { rfc3339, yuan } from './format.js';
 import type { OrderRow } from './store.js';
 import { renderWalletPage } from './wallet-page.js';
 
-export type PayOutcome = 'success' | 'fail';
+export { JSON_BODY_LIMIT, PayerError, type PayOutcome };
 
 export interface PayerOrder {
   mchid: string;
@@ -22,13 +23,6 @@ export interface PayerOrder {
   pay_url: string;
 }
 
-export class PayerError extends Error {
-  constructor(readonly statusCode: number, readonly code: string, message: string) {
-    super(message);
-  }
-}
-
-export const JSON_BODY_LIMIT = 16 * 1024;
 
 export function payerView(sim: SimContext, o: OrderRow): PayerOrder {
   return {
@@ -75,25 +69,6 @@ export function scanReference(sim: SimContext, reference: string): PayerOrder {
   return payerView(sim, scanOrder(sim, resolveReference(sim, reference)));
 }
 
-function parsePayerBody(body: unknown, allowOutcome: boolean): { reference: string; outcome: PayOutcome } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new PayerError(400, 'INVALID_REQUEST', 'body must be a JSON object like {"reference":"<code_url>","outcome":"success"}');
-  }
-  const allowed = allowOutcome ? ['reference', 'outcome'] : ['reference'];
-  for (const k of Object.keys(body)) if (!allowed.includes(k)) throw new PayerError(400, 'INVALID_REQUEST', `unknown field "${k}"; allowed: ${allowed.join(', ')}`);
-  const { reference, outcome = 'success' } = body as Record<string, unknown>;
-  if (typeof reference !== 'string' || reference.trim() === '' || reference.length > 1024) {
-    throw new PayerError(400, 'INVALID_REQUEST', 'reference must be a non-empty string: the code_url, its token, out_trade_no or transaction_id');
-  }
-  if (outcome !== 'success' && outcome !== 'fail') throw new PayerError(400, 'INVALID_REQUEST', 'outcome must be "success" or "fail"');
-  return { reference, outcome };
-}
-
-function sendPayerError(reply: FastifyReply, err: unknown): FastifyReply {
-  if (err instanceof PayerError) return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message } });
-  throw err;
-}
-
 export function registerPayerRoutes(app: FastifyInstance, sim: SimContext, parseJson: (raw: string) => unknown): void {
   app.get<{ Params: { token: string } }>('/pay/:token', async (req, reply) => {
     const order = sim.store.getOrderByToken(req.params.token);
@@ -105,7 +80,7 @@ export function registerPayerRoutes(app: FastifyInstance, sim: SimContext, parse
   for (const action of ['pay', 'scan'] as const) {
     app.post(`/_payer/${action}`, { bodyLimit: JSON_BODY_LIMIT }, async (req, reply) => {
       try {
-        const { reference, outcome } = parsePayerBody(parseJson(sim.rawBody(req)), action === 'pay');
+        const { reference, outcome } = parsePayerBody(parseJson(sim.rawBody(req)), { allowOutcome: action === 'pay', example: 'code_url', referenceHelp: 'the code_url, its token, out_trade_no or transaction_id' });
         return reply.send(action === 'pay' ? payOrder(sim, reference, outcome) : scanReference(sim, reference));
       } catch (err) {
         return sendPayerError(reply, err);

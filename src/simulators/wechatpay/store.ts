@@ -1,6 +1,5 @@
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import type { OutboxRow, OutboxTable } from '../common/outbox.js';
+import { OUTBOX_COLUMNS, outboxIndex, SqliteStore } from '../common/sqlite.js';
 
 /** WeChat Pay trade_state values the simulator produces (REVOKED is for micropay only). */
 export type TradeState = 'NOTPAY' | 'USERPAYING' | 'SUCCESS' | 'PAYERROR' | 'CLOSED' | 'REFUND';
@@ -55,19 +54,13 @@ export interface RefundRow {
   success_at: number | null;
 }
 
-export type NotificationStatus = 'pending' | 'delivered' | 'failed' | 'dropped';
-
-export interface NotificationRow {
-  id: number;
+/** The outbox row (see common/outbox.ts). */
+export interface NotificationRow extends OutboxRow {
   notify_id: string;
   mchid: string;
   url: string;
   /** The JSON envelope exactly as sent (encrypted resource inside); re-signed per attempt. */
   body: string;
-  attempts: number;
-  next_attempt_at: number;
-  status: NotificationStatus;
-  last_error: string | null;
   created_at: number;
   delivered_at: number | null;
 }
@@ -94,139 +87,91 @@ CREATE TABLE IF NOT EXISTS refunds (
 CREATE INDEX IF NOT EXISTS refunds_settle ON refunds (status, settle_at);
 CREATE TABLE IF NOT EXISTS notifications (
   id INTEGER PRIMARY KEY AUTOINCREMENT, notify_id TEXT NOT NULL UNIQUE, mchid TEXT NOT NULL, url TEXT NOT NULL,
-  body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL, status TEXT NOT NULL,
-  last_error TEXT, created_at INTEGER NOT NULL, delivered_at INTEGER
+  body TEXT NOT NULL, ${OUTBOX_COLUMNS}, created_at INTEGER NOT NULL, delivered_at INTEGER
 );
-CREATE INDEX IF NOT EXISTS notifications_due ON notifications (status, next_attempt_at);
+${outboxIndex('notifications')}
 `;
 
 type OrderPatch = Partial<Pick<OrderRow, 'transaction_id' | 'state' | 'openid' | 'scanned_at' | 'paid_at' | 'closed_at' | 'refunded'>>;
 type RefundPatch = Partial<Pick<RefundRow, 'status' | 'success_at'>>;
-type NotificationPatch = Partial<Pick<NotificationRow, 'attempts' | 'next_attempt_at' | 'status' | 'last_error' | 'delivered_at'>>;
+const ORDER_COLS: ReadonlySet<string> = new Set(['transaction_id', 'state', 'openid', 'scanned_at', 'paid_at', 'closed_at', 'refunded']);
+const REFUND_COLS: ReadonlySet<string> = new Set(['status', 'success_at']);
 
-const ORDER_COLS = new Set(['transaction_id', 'state', 'openid', 'scanned_at', 'paid_at', 'closed_at', 'refunded']);
-const REFUND_COLS = new Set(['status', 'success_at']);
-const NOTIFICATION_COLS = new Set(['attempts', 'next_attempt_at', 'status', 'last_error', 'delivered_at']);
-
-function setClause(patch: object, allowed: ReadonlySet<string>): string {
-  const cols = Object.keys(patch);
-  for (const c of cols) if (!allowed.has(c)) throw new Error(`not an updatable column: ${c}`);
-  return cols.map((c) => `${c} = @${c}`).join(', ');
-}
-
-function insert(db: Database.Database, table: string, row: object): number {
-  const cols = Object.keys(row);
-  return Number(db.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`).run(row).lastInsertRowid);
-}
-
-export class Store {
-  private readonly db: Database.Database;
+export class Store extends SqliteStore {
+  /** The notification outbox (common/outbox.ts sends from it). */
+  readonly notifications: OutboxTable<NotificationRow>;
 
   constructor(dataDir: string | undefined) {
-    if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(dataDir === undefined ? ':memory:' : join(dataDir, 'wechatpay-sim.sqlite'));
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.exec(SCHEMA);
-  }
-
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
-  }
-
-  close(): void {
-    this.db.close();
+    super(dataDir, 'wechatpay-sim.sqlite', { schema: SCHEMA, foreignKeys: true });
+    this.notifications = this.outboxTable<NotificationRow>('notifications', { deliveredAt: true });
   }
 
   getMerchant(mchid: string): MerchantRow | undefined {
-    return this.db.prepare<[string], MerchantRow>('SELECT * FROM merchants WHERE mchid = ?').get(mchid);
+    return this.row<MerchantRow>('SELECT * FROM merchants WHERE mchid = ?', mchid);
   }
 
   upsertMerchant(row: MerchantRow): void {
-    this.db.prepare(`INSERT INTO merchants (mchid, appid, serial_no, public_key, apiv3_key, mode, created_at)
+    this.run(`INSERT INTO merchants (mchid, appid, serial_no, public_key, apiv3_key, mode, created_at)
       VALUES (@mchid, @appid, @serial_no, @public_key, @apiv3_key, @mode, @created_at)
       ON CONFLICT (mchid) DO UPDATE SET appid = excluded.appid, serial_no = excluded.serial_no, public_key = excluded.public_key,
-        apiv3_key = excluded.apiv3_key, mode = excluded.mode`).run(row);
+        apiv3_key = excluded.apiv3_key, mode = excluded.mode`, row);
   }
 
   insertOrder(o: Omit<OrderRow, 'id'>): OrderRow {
-    return { id: insert(this.db, 'orders', o), ...o };
+    return { id: this.insert('orders', o), ...o };
   }
 
   updateOrder(id: number, patch: OrderPatch): OrderRow {
-    if (Object.keys(patch).length > 0) this.db.prepare(`UPDATE orders SET ${setClause(patch, ORDER_COLS)} WHERE id = @id`).run({ ...patch, id });
-    const row = this.getOrder(id);
-    if (!row) throw new Error(`order ${id} vanished`);
-    return row;
+    return this.updated<OrderRow>('orders', id, patch, ORDER_COLS);
   }
 
   getOrder(id: number): OrderRow | undefined {
-    return this.db.prepare<[number], OrderRow>('SELECT * FROM orders WHERE id = ?').get(id);
+    return this.row<OrderRow>('SELECT * FROM orders WHERE id = ?', id);
   }
 
   getOrderByOutTradeNo(mchid: string, outTradeNo: string): OrderRow | undefined {
-    return this.db.prepare<[string, string], OrderRow>('SELECT * FROM orders WHERE mchid = ? AND out_trade_no = ?').get(mchid, outTradeNo);
+    return this.row<OrderRow>('SELECT * FROM orders WHERE mchid = ? AND out_trade_no = ?', mchid, outTradeNo);
   }
 
   getOrderByToken(token: string): OrderRow | undefined {
-    return this.db.prepare<[string], OrderRow>('SELECT * FROM orders WHERE code_token = ?').get(token);
+    return this.row<OrderRow>('SELECT * FROM orders WHERE code_token = ?', token);
   }
 
   /** Across merchants: the payer only knows a reference. */
   findOrders(reference: string): OrderRow[] {
-    return this.db.prepare<[string, string], OrderRow>('SELECT * FROM orders WHERE out_trade_no = ? OR transaction_id = ? LIMIT 2').all(reference, reference);
+    return this.all<OrderRow>('SELECT * FROM orders WHERE out_trade_no = ? OR transaction_id = ? LIMIT 2', reference, reference);
   }
 
   listExpiredOpen(now: number, limit: number): OrderRow[] {
-    return this.db.prepare<[number, number], OrderRow>("SELECT * FROM orders WHERE state IN ('NOTPAY', 'USERPAYING', 'PAYERROR') AND expires_at <= ? ORDER BY expires_at LIMIT ?").all(now, limit);
+    return this.all<OrderRow>("SELECT * FROM orders WHERE state IN ('NOTPAY', 'USERPAYING', 'PAYERROR') AND expires_at <= ? ORDER BY expires_at LIMIT ?", now, limit);
   }
 
   listOrdersPaidBetween(mchid: string, from: number, to: number): OrderRow[] {
-    return this.db.prepare<[string, number, number], OrderRow>('SELECT * FROM orders WHERE mchid = ? AND paid_at >= ? AND paid_at < ? ORDER BY paid_at, id').all(mchid, from, to);
+    return this.all<OrderRow>('SELECT * FROM orders WHERE mchid = ? AND paid_at >= ? AND paid_at < ? ORDER BY paid_at, id', mchid, from, to);
   }
 
   insertRefund(r: Omit<RefundRow, 'id'>): RefundRow {
-    return { id: insert(this.db, 'refunds', r), ...r };
+    return { id: this.insert('refunds', r), ...r };
   }
 
   updateRefund(id: number, patch: RefundPatch): RefundRow {
-    if (Object.keys(patch).length > 0) this.db.prepare(`UPDATE refunds SET ${setClause(patch, REFUND_COLS)} WHERE id = @id`).run({ ...patch, id });
-    const row = this.db.prepare<[number], RefundRow>('SELECT * FROM refunds WHERE id = ?').get(id);
-    if (!row) throw new Error(`refund ${id} vanished`);
-    return row;
+    return this.updated<RefundRow>('refunds', id, patch, REFUND_COLS);
   }
 
   getRefund(mchid: string, outRefundNo: string): RefundRow | undefined {
-    return this.db.prepare<[string, string], RefundRow>('SELECT * FROM refunds WHERE mchid = ? AND out_refund_no = ?').get(mchid, outRefundNo);
+    return this.row<RefundRow>('SELECT * FROM refunds WHERE mchid = ? AND out_refund_no = ?', mchid, outRefundNo);
   }
 
   /** Refunds reserved against an order: processing and successful ones both count. */
   reservedRefunds(orderId: number): number {
-    const row = this.db.prepare<[number], { s: number | null }>("SELECT SUM(amount) AS s FROM refunds WHERE order_id = ? AND status IN ('PROCESSING', 'SUCCESS')").get(orderId);
-    return row?.s ?? 0;
+    return this.row<{ s: number | null }>("SELECT SUM(amount) AS s FROM refunds WHERE order_id = ? AND status IN ('PROCESSING', 'SUCCESS')", orderId)?.s ?? 0;
   }
 
   listRefundsDue(now: number, limit: number): RefundRow[] {
-    return this.db.prepare<[number, number], RefundRow>("SELECT * FROM refunds WHERE status = 'PROCESSING' AND settle_at <= ? ORDER BY settle_at LIMIT ?").all(now, limit);
+    return this.all<RefundRow>("SELECT * FROM refunds WHERE status = 'PROCESSING' AND settle_at <= ? ORDER BY settle_at LIMIT ?", now, limit);
   }
 
   listRefundsSucceededBetween(mchid: string, from: number, to: number): RefundRow[] {
-    return this.db.prepare<[string, number, number], RefundRow>("SELECT * FROM refunds WHERE mchid = ? AND status = 'SUCCESS' AND success_at >= ? AND success_at < ? ORDER BY success_at, id").all(mchid, from, to);
-  }
-
-  insertNotification(n: Omit<NotificationRow, 'id'>): NotificationRow {
-    return { id: insert(this.db, 'notifications', n), ...n };
-  }
-
-  dueNotifications(now: number, limit: number): NotificationRow[] {
-    return this.db.prepare<[number, number], NotificationRow>("SELECT * FROM notifications WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?").all(now, limit);
-  }
-
-  updateNotification(id: number, patch: NotificationPatch): void {
-    if (Object.keys(patch).length > 0) this.db.prepare(`UPDATE notifications SET ${setClause(patch, NOTIFICATION_COLS)} WHERE id = @id`).run({ ...patch, id });
-  }
-
-  listNotifications(mchid: string): NotificationRow[] {
-    return this.db.prepare<[string], NotificationRow>('SELECT * FROM notifications WHERE mchid = ? ORDER BY id').all(mchid);
+    return this.all<RefundRow>("SELECT * FROM refunds WHERE mchid = ? AND status = 'SUCCESS' AND success_at >= ? AND success_at < ? ORDER BY success_at, id", mchid, from, to);
   }
 }
