@@ -2,6 +2,7 @@
  * Alipay trade_status → the payment state table's ProviderPaymentStatus.
  */
 import type { ProviderPaymentStatus } from '../types.js';
+import { statusLookup } from '../common/status.js';
 
 export const TRADE_STATUSES = ['WAIT_BUYER_PAY', 'TRADE_SUCCESS', 'TRADE_FINISHED', 'TRADE_CLOSED'] as const;
 export type TradeStatus = (typeof TRADE_STATUSES)[number];
@@ -22,6 +23,4 @@ export function isTradeStatus(value: string): value is TradeStatus {
 }
 
 /** Unknown statuses are 'pending' (keep polling); never 'succeeded' on a guess. */
-export function mapTradeStatus(value: string): ProviderPaymentStatus {
-  return isTradeStatus(value) ? MAPPING[value] : 'pending';
-}
+export const mapTradeStatus: (value: string) => ProviderPaymentStatus = statusLookup(MAPPING, 'pending');

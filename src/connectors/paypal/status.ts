@@ -5,6 +5,7 @@
  * until it is COMPLETED; then its capture does (viewOrder in orders.ts).
  */
 import type { ProviderPaymentStatus } from '../types.js';
+import { statusLookup } from '../common/status.js';
 
 export const ORDER_STATUSES = ['CREATED', 'SAVED', 'APPROVED', 'VOIDED', 'COMPLETED', 'PAYER_ACTION_REQUIRED'] as const;
 type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -37,13 +38,7 @@ const CAPTURE_MAPPING: Readonly<Record<CaptureStatus, ProviderPaymentStatus>> = 
   FAILED: 'failed',
 };
 
-const has = (list: readonly string[], s: string | undefined): boolean => s !== undefined && list.includes(s);
-
-export function mapOrderStatus(status: string | undefined): ProviderPaymentStatus {
-  return has(ORDER_STATUSES, status) ? ORDER_MAPPING[status as OrderStatus] : 'pending';
-}
+export const mapOrderStatus: (status: string | undefined) => ProviderPaymentStatus = statusLookup(ORDER_MAPPING, 'pending');
 
 /** Unknown capture statuses are 'processing': the order is COMPLETED, so money may be moving; never success. */
-export function mapCaptureStatus(status: string | undefined): ProviderPaymentStatus {
-  return has(CAPTURE_STATUSES, status) ? CAPTURE_MAPPING[status as CaptureStatus] : 'processing';
-}
+export const mapCaptureStatus: (status: string | undefined) => ProviderPaymentStatus = statusLookup(CAPTURE_MAPPING, 'processing');

@@ -7,6 +7,7 @@
 import type { DisputeStatus, VerifiedNotification } from '../types.js';
 import { fromStripeCurrency } from './amount.js';
 import { int, obj, str, type JsonObject } from './http.js';
+import { statusLookup } from '../common/status.js';
 
 /** Statuses listed by stripe-node's Dispute.Status (and the API reference). */
 export const STRIPE_DISPUTE_STATUSES = [
@@ -33,11 +34,8 @@ const DISPUTE_MAPPING: Readonly<Record<StripeDisputeStatus, DisputeStatus>> = {
   prevented: 'won',
 };
 
-const isStripeDisputeStatus = (s: string): s is StripeDisputeStatus => Object.hasOwn(DISPUTE_MAPPING, s);
-
-export function mapDisputeStatus(status: string): DisputeStatus {
-  return isStripeDisputeStatus(status) ? DISPUTE_MAPPING[status] : 'open';
-}
+/** A status Stripe adds tomorrow is still contested: open, never won. */
+export const mapDisputeStatus: (status: string) => DisputeStatus = statusLookup(DISPUTE_MAPPING, 'open');
 
 /** payment_intent / charge may be ids or expanded objects. */
 export function idOf(o: JsonObject, key: string): string | undefined {

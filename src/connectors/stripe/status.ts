@@ -4,6 +4,7 @@
  */
 import type { ProviderPaymentStatus, RefundStatus } from '../types.js';
 import { obj, str, type JsonObject } from './http.js';
+import { statusLookup } from '../common/status.js';
 
 export const PI_STATUSES = [
   'requires_payment_method', 'requires_confirmation', 'requires_action', 'processing', 'requires_capture', 'canceled', 'succeeded',
@@ -23,7 +24,7 @@ const PI_MAPPING: Readonly<Record<PiStatus, ProviderPaymentStatus>> = {
   succeeded: 'succeeded',
 };
 
-const isPiStatus = (s: string): s is PiStatus => (PI_STATUSES as readonly string[]).includes(s);
+const piStatus = statusLookup(PI_MAPPING, 'pending');
 
 /**
  * A decline leaves the intent in requires_payment_method with last_payment_error set (and
@@ -36,7 +37,7 @@ const isPiStatus = (s: string): s is PiStatus => (PI_STATUSES as readonly string
 export function mapPaymentIntent(pi: JsonObject): ProviderPaymentStatus {
   const status = str(pi, 'status') ?? '';
   if (status === 'requires_payment_method' && obj(pi, 'last_payment_error')) return 'processing';
-  return isPiStatus(status) ? PI_MAPPING[status] : 'pending';
+  return piStatus(status);
 }
 
 /** A session without an intent object: status open|complete|expired, payment_status paid|unpaid|no_payment_required. */

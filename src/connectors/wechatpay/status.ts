@@ -3,6 +3,7 @@
  * make a newly documented status a compile error until it is mapped.
  */
 import type { ProviderPaymentStatus, RefundStatus } from '../types.js';
+import { statusLookup } from '../common/status.js';
 
 export const TRADE_STATES = ['SUCCESS', 'REFUND', 'NOTPAY', 'CLOSED', 'REVOKED', 'USERPAYING', 'PAYERROR'] as const;
 export type TradeState = (typeof TRADE_STATES)[number];
@@ -23,9 +24,7 @@ const TRADE_MAPPING: Readonly<Record<TradeState, ProviderPaymentStatus>> = {
 };
 
 /** Unknown states are 'pending' (keep polling); never 'succeeded' on a guess. */
-export function mapTradeState(value: string): ProviderPaymentStatus {
-  return (TRADE_STATES as readonly string[]).includes(value) ? TRADE_MAPPING[value as TradeState] : 'pending';
-}
+export const mapTradeState: (value: string) => ProviderPaymentStatus = statusLookup(TRADE_MAPPING, 'pending');
 
 export const REFUND_STATUSES = ['SUCCESS', 'PROCESSING', 'ABNORMAL', 'CLOSED'] as const;
 export type WechatRefundStatus = (typeof REFUND_STATUSES)[number];
@@ -39,6 +38,4 @@ const REFUND_MAPPING: Readonly<Record<WechatRefundStatus, RefundStatus>> = {
   CLOSED: 'failed',
 };
 
-export function mapRefundStatus(value: string): RefundStatus {
-  return (REFUND_STATUSES as readonly string[]).includes(value) ? REFUND_MAPPING[value as WechatRefundStatus] : 'pending';
-}
+export const mapRefundStatus: (value: string) => RefundStatus = statusLookup(REFUND_MAPPING, 'pending');
