@@ -13,6 +13,7 @@
 import crypto from 'node:crypto';
 import { PaygateError } from '../domain/errors.js';
 import { isUniqueViolation } from '../infra/db/index.js';
+import * as repo from '../infra/db/repos/idempotency.js';
 import type { AppContext } from './context.js';
 
 const TTL_MS = 24 * 3600_000;
@@ -80,23 +81,22 @@ export function redactForStore(body: string, opts: IdemOptions = {}): string {
 export async function beginIdempotent(ctx: AppContext, merchantId: string, key: string, hash: string, opts: IdemOptions = {}): Promise<IdemBegin> {
   const now = ctx.now();
   try {
-    await ctx.db.insertInto('idempotency_keys').values({ merchant_id: merchantId, idem_key: key, request_hash: hash, status: 'in_progress', response_status: null, response_body: null, created_at: now, expires_at: now + TTL_MS }).execute();
+    await repo.insertKey(ctx.db, { merchant_id: merchantId, idem_key: key, request_hash: hash, status: 'in_progress', response_status: null, response_body: null, created_at: now, expires_at: now + TTL_MS });
     return { kind: 'new' };
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
   }
-  const row = await ctx.db.selectFrom('idempotency_keys').selectAll().where('merchant_id', '=', merchantId).where('idem_key', '=', key).executeTakeFirst();
+  const row = await repo.keyRow(ctx.db, merchantId, key);
   if (!row) return beginIdempotent(ctx, merchantId, key, hash, opts);
   if (row.expires_at < now) {
-    await ctx.db.deleteFrom('idempotency_keys').where('merchant_id', '=', merchantId).where('idem_key', '=', key).where('expires_at', '<', now).execute();
+    await repo.deleteKey(ctx.db, merchantId, key, now);
     return beginIdempotent(ctx, merchantId, key, hash, opts);
   }
   if (row.request_hash !== hash) throw new PaygateError('IDEMPOTENCY.KEY_REUSED', `Idempotency-Key ${key} was used with a different request; use a new key for a new request`);
   // Redacted again on the way out: a row written before the store redacted must not replay a secret either.
   if (row.status === 'done' && row.response_status !== null && row.response_body !== null) return { kind: 'replay', status: row.response_status, body: redactForStore(row.response_body, opts) };
   if (row.created_at < now - STALE_IN_PROGRESS_MS) {
-    const res = await ctx.db.updateTable('idempotency_keys').set({ created_at: now }).where('merchant_id', '=', merchantId).where('idem_key', '=', key).where('created_at', '=', row.created_at).executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 1) return { kind: 'new' };
+    if (await repo.restartKey(ctx.db, merchantId, key, row.created_at, now)) return { kind: 'new' };
   }
   throw new PaygateError('IDEMPOTENCY.IN_PROGRESS', `a request with Idempotency-Key ${key} is still in progress; retry when it has finished`);
 }
@@ -104,8 +104,8 @@ export async function beginIdempotent(ctx: AppContext, merchantId: string, key: 
 /** `body` is the answer as sent to the client; what is stored is redactForStore(body). */
 export async function finishIdempotent(ctx: AppContext, merchantId: string, key: string, status: number, body: string, opts: IdemOptions = {}): Promise<void> {
   if (status >= 500) {
-    await ctx.db.deleteFrom('idempotency_keys').where('merchant_id', '=', merchantId).where('idem_key', '=', key).execute();
+    await repo.deleteKey(ctx.db, merchantId, key);
     return;
   }
-  await ctx.db.updateTable('idempotency_keys').set({ status: 'done', response_status: status, response_body: redactForStore(body, opts) }).where('merchant_id', '=', merchantId).where('idem_key', '=', key).execute();
+  await repo.storeAnswer(ctx.db, merchantId, key, status, redactForStore(body, opts));
 }

@@ -15,7 +15,11 @@
 import { hasPrefix, newId } from '../domain/ids.js';
 import type { ErrorCode } from '../domain/errors.js';
 import type { Connector, InboundNotification, NotificationAck, VerifiedNotification } from '../connectors/types.js';
-import type { Db } from '../infra/db/index.js';
+import type { DbOrTx } from '../infra/db/index.js';
+import { attemptByReference } from '../infra/db/repos/attempts.js';
+import { insertNotification, notificationSeen } from '../infra/db/repos/notifications.js';
+import { paymentById } from '../infra/db/repos/payments.js';
+import { refundByReference } from '../infra/db/repos/refunds.js';
 import type { AppContext } from './context.js';
 import { connectorContext, loadAccount, type LoadedAccount } from './accounts.js';
 import { observePayment } from './payment-transitions.js';
@@ -81,9 +85,10 @@ export async function handleNotification(ctx: AppContext, provider: string, acco
   }
   if (v.kind === 'refund') return handleRefundNotification(ctx, acc, inbound, v, reject);
 
-  const attempt = await ctx.db.selectFrom('attempts').selectAll().where('provider_account_id', '=', accountId).where('provider_reference', '=', v.reference).executeTakeFirst();
+  const attempt = await attemptByReference(ctx.db, accountId, v.reference);
   if (!attempt) return reject('NOTIFY.UNKNOWN_ORDER', `order ${v.reference} was not created by account ${accountId}`, { notificationId: v.notificationId, verified: true });
-  const payment = await ctx.db.selectFrom('payments').selectAll().where('id', '=', attempt.payment_id).executeTakeFirstOrThrow();
+  const payment = await paymentById(ctx.db, attempt.payment_id);
+  if (!payment) throw new Error(`attempt ${attempt.id} has no payment ${attempt.payment_id}`);
   if (v.amount !== payment.amount || v.currency !== payment.currency) {
     return reject('NOTIFY.AMOUNT_MISMATCH', `notified ${v.amount} ${v.currency}, payment ${payment.id} is ${payment.amount} ${payment.currency}`, { notificationId: v.notificationId, paymentId: payment.id, verified: true });
   }
@@ -108,7 +113,7 @@ export async function handleNotification(ctx: AppContext, provider: string, acco
 
 async function approvalTrigger(ctx: AppContext, paymentId: string, notificationId: string | undefined): Promise<CaptureTrigger> {
   if (!notificationId) return 'approval';
-  const seen = await ctx.db.selectFrom('notifications').select('id').where('payment_id', '=', paymentId).where('notification_id', '=', notificationId.slice(0, 128)).where('verdict', 'in', ['accepted', 'duplicate']).executeTakeFirst();
+  const seen = await notificationSeen(ctx.db, paymentId, notificationId.slice(0, 128));
   return seen ? 'poll' : 'approval';
 }
 
@@ -150,9 +155,7 @@ async function afterRefund(ctx: AppContext, out: NotificationOutcome, refundedTo
 async function handleRefundNotification(ctx: AppContext, acc: LoadedAccount, inbound: InboundNotification, v: RefundNotice, reject: Reject): Promise<NotificationOutcome> {
   const accountId = acc.row.id;
   if (v.refundReference === undefined) return reject('NOTIFY.MALFORMED', 'outside refunds are settled by settlePrepared');
-  const refund = await ctx.db.selectFrom('refunds').innerJoin('attempts', 'attempts.id', 'refunds.attempt_id')
-    .select(['refunds.id', 'refunds.amount', 'refunds.currency', 'refunds.payment_id', 'attempts.provider_account_id', 'attempts.provider_reference'])
-    .where('refunds.provider_reference', '=', v.refundReference).executeTakeFirst();
+  const refund = await refundByReference(ctx.db, v.refundReference);
   if (!refund || refund.provider_account_id !== accountId || refund.provider_reference !== v.reference) {
     return reject('NOTIFY.UNKNOWN_ORDER', `refund ${v.refundReference} of order ${v.reference} was not requested through account ${accountId}`, { notificationId: v.notificationId, verified: true });
   }
@@ -202,17 +205,17 @@ interface RecordInput {
   verified?: boolean;
 }
 
-async function record(ctx: AppContext, acc: LoadedAccount, r: RecordInput, trx: Pick<Db, 'insertInto'> = ctx.db): Promise<void> {
+async function record(ctx: AppContext, acc: LoadedAccount, r: RecordInput, trx: DbOrTx = ctx.db): Promise<void> {
   const now = ctx.now();
   const privacy = acc.connector.notificationPrivacy;
   const masked = maskNotification(r.raw, privacy, privacy.open ? openDocument(acc, r.raw) : undefined);
   const limit = r.verified ? VERIFIED_MAX_CHARS : UNVERIFIED_MAX_CHARS;
   const raw = masked.text.length <= limit ? masked.text : `${masked.text.slice(0, limit - 40)} [cut: ${masked.text.length} characters]`;
   const id = newId('ntf', now);
-  await trx.insertInto('notifications').values({
+  await insertNotification(trx, {
     id, provider: acc.row.provider, provider_account_id: acc.row.id, notification_id: r.notificationId?.slice(0, 128) ?? null,
     payment_id: r.paymentId ?? null, verdict: r.verdict, error_code: r.code ?? null, raw, received_at: now,
-  }).execute();
+  });
   // Only what the provider signed may link a buyer to a row: a forger could otherwise plant anyone's e-mail.
   if (r.verified) await indexIdentifiers(ctx, trx, { sourceId: id, paymentId: r.paymentId ?? null, merchantId: acc.row.merchant_id, now }, masked.identifiers);
 }

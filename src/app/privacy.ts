@@ -14,9 +14,13 @@
  * with no change here. Until then a customer id is also matched against payment metadata.
  */
 import crypto from 'node:crypto';
-import { sql } from 'kysely';
 import type { BuyerIdentifierKind } from '../connectors/types.js';
-import type { Db } from '../infra/db/index.js';
+import type { DbOrTx } from '../infra/db/index.js';
+import { blankNotifications, deleteIdentifiers, identifiersByHash, insertIdentifiers, notificationIdsOfPayments } from '../infra/db/repos/notifications.js';
+import { deleteAnswersNaming } from '../infra/db/repos/idempotency.js';
+import { erasePersonalFields, paymentsWithMetadataLike } from '../infra/db/repos/payments.js';
+import { refundIdsOfPayments } from '../infra/db/repos/refunds.js';
+import { eventsAbout, setEventData } from '../infra/db/repos/webhooks.js';
 import type { AppContext } from './context.js';
 import { connectorFor, PROVIDERS } from './connectors.js';
 
@@ -36,18 +40,16 @@ export function notificationSecretHeaderPaths(): string[] {
   return [...new Set(PROVIDERS.flatMap((p) => connectorFor(p)?.notificationPrivacy.secretHeaders ?? []))].map((h) => `req.headers["${h}"]`);
 }
 
-type Trx = Pick<Db, 'insertInto'>;
-
 export interface IdentifierSource { sourceId: string; paymentId: string | null; merchantId: string; now: number }
 
 /** Index a row's buyer identifiers (hashed, deduplicated); called in the transaction that writes the row. */
-export async function indexIdentifiers(ctx: Pick<AppContext, 'vault'>, trx: Trx, src: IdentifierSource, ids: ReadonlyArray<{ kind: BuyerIdentifierKind; value: string }>): Promise<void> {
+export async function indexIdentifiers(ctx: Pick<AppContext, 'vault'>, trx: DbOrTx, src: IdentifierSource, ids: ReadonlyArray<{ kind: BuyerIdentifierKind; value: string }>): Promise<void> {
   const rows = new Map<string, BuyerIdentifierKind>();
   for (const { kind, value } of ids) if (normalize(kind, value) !== '') rows.set(identifierHash(ctx, kind, value), kind);
   if (rows.size === 0) return;
-  await trx.insertInto('buyer_identifiers').values([...rows].map(([hash, kind]) => ({
+  await insertIdentifiers(trx, [...rows].map(([hash, kind]) => ({
     hash, kind, source_id: src.sourceId, payment_id: src.paymentId, merchant_id: src.merchantId, created_at: src.now,
-  }))).execute();
+  })));
 }
 
 export interface EraseInput { provider_buyer_id?: string | undefined; email?: string | undefined; customer_id?: string | undefined; merchant_id?: string | undefined }
@@ -85,51 +87,41 @@ export async function eraseBuyer(ctx: AppContext, input: EraseInput): Promise<Er
   const hashes = wanted.map((w) => identifierHash(ctx, w.kind, w.value));
   const now = ctx.now();
   return ctx.db.transaction().execute(async (trx) => {
-    let q = trx.selectFrom('buyer_identifiers').selectAll().where('hash', 'in', hashes.length > 0 ? hashes : ['-']);
-    if (input.merchant_id) q = q.where('merchant_id', '=', input.merchant_id);
-    const entries = await q.execute();
+    const entries = await identifiersByHash(trx, hashes, input.merchant_id);
     const paymentIds = new Set(entries.flatMap((e) => (e.payment_id ? [e.payment_id] : [])));
     for (const id of await metadataMatches(trx, wanted, input.merchant_id)) paymentIds.add(id);
     const payments = [...paymentIds].sort();
 
     const notificationIds = new Set(entries.filter((e) => e.source_id.startsWith('ntf_')).map((e) => e.source_id));
     for (const part of chunks(payments)) {
-      for (const r of await trx.selectFrom('notifications').select('id').where('payment_id', 'in', part).execute()) notificationIds.add(r.id);
+      for (const id of await notificationIdsOfPayments(trx, part)) notificationIds.add(id);
     }
     const result: EraseResult = { payment_ids: payments, payments: 0, events: 0, notifications: 0, identifiers: 0, idempotency_keys: 0 };
     for (const part of chunks([...notificationIds])) {
-      const r = await trx.updateTable('notifications').set({ raw: '', purged_at: now }).where('id', 'in', part).where('raw', '<>', '').executeTakeFirst();
-      result.notifications += Number(r.numUpdatedRows);
+      result.notifications += await blankNotifications(trx, part, now, true);
     }
     for (const part of chunks(payments)) {
-      const r = await trx.updateTable('payments').set({ metadata: '{}', payer_country: null, return_url: null, updated_at: now }).where('id', 'in', part).executeTakeFirst();
-      result.payments += Number(r.numUpdatedRows);
-      const refunds = await trx.selectFrom('refunds').select('id').where('payment_id', 'in', part).execute();
-      const objects = [...part, ...refunds.map((x) => x.id)];
+      result.payments += await erasePersonalFields(trx, part, now);
+      const objects = [...part, ...(await refundIdsOfPayments(trx, part))];
       for (const objs of chunks(objects)) {
-        for (const e of await trx.selectFrom('events').select(['id', 'data']).where('object_id', 'in', objs).execute()) {
+        for (const e of await eventsAbout(trx, objs)) {
           const data = scrubEvent(e.data);
           if (data === undefined) continue;
-          await trx.updateTable('events').set({ data }).where('id', '=', e.id).execute();
+          await setEventData(trx, e.id, data);
           result.events++;
         }
       }
-      const d = await trx.deleteFrom('buyer_identifiers').where('payment_id', 'in', part).executeTakeFirst();
-      result.identifiers += Number(d.numDeletedRows);
+      result.identifiers += await deleteIdentifiers(trx, { paymentIds: part });
     }
     // A replayable answer holds the payment as it was (metadata included); keys live a day at most.
     for (const id of payments) {
-      const d = await trx.deleteFrom('idempotency_keys').where(sql<boolean>`response_body like ${`%"${id.replace(/_/g, '\\_')}"%`} escape '\\'`).executeTakeFirst();
-      result.idempotency_keys += Number(d.numDeletedRows);
+      result.idempotency_keys += await deleteAnswersNaming(trx, id);
     }
     for (const part of chunks([...notificationIds])) {
-      const d = await trx.deleteFrom('buyer_identifiers').where('source_id', 'in', part).executeTakeFirst();
-      result.identifiers += Number(d.numDeletedRows);
+      result.identifiers += await deleteIdentifiers(trx, { sourceIds: part });
     }
     if (hashes.length > 0) {
-      let del = trx.deleteFrom('buyer_identifiers').where('hash', 'in', hashes);
-      if (input.merchant_id) del = del.where('merchant_id', '=', input.merchant_id);
-      result.identifiers += Number((await del.executeTakeFirst()).numDeletedRows);
+      result.identifiers += await deleteIdentifiers(trx, { hashes, merchantId: input.merchant_id });
     }
     return result;
   });
@@ -163,14 +155,12 @@ function scrubEvent(text: string): string | undefined {
  * value equal to the id). A LIKE pre-filter over the metadata column, then an exact check
  * on the parsed JSON; a full scan, acceptable for a rare admin operation.
  */
-async function metadataMatches(trx: Pick<Db, 'selectFrom'>, wanted: ReadonlyArray<{ kind: BuyerIdentifierKind; value: string }>, merchantId: string | undefined): Promise<string[]> {
+async function metadataMatches(trx: DbOrTx, wanted: ReadonlyArray<{ kind: BuyerIdentifierKind; value: string }>, merchantId: string | undefined): Promise<string[]> {
   const found: string[] = [];
   for (const w of wanted) {
     const needle = normalize(w.kind, w.value);
     const pattern = `%${needle.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    let q = trx.selectFrom('payments').select(['id', 'metadata']).where(sql<boolean>`lower(metadata) like ${pattern} escape '\\'`);
-    if (merchantId) q = q.where('merchant_id', '=', merchantId);
-    for (const p of await q.execute()) {
+    for (const p of await paymentsWithMetadataLike(trx, pattern, merchantId)) {
       let md: unknown;
       try {
         md = JSON.parse(p.metadata);

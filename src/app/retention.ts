@@ -15,6 +15,8 @@
  */
 import type { JobOutcome } from '../infra/jobs/worker.js';
 import type { AppContext } from './context.js';
+import { blankNotifications, deleteIdentifiers, keptNotificationsBefore } from '../infra/db/repos/notifications.js';
+import { purgeKeys } from '../infra/db/repos/idempotency.js';
 
 const BATCH = 1000;
 const MAX_BATCHES_PER_RUN = 20;
@@ -27,12 +29,12 @@ export async function purgeNotifications(ctx: AppContext): Promise<PurgeReport> 
   const cutoff = now - ctx.config.PAYGATE_NOTIFICATION_RETENTION_DAYS * 24 * HOUR_MS;
   let purged = 0;
   for (let i = 0; i < MAX_BATCHES_PER_RUN; i++) {
-    const ids = (await ctx.db.selectFrom('notifications').select('id').where('received_at', '<', cutoff).where('purged_at', 'is', null).limit(BATCH).execute()).map((r) => r.id);
+    const ids = await keptNotificationsBefore(ctx.db, cutoff, BATCH);
     if (ids.length === 0) return { purged, more: false };
     await ctx.db.transaction().execute(async (trx) => {
-      await trx.updateTable('notifications').set({ raw: '', purged_at: now }).where('id', 'in', ids).execute();
+      await blankNotifications(trx, ids, now);
       // An identifier that led to no payment only pointed at this body; with the body gone it points at nothing.
-      await trx.deleteFrom('buyer_identifiers').where('source_id', 'in', ids).where('payment_id', 'is', null).execute();
+      await deleteIdentifiers(trx, { sourceIds: ids, unlinkedOnly: true });
     });
     purged += ids.length;
     if (ids.length < BATCH) return { purged, more: false };
@@ -42,10 +44,7 @@ export async function purgeNotifications(ctx: AppContext): Promise<PurgeReport> 
 
 export async function purgeIdempotency(ctx: AppContext): Promise<number> {
   const now = ctx.now();
-  const r = await ctx.db.deleteFrom('idempotency_keys')
-    .where((eb) => eb.or([eb('expires_at', '<', now), eb('created_at', '<', now - ctx.config.PAYGATE_IDEMPOTENCY_RETENTION_HOURS * HOUR_MS)]))
-    .executeTakeFirst();
-  return Number(r.numDeletedRows);
+  return purgeKeys(ctx.db, now, now - ctx.config.PAYGATE_IDEMPOTENCY_RETENTION_HOURS * HOUR_MS);
 }
 
 /** Job handlers: hourly, or again in a second while a backlog remains. */

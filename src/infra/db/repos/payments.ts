@@ -3,6 +3,7 @@
  * table's union, so callers switch on it without a cast; JSON columns (metadata, the
  * routing log) are read through the parsers below, never with an `as`.
  */
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { PAYMENT_STATUSES, type PaymentStatus } from '../../../domain/payment-state.js';
 import type { RoutingLogEntry } from '../../../domain/routing.js';
@@ -89,4 +90,17 @@ export async function paymentWithMerchantName(db: DbOrTx, id: string): Promise<(
   const row = await db.selectFrom('payments').innerJoin('merchants', 'merchants.id', 'payments.merchant_id')
     .selectAll('payments').select('merchants.name as merchant_name').where('payments.id', '=', id).executeTakeFirst();
   return row ? { ...row, status: paymentStatus(row.status) } : undefined;
+}
+
+/** Clears the fields that can hold a buyer's data (set by the merchant); ids, amounts and state stay. Returns the rows changed. */
+export async function erasePersonalFields(db: DbOrTx, ids: readonly string[], now: number): Promise<number> {
+  const r = await db.updateTable('payments').set({ metadata: '{}', payer_country: null, return_url: null, updated_at: now }).where('id', 'in', ids).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** Payments whose metadata text matches a LIKE pattern (lower-cased, `\\` escapes), optionally of one merchant: a full scan, for rare admin use. */
+export async function paymentsWithMetadataLike(db: DbOrTx, pattern: string, merchantId?: string): Promise<Array<Pick<PaymentRow, 'id' | 'metadata'>>> {
+  let q = db.selectFrom('payments').select(['id', 'metadata']).where(sql<boolean>`lower(metadata) like ${pattern} escape '\\'`);
+  if (merchantId) q = q.where('merchant_id', '=', merchantId);
+  return q.execute();
 }

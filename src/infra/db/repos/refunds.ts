@@ -72,3 +72,7 @@ export async function listRefunds(db: DbOrTx, merchantId: string, page: { paymen
   if (page.startingAfter) q = q.where('id', '<', page.startingAfter);
   return (await q.orderBy('id', 'desc').limit(page.limit + 1).execute()).map(toRefund);
 }
+
+export async function refundIdsOfPayments(db: DbOrTx, paymentIds: readonly string[]): Promise<string[]> {
+  return (await db.selectFrom('refunds').select('id').where('payment_id', 'in', paymentIds).execute()).map((r) => r.id);
+}

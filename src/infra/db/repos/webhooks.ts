@@ -73,6 +73,16 @@ export async function eventOfMerchant(db: DbOrTx, merchantId: string, id: string
   return db.selectFrom('events').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
 }
 
+/** The events about these objects (payments, refunds), with their stored bodies. */
+export async function eventsAbout(db: DbOrTx, objectIds: readonly string[]): Promise<Array<Pick<EventRow, 'id' | 'data'>>> {
+  return db.selectFrom('events').select(['id', 'data']).where('object_id', 'in', objectIds).execute();
+}
+
+/** Rewrites an event's body: only erasure does (events are otherwise immutable). */
+export async function setEventData(db: DbOrTx, id: string, data: string): Promise<void> {
+  await db.updateTable('events').set({ data }).where('id', '=', id).execute();
+}
+
 /** Newest first, one more than `limit`. */
 export async function listEvents(db: DbOrTx, merchantId: string, page: { type?: string | undefined; startingAfter?: string | undefined; limit: number }): Promise<EventRow[]> {
   let q = db.selectFrom('events').selectAll().where('merchant_id', '=', merchantId);
