@@ -101,3 +101,8 @@ export async function openSandboxAttempts(db: DbOrTx, limit: number) {
     .where('provider_accounts.mode', '=', 'sandbox').where('payments.status', '=', 'requires_action')
     .orderBy('attempts.id', 'desc').limit(limit).execute();
 }
+
+/** PayPal capture rounds (app/capture.ts): sets `set` only while the attempt is still in capture round `round`. */
+export async function updateCaptureRound(db: DbOrTx, id: string, round: number, set: Pick<AttemptUpdate, 'capture_round' | 'capture_declined_round'>): Promise<void> {
+  await db.updateTable('attempts').set(set).where('id', '=', id).where('capture_round', '=', round).execute();
+}
