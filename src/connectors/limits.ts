@@ -24,6 +24,17 @@ export type AmountLimits = Readonly<Record<string, CurrencyLimit>>;
 
 const money = (amount: number, currency: string) => `${formatMinor(amount, currency)} ${currency}`;
 
+/** What a connector declares about money (Connector.currencies, limits, amountProblem), all from its one limits table, so the three cannot disagree. */
+export interface AmountRules {
+  readonly currencies: readonly string[];
+  readonly limits: AmountLimits;
+  amountProblem(amount: number, currency: string): string | undefined;
+}
+
+export function amountRules(provider: string, limits: AmountLimits): AmountRules {
+  return { currencies: Object.keys(limits), limits, amountProblem: (amount, currency) => limitProblem(provider, limits, amount, currency) };
+}
+
 /** Why `amount` cannot be sent in `currency` under `limits`, or undefined when it can. */
 export function limitProblem(provider: string, limits: AmountLimits, amount: number, currency: string): string | undefined {
   const limit = Object.prototype.hasOwnProperty.call(limits, currency) ? limits[currency] : undefined;

@@ -3,8 +3,7 @@
  * Wire protocol: shared/providers/alipay.md.
  */
 import type { Connector } from '../types.js';
-import { CURRENCY } from './amount.js';
-import { ALIPAY_LIMITS, alipayAmountProblem } from './limits.js';
+import { ALIPAY_AMOUNTS } from './limits.js';
 import { buildClose, parseClose } from './close.js';
 import { parseAlipayCredentials, type AlipayCredentials } from './credentials.js';
 import { alipayNotificationAck, verifyAlipayNotification } from './notify.js';
@@ -29,9 +28,7 @@ export {
 
 export const alipayConnector: Connector<AlipayCredentials> = {
   provider: 'alipay',
-  currencies: [CURRENCY],
-  limits: ALIPAY_LIMITS,
-  amountProblem: alipayAmountProblem,
+  ...ALIPAY_AMOUNTS,
   parseCredentials: parseAlipayCredentials,
   create: { build: buildPrecreate, parse: parsePrecreate },
   query: { build: buildQuery, parse: parseQuery },

@@ -3,9 +3,10 @@
  * (alipay.trade.precreate; shared/providers/alipay.md). Anything outside is refused by the
  * app before a payment is stored.
  */
-import { limitProblem, type AmountLimits } from '../limits.js';
+import { amountRules, type AmountLimits } from '../limits.js';
 
 export const ALIPAY_CNY = { min: 1, max: 10_000_000_000, exponent: 2 } as const;
 export const ALIPAY_LIMITS: AmountLimits = { CNY: ALIPAY_CNY };
 
-export const alipayAmountProblem = (amount: number, currency: string): string | undefined => limitProblem('Alipay', ALIPAY_LIMITS, amount, currency);
+export const ALIPAY_AMOUNTS = amountRules('Alipay', ALIPAY_LIMITS);
+export const alipayAmountProblem = ALIPAY_AMOUNTS.amountProblem;

@@ -9,7 +9,7 @@ import { paypalNotificationAck, paypalNotificationMaterial, verifyPaypalNotifica
 import { paypalNotificationPrivacy } from './sensitive.js';
 import { buildCapture, buildCreateOrder, buildGetOrder, parseCapture, parseClose, parseCreateOrder, parseGetOrder } from './orders.js';
 import { buildListRefunds, buildRefund, buildRefundQuery, parseListRefunds, parseRefund } from './refund.js';
-import { PAYPAL_CURRENCIES, PAYPAL_LIMITS, paypalAmountProblem } from './limits.js';
+import { PAYPAL_AMOUNTS } from './limits.js';
 
 export type { PaypalCredentials } from './credentials.js';
 export { crc32 } from './crc32.js';
@@ -20,9 +20,7 @@ export { PAYPAL_CURRENCIES } from './limits.js';
 
 export const paypalConnector: Connector<PaypalCredentials> = {
   provider: 'paypal',
-  currencies: PAYPAL_CURRENCIES,
-  limits: PAYPAL_LIMITS,
-  amountProblem: paypalAmountProblem,
+  ...PAYPAL_AMOUNTS,
   parseCredentials: parsePaypalCredentials,
   auth: { build: buildToken, parse: parseToken },
   create: { build: buildCreateOrder, parse: parseCreateOrder },

@@ -8,7 +8,7 @@
  * a format.
  */
 import { minorUnits } from '../../domain/money.js';
-import { limitProblem, type AmountLimits } from '../limits.js';
+import { amountRules, type AmountLimits } from '../limits.js';
 
 /** Currencies PayPal settles that Paygate's money table knows (no KWD at PayPal; JPY has no decimals). */
 export const PAYPAL_CURRENCIES = ['USD', 'EUR', 'GBP', 'JPY', 'HKD', 'CNY', 'AUD', 'CAD', 'SGD', 'CHF', 'NZD', 'SEK', 'NOK', 'DKK', 'MXN'] as const;
@@ -20,4 +20,5 @@ export const PAYPAL_LIMITS: AmountLimits = Object.fromEntries(
   PAYPAL_CURRENCIES.map((c) => [c, { min: 1, max: Number.MAX_SAFE_INTEGER, exponent: PAYPAL_DECIMALS[c] ?? minorUnits(c) }]),
 );
 
-export const paypalAmountProblem = (amount: number, currency: string): string | undefined => limitProblem('PayPal', PAYPAL_LIMITS, amount, currency);
+export const PAYPAL_AMOUNTS = amountRules('PayPal', PAYPAL_LIMITS);
+export const paypalAmountProblem = PAYPAL_AMOUNTS.amountProblem;

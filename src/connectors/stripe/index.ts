@@ -4,8 +4,7 @@
  * JSON answers, Idempotency-Key on every POST.
  */
 import type { Connector } from '../types.js';
-import { STRIPE_CURRENCIES } from './amount.js';
-import { STRIPE_LIMITS, stripeAmountProblem } from './limits.js';
+import { STRIPE_AMOUNTS } from './limits.js';
 import { buildCheckout, parseCheckout } from './checkout.js';
 import { parseStripeCredentials, type StripeCredentials } from './credentials.js';
 import { stripeNotificationAck, verifyStripeNotification } from './notify.js';
@@ -19,9 +18,7 @@ export { STRIPE_API_VERSION } from './http.js';
 
 export const stripeConnector: Connector<StripeCredentials> = {
   provider: 'stripe',
-  currencies: STRIPE_CURRENCIES,
-  limits: STRIPE_LIMITS,
-  amountProblem: stripeAmountProblem,
+  ...STRIPE_AMOUNTS,
   parseCredentials: parseStripeCredentials,
   create: { build: buildCheckout, parse: parseCheckout },
   query: { build: buildQuery, parse: parseQuery },

@@ -5,11 +5,12 @@
  * against ISO's 3. Refused by the app before a payment is stored.
  */
 import { minorUnits } from '../../domain/money.js';
-import { limitProblem, type AmountLimits } from '../limits.js';
+import { amountRules, type AmountLimits } from '../limits.js';
 import { MAX_STRIPE_AMOUNT, STRIPE_CURRENCIES } from './amount.js';
 
 export const STRIPE_LIMITS: AmountLimits = Object.fromEntries(
   STRIPE_CURRENCIES.map((c) => [c, { min: 1, max: MAX_STRIPE_AMOUNT, exponent: Math.min(2, minorUnits(c)) }]),
 );
 
-export const stripeAmountProblem = (amount: number, currency: string): string | undefined => limitProblem('Stripe', STRIPE_LIMITS, amount, currency);
+export const STRIPE_AMOUNTS = amountRules('Stripe', STRIPE_LIMITS);
+export const stripeAmountProblem = STRIPE_AMOUNTS.amountProblem;

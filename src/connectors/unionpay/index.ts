@@ -7,8 +7,7 @@ import { buildApply, parseApply } from './apply.js';
 import { parseUnionpayCredentials, type UnionpayCredentials } from './credentials.js';
 import { unionpayNotificationAck, verifyUnionpayNotification } from './notify.js';
 import { unionpayNotificationPrivacy } from './sensitive.js';
-import { CURRENCY } from './order.js';
-import { UNIONPAY_LIMITS, unionpayAmountProblem } from './limits.js';
+import { UNIONPAY_AMOUNTS } from './limits.js';
 import { buildQuery, buildRefundQuery, parseQuery, parseRefundQuery } from './query.js';
 import { buildRefund, parseRefund } from './refund.js';
 import { buildUndo, parseUndo } from './undo.js';
@@ -31,9 +30,7 @@ export const UNIONPAY_QUERY_DELAYS_S = [1, 2, 4, 8, 16, 32] as const;
 
 export const unionpayConnector: Connector<UnionpayCredentials> = {
   provider: 'unionpay',
-  currencies: [CURRENCY],
-  limits: UNIONPAY_LIMITS,
-  amountProblem: unionpayAmountProblem,
+  ...UNIONPAY_AMOUNTS,
   pollDelaysS: UNIONPAY_QUERY_DELAYS_S,
   parseCredentials: parseUnionpayCredentials,
   create: { build: buildApply, parse: parseApply },

@@ -3,8 +3,7 @@
  * certificates (several, for rotation) second. Wire protocol: shared/providers/wechatpay.md.
  */
 import type { Connector } from '../types.js';
-import { CURRENCY } from './amount.js';
-import { WECHATPAY_LIMITS, wechatpayAmountProblem } from './limits.js';
+import { WECHATPAY_AMOUNTS } from './limits.js';
 import { buildClose, parseClose } from './close.js';
 import { parseWechatpayCredentials, type WechatpayCredentials } from './credentials.js';
 import { buildNative, parseNative } from './native.js';
@@ -31,9 +30,7 @@ export {
 
 export const wechatpayConnector: Connector<WechatpayCredentials> = {
   provider: 'wechatpay',
-  currencies: [CURRENCY],
-  limits: WECHATPAY_LIMITS,
-  amountProblem: wechatpayAmountProblem,
+  ...WECHATPAY_AMOUNTS,
   parseCredentials: parseWechatpayCredentials,
   create: { build: buildNative, parse: parseNative },
   query: { build: buildQuery, parse: parseQuery },

@@ -4,9 +4,10 @@
  * domestic Native payments (shared/providers/wechatpay.md). Refused by the app before a
  * payment is stored.
  */
-import { limitProblem, type AmountLimits } from '../limits.js';
+import { amountRules, type AmountLimits } from '../limits.js';
 
 export const WECHATPAY_CNY = { min: 1, max: 2_147_483_647, exponent: 2 } as const;
 export const WECHATPAY_LIMITS: AmountLimits = { CNY: WECHATPAY_CNY };
 
-export const wechatpayAmountProblem = (amount: number, currency: string): string | undefined => limitProblem('WeChat Pay', WECHATPAY_LIMITS, amount, currency);
+export const WECHATPAY_AMOUNTS = amountRules('WeChat Pay', WECHATPAY_LIMITS);
+export const wechatpayAmountProblem = WECHATPAY_AMOUNTS.amountProblem;
