@@ -1,9 +1,9 @@
-import { AlipaySdk } from 'alipay-sdk';
+import type { AlipaySdk } from 'alipay-sdk';
 import iconv from 'iconv-lite';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAlipaySimulator, type AlipaySimulator } from './index.js';
-import { unzip } from './testkit.js';
+import { sdkFor, unzip } from './testkit.js';
 
 let url: string;
 let sim: AlipaySimulator;
@@ -12,14 +12,7 @@ let sdk: AlipaySdk;
 
 beforeAll(async () => {
   ({ url, sim, close } = await startAlipaySimulator({ port: 0, timeScale: 0.001 }));
-  const creds = sim.registerApp();
-  sdk = new AlipaySdk({
-    appId: creds.app_id,
-    privateKey: creds.private_key as string,
-    alipayPublicKey: sim.alipayPublicKeyPem,
-    gateway: `${url}/sandbox/alipay/gateway.do`,
-    camelcase: false,
-  });
+  sdk = sdkFor(url, sim.registerApp(), sim.alipayPublicKeyPem);
 });
 
 afterAll(async () => {

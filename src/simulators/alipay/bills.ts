@@ -98,12 +98,11 @@ export function buildBillFiles(store: Store, app: AppRow, date: string, now: num
     ]);
   }
 
+  // Both files open alike: title, account, period, the list's ruler and its column names.
+  const head = (title: string, columns: readonly string[]) =>
+    [`#支付宝${title}查询`, `#账号：[${account}]`, period, `#${DASHES_41}${title}列表${'-'.repeat(40)}`, columns.join(',')];
   const detail = [
-    '#支付宝业务明细查询',
-    `#账号：[${account}]`,
-    period,
-    `#${DASHES_41}业务明细列表${'-'.repeat(40)}`,
-    DETAIL_COLUMNS.join(','),
+    ...head('业务明细', DETAIL_COLUMNS),
     ...rows.map((r) => r.map(csvCell).join(',')),
     `#${DASHES_41}业务明细列表结束${'-'.repeat(36)}`,
     `#交易合计：${paidCount}笔，商家实收共${formatYuan(paidFen)}元，商家优惠共0.00元`,
@@ -112,11 +111,7 @@ export function buildBillFiles(store: Store, app: AppRow, date: string, now: num
   ];
   const net = formatYuan(paidFen - refundFen);
   const summary = [
-    '#支付宝业务汇总查询',
-    `#账号：[${account}]`,
-    period,
-    `#${DASHES_41}业务汇总列表${'-'.repeat(40)}`,
-    SUMMARY_COLUMNS.join(','),
+    ...head('业务汇总', SUMMARY_COLUMNS),
     ['合计', '', String(paidCount), String(refundCount), net, net, ZERO, ZERO, ZERO, ZERO, ZERO, net].join(','),
     `#${'-'.repeat(40)}业务汇总列表结束${'-'.repeat(37)}`,
     exported,

@@ -1,26 +1,17 @@
-import { AlipaySdk } from 'alipay-sdk';
+import type { AlipaySdk } from 'alipay-sdk';
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAlipaySimulator, type AlipaySimulator } from './index.js';
+import { sdkFor } from './testkit.js';
 
 let url: string;
 let sim: AlipaySimulator;
 let close: () => Promise<void>;
 let sdk: AlipaySdk;
-let gateway: string;
 
 beforeAll(async () => {
   ({ url, sim, close } = await startAlipaySimulator({ port: 0, timeScale: 0.001 }));
-  gateway = `${url}/sandbox/alipay/gateway.do`;
-  const creds = sim.registerApp();
-  sdk = new AlipaySdk({
-    appId: creds.app_id,
-    privateKey: creds.private_key as string,
-    alipayPublicKey: sim.alipayPublicKeyPem,
-    gateway,
-    camelcase: false,
-    timeout: 1000,
-  });
+  sdk = sdkFor(url, sim.registerApp(), sim.alipayPublicKeyPem, 1000);
 });
 
 afterEach(async () => {

@@ -2,7 +2,7 @@ import { AlipaySdk } from 'alipay-sdk';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startAlipaySimulator, type AlipaySimulator } from './index.js';
-import { GMT8_DATETIME, Receiver, sleep, verifyRsa2, waitFor } from './testkit.js';
+import { GMT8_DATETIME, precreate, Receiver, sdkFor, sleep, verifyRsa2, waitFor } from './testkit.js';
 
 let url: string;
 let sim: AlipaySimulator;
@@ -23,13 +23,7 @@ beforeAll(async () => {
   ({ url, sim, close } = await startAlipaySimulator({ port: 0, timeScale: 0.001 }));
   const creds = sim.registerApp();
   appId = creds.app_id;
-  sdk = new AlipaySdk({
-    appId,
-    privateKey: creds.private_key as string,
-    alipayPublicKey: sim.alipayPublicKeyPem,
-    gateway: `${url}/sandbox/alipay/gateway.do`,
-    camelcase: false,
-  });
+  sdk = sdkFor(url, creds, sim.alipayPublicKeyPem);
 });
 
 beforeEach(() => {
@@ -44,11 +38,7 @@ afterAll(async () => {
 
 async function newTrade(amount = '10.00'): Promise<string> {
   const outTradeNo = `N${randomUUID().replace(/-/g, '')}`;
-  const res = await sdk.exec(
-    'alipay.trade.precreate',
-    { notify_url: receiver.url, bizContent: { out_trade_no: outTradeNo, total_amount: amount, subject: 'notify test' } },
-    { validateSign: true },
-  );
+  const res = await precreate(sdk, { out_trade_no: outTradeNo, total_amount: amount, subject: 'notify test' }, receiver.url);
   expect(res.code).toBe('10000');
   return outTradeNo;
 }

@@ -1,9 +1,8 @@
 import formbody from '@fastify/formbody';
 import Fastify from 'fastify';
-import { AlipaySdk } from 'alipay-sdk';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AlipaySimulator } from './index.js';
-import { Receiver, waitFor } from './testkit.js';
+import { Receiver, sdkFor, waitFor } from './testkit.js';
 
 describe('alipay simulator as a plugin inside a host app', () => {
   const sim = new AlipaySimulator({ publicBaseUrl: () => 'http://host.example/sandbox/alipay/', timeScale: 0.001 });
@@ -33,13 +32,7 @@ describe('alipay simulator as a plugin inside a host app', () => {
     expect(echo.json()).toEqual({ isMap: false, body: { a: ['1', '2'], b: 'x' } });
 
     const creds = sim.registerApp();
-    const sdk = new AlipaySdk({
-      appId: creds.app_id,
-      privateKey: creds.private_key as string,
-      alipayPublicKey: creds.alipay_public_key,
-      gateway: `${origin}/sandbox/alipay/gateway.do`,
-      camelcase: false,
-    });
+    const sdk = sdkFor(origin, creds, creds.alipay_public_key);
     await receiver.start();
     const pre = await sdk.exec(
       'alipay.trade.precreate',
@@ -61,13 +54,7 @@ describe('alipay simulator as a plugin inside a host app', () => {
   it('lets a scanned trade expire on its own, notifying TRADE_CLOSED', async () => {
     const creds = sim.registerApp();
     const origin = `http://127.0.0.1:${(host.server.address() as { port: number }).port}`;
-    const sdk = new AlipaySdk({
-      appId: creds.app_id,
-      privateKey: creds.private_key as string,
-      alipayPublicKey: creds.alipay_public_key,
-      gateway: `${origin}/sandbox/alipay/gateway.do`,
-      camelcase: false,
-    });
+    const sdk = sdkFor(origin, creds, creds.alipay_public_key);
     const soon = new Date(Date.now() + 8 * 3600_000 + 2000).toISOString().slice(0, 19).replace('T', ' ');
     await sdk.exec('alipay.trade.precreate', {
       notify_url: receiver.url,

@@ -1,8 +1,8 @@
-import { AlipaySdk } from 'alipay-sdk';
+import type { AlipaySdk } from 'alipay-sdk';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAlipaySimulator, type AlipaySimulator } from './index.js';
-import { GMT8_DATETIME, Receiver, waitFor } from './testkit.js';
+import { GMT8_DATETIME, precreate, Receiver, sdkFor, waitFor } from './testkit.js';
 
 let sim: AlipaySimulator;
 let close: () => Promise<void>;
@@ -13,14 +13,7 @@ beforeAll(async () => {
   await receiver.start();
   let url: string;
   ({ url, sim, close } = await startAlipaySimulator({ port: 0, timeScale: 0.001 }));
-  const creds = sim.registerApp();
-  sdk = new AlipaySdk({
-    appId: creds.app_id,
-    privateKey: creds.private_key as string,
-    alipayPublicKey: sim.alipayPublicKeyPem,
-    gateway: `${url}/sandbox/alipay/gateway.do`,
-    camelcase: false,
-  });
+  sdk = sdkFor(url, sim.registerApp(), sim.alipayPublicKeyPem);
 });
 
 afterAll(async () => {
@@ -32,11 +25,7 @@ const exec = (method: string, bizContent: Record<string, unknown>) => sdk.exec(m
 
 async function paidTrade(amount: string): Promise<string> {
   const outTradeNo = `R${randomUUID().replace(/-/g, '')}`;
-  const pre = await sdk.exec(
-    'alipay.trade.precreate',
-    { notify_url: receiver.url, bizContent: { out_trade_no: outTradeNo, total_amount: amount, subject: 'refund test' } },
-    { validateSign: true },
-  );
+  const pre = await precreate(sdk, { out_trade_no: outTradeNo, total_amount: amount, subject: 'refund test' }, receiver.url);
   expect(pre.code).toBe('10000');
   await sim.pay(outTradeNo, 'success');
   return outTradeNo;

@@ -1,9 +1,23 @@
 // Test support for the simulator's suites (not used at runtime). Signing here is written
 // out step by step with node:crypto, independently of crypto.ts, so the tests can cross-check it.
+import { AlipaySdk } from 'alipay-sdk';
 import { createSign, createVerify } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inflateRawSync } from 'node:zlib';
+
+/** An alipay-sdk client for a public-key-mode app of the simulator served at `origin` (…/sandbox/alipay/gateway.do). */
+export function sdkFor(origin: string, app: { app_id: string; private_key?: string | undefined }, alipayPublicKey: string, timeout?: number): AlipaySdk {
+  return new AlipaySdk({
+    appId: app.app_id, privateKey: app.private_key ?? '', alipayPublicKey, gateway: `${origin}/sandbox/alipay/gateway.do`, camelcase: false,
+    ...(timeout !== undefined ? { timeout } : {}),
+  });
+}
+
+/** alipay.trade.precreate through the SDK, the answer's signature checked. */
+export function precreate(sdk: AlipaySdk, bizContent: Record<string, unknown>, notifyUrl?: string) {
+  return sdk.exec('alipay.trade.precreate', { ...(notifyUrl !== undefined ? { notify_url: notifyUrl } : {}), bizContent }, { validateSign: true });
+}
 
 export const GMT8_DATETIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 

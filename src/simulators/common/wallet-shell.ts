@@ -74,3 +74,66 @@ ${p.script ? `<script>${p.script}</script>` : ''}
 
 /** Serialises a value into an inline script without letting it close the <script> element. */
 export const scriptValue = (v: unknown): string => JSON.stringify(v).replace(/</g, '\\u003c');
+
+/** The wallet page a QR code opens at the Alipay and WeChat Pay simulators. */
+export interface QrWalletPage {
+  brand: WalletBrand;
+  /** Plain text; escaped here like every other field. */
+  merchant: string;
+  subject: string;
+  amount: string;
+  order: string;
+  status: string;
+  expires: string;
+  /** What the buttons send to the payer API as `reference`. */
+  reference: string;
+  /** Status texts by the status the payer API answers with, in its field `statusField`. */
+  labels: Readonly<Record<string, string>>;
+  statusField: string;
+  /** A Cancel button that scans without paying (the buyer backs out in the app). */
+  cancel: boolean;
+}
+
+/** Buttons call the payer API with relative URLs, so the page works wherever the simulator is mounted. */
+export function qrWalletPage(p: QrWalletPage): string {
+  const body = `<div class="card">
+  <p class="merchant">${escapeHtml(p.merchant)}</p>
+  <p class="subject">${escapeHtml(p.subject)}</p>
+  <p class="amount">${escapeHtml(p.amount)}</p>
+  <dl>
+    <dt>Order</dt><dd>${escapeHtml(p.order)}</dd>
+    <dt>Status</dt><dd id="status">${escapeHtml(p.status)}</dd>
+    <dt>Expires</dt><dd>${escapeHtml(p.expires)}</dd>
+  </dl>
+  <div class="actions">
+    <button id="pay" class="primary" data-action="pay" data-outcome="success">Pay</button>
+    <button id="fail" class="secondary" data-action="pay" data-outcome="fail">Fail</button>${p.cancel ? `
+    <button id="cancel" class="tertiary" data-action="scan">Cancel</button>` : ''}
+  </div>
+  <p id="result" role="status"></p>
+</div>`;
+  const script = `
+    const reference = ${scriptValue(p.reference)};
+    const labels = ${scriptValue(p.labels)};
+    const field = ${scriptValue(p.statusField)};
+    for (const b of document.querySelectorAll('button[data-action]')) {
+      b.addEventListener('click', async () => {
+        const action = b.dataset.action;
+        const payload = action === 'pay' ? { reference, outcome: b.dataset.outcome } : { reference };
+        const res = await fetch('../_payer/' + action, {
+          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload),
+        });
+        const data = await res.json();
+        const out = document.getElementById('result');
+        if (res.ok) {
+          document.getElementById('status').textContent = labels[data[field]] || data[field];
+          out.textContent = action === 'scan' ? 'You left without paying.' : 'Done: ' + data[field];
+          out.className = 'ok';
+        } else {
+          out.textContent = data.error ? data.error.message : 'Error ' + res.status;
+          out.className = 'err';
+        }
+      });
+    }`;
+  return walletShell({ brand: p.brand, body, script });
+}
