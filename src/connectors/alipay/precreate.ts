@@ -7,12 +7,13 @@ import { amountProblem, yuan } from './amount.js';
 import { gatewayRequest, type AlipayContext } from './request.js';
 import { badResponse, failureOf, stringField, SUCCESS_CODE, readTradeReply } from './response.js';
 import { chinaDateTime } from './time.js';
+import { timeProblem } from '../common/failure.js';
 
 export const PRECREATE = 'alipay.trade.precreate';
 
 /** Reasons a create must not reach Alipay at all; callers may check before building. */
 export function checkCreateInput(input: CreateInput): ConnectorFailure | undefined {
-  return amountProblem(input.amount, input.currency, 'total_amount');
+  return amountProblem(input.amount, input.currency, 'total_amount') ?? timeProblem('Alipay', 'time_expire', input.expiresAt);
 }
 
 export function buildPrecreate(ctx: AlipayContext, input: CreateInput): WireRequest | ConnectorFailure {

@@ -62,6 +62,11 @@ export function classifyFailure<A>(table: FailureTable<A>, answer: A, about: Fai
   return fail('CONNECTOR.REJECTED', where, false, pc);
 }
 
+/** A time the provider's format cannot carry (an invalid Date): refused before anything is formatted. */
+export function timeProblem(label: string, field: string, at: Date): ConnectorFailure | undefined {
+  return Number.isFinite(at.getTime()) ? undefined : fail('VALIDATION.INVALID_BODY', `${label} ${field} must be a valid time; got an invalid Date`);
+}
+
 /**
  * Input the connector cannot send (something the app's amountProblem did not catch, a
  * missing id): the builder returns this instead of throwing, so nothing is sent and the

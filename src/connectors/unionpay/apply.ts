@@ -5,13 +5,14 @@
 import type { ConnectorFailure, CreateInput, CreateResult, WireRequest, WireResponse } from '../types.js';
 import { amountProblem, beijingTime, failure, isPaygateReference, orderIdOf, txnTimeOf } from './order.js';
 import { backTransRequest, type UnionpayContext } from './request.js';
+import { timeProblem } from '../common/failure.js';
 import { badResponse, failureOf, field, readReply } from './response.js';
 
 const OP = 'QR apply (01/07)';
 
 export function checkCreateInput(input: CreateInput): ConnectorFailure | undefined {
   if (!isPaygateReference(input.reference)) return failure('VALIDATION.INVALID_BODY', `UnionPay needs a Paygate reference "<prefix>_<26 base32 chars>", got ${JSON.stringify(input.reference)}`);
-  return amountProblem(input.amount, input.currency, 'txnAmt');
+  return amountProblem(input.amount, input.currency, 'txnAmt') ?? timeProblem('UnionPay', 'payTimeout', input.expiresAt);
 }
 
 export function buildApply(ctx: UnionpayContext, input: CreateInput): WireRequest | ConnectorFailure {

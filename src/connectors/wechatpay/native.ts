@@ -6,6 +6,7 @@ import type { ConnectorFailure, CreateInput, CreateResult, WireRequest, WireResp
 import { amountProblem, CURRENCY } from './amount.js';
 import { apiRequest, type WechatpayContext } from './request.js';
 import { badResponse, failureOf, readReply, stringField } from './response.js';
+import { timeProblem } from '../common/failure.js';
 import { rfc3339China } from './time.js';
 
 export const NATIVE = 'native order';
@@ -16,7 +17,7 @@ const OUT_TRADE_NO = /^[A-Za-z0-9_\-|*]{6,32}$/;
 
 export function checkCreateInput(input: CreateInput): ConnectorFailure | undefined {
   if (!OUT_TRADE_NO.test(input.reference)) return { ok: false, code: 'VALIDATION.INVALID_BODY', retryable: false, message: `out_trade_no must be 6..32 of [A-Za-z0-9_-|*]; got ${JSON.stringify(input.reference)}` };
-  return amountProblem(input.amount, input.currency, 'amount.total');
+  return amountProblem(input.amount, input.currency, 'amount.total') ?? timeProblem('WeChat Pay', 'time_expire', input.expiresAt);
 }
 
 export function buildNative(ctx: WechatpayContext, input: CreateInput): WireRequest | ConnectorFailure {
