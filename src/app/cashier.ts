@@ -25,7 +25,13 @@ export interface BuyerView {
   expiresAt: number;
   qrCode: string | null;
   redirectUrl: string | null;
+  /** The payment is still open but the buyer's last try was declined: they may try again (docs/failure-codes.md). */
+  declined: boolean;
 }
+
+/** A decline the buyer can act on: only while the payment is open (a closed one says why in its own words). */
+const declinedOpen = (status: PaymentStatus, failureCode: string | null | undefined): boolean =>
+  (status === 'requires_action' || status === 'processing') && Boolean(failureCode);
 
 export async function loadBuyerView(ctx: AppContext, id: string): Promise<BuyerView | undefined> {
   if (!PAYMENT_ID.test(id)) return undefined;
@@ -35,11 +41,12 @@ export async function loadBuyerView(ctx: AppContext, id: string): Promise<BuyerV
   return {
     id: p.id, status: p.status, amount: p.amount, currency: p.currency, description: p.description, merchantName: p.merchant_name,
     provider: p.provider, returnUrl: followableReturnUrl(p.return_url), expiresAt: p.expires_at, qrCode: a?.qr_code ?? null, redirectUrl: a?.redirect_url ?? null,
+    declined: declinedOpen(p.status, p.failure_code),
   };
 }
 
 /** The payment's status and stored return_url (the event stream's snapshot); undefined when there is no such payment. */
-export async function buyerStatus(ctx: AppContext, id: string): Promise<{ status: PaymentStatus; returnUrl: string | null } | undefined> {
+export async function buyerStatus(ctx: AppContext, id: string): Promise<{ status: PaymentStatus; returnUrl: string | null; declined: boolean } | undefined> {
   const p = await paymentById(ctx.db, id);
-  return p ? { status: p.status, returnUrl: p.return_url } : undefined;
+  return p ? { status: p.status, returnUrl: p.return_url, declined: declinedOpen(p.status, p.failure_code) } : undefined;
 }

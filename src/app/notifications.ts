@@ -105,7 +105,7 @@ export async function handleNotification(ctx: AppContext, provider: string, acco
     return r;
   });
   // observePayment ran inside our transaction, so it left publishing to us: only now is the change visible.
-  if (observed.changed) ctx.statusBus?.publish(payment.id, observed.to);
+  if (observed.changed || observed.declined) ctx.statusBus?.publish(payment.id, observed.to);
   // Approved, not yet paid (PayPal): capture now. A failure is logged there and the poll retries, so the webhook is still acknowledged.
   if (v.requiresCapture) await captureApproved(ctx, payment.id, trigger).catch((err: unknown) => ctx.log.error({ err, payment_id: payment.id }, 'capture after approval failed'));
   return accepted(ctx, provider, observed.changed, acc.connector.notificationAck(true));

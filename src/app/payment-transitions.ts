@@ -37,6 +37,8 @@ export interface ObservationResult {
   changed: boolean;
   from: PaymentStatus;
   to: PaymentStatus;
+  /** No status change, but a new decline was recorded on the open payment: the buyer's page should say so (published like a change). */
+  declined?: true;
 }
 
 export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: Tx): Promise<ObservationResult> {
@@ -67,9 +69,10 @@ export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: 
     }
     if (next === null) {
       // A decline inside a session the buyer can still use changes no status, but is kept.
+      const fresh = failure && obs.observed !== 'succeeded' && (payment.failure_code !== failure.failure_code || payment.failure_message !== failure.failure_message);
       if (failure && obs.observed !== 'succeeded') await updatePayment(trx, payment.id, { ...failure, updated_at: now });
       if (obs.attemptId && obs.observed === 'succeeded' && from === 'succeeded') await warnIfPaidTwice(ctx, trx, payment.id);
-      return { changed: false, from, to: from };
+      return { changed: false, from, to: from, ...(fresh && obs.decline ? { declined: true as const } : {}) };
     }
 
     if (!(await updatePayment(trx, payment.id, { status: next, updated_at: now, ...failure }, from))) throw new Error(`payment ${payment.id} changed under a lock`);
@@ -90,10 +93,8 @@ export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: 
     return { changed: true, from, to: next };
   };
   const result = trxIn ? await run(trxIn) : await ctx.db.transaction().execute(run);
-  if (result.changed && !trxIn) {
-    ctx.kickJobs();
-    ctx.statusBus?.publish(obs.paymentId, result.to);
-  }
+  if (result.changed && !trxIn) ctx.kickJobs();
+  if ((result.changed || result.declined) && !trxIn) ctx.statusBus?.publish(obs.paymentId, result.to);
   return result;
 }
 

@@ -96,6 +96,35 @@ describe('cashier page in Chromium (QR providers)', () => {
     await Promise.all([page.close(), wallet.close()]);
   });
 
+  it('WeChat Pay decline in the wallet: the open page says the try was declined, without a reload, and a second try pays', async () => {
+    const p = await create('wechat_native');
+    const page = await openCashier(p);
+    await page.evaluate('window.mark = 7');
+    await expect(page.locator('#declined').isVisible()).resolves.toBe(false);
+    const wallet = await cx.context.newPage();
+    await wallet.goto(walletUrl(p.next_action?.qr_code ?? ''));
+    await wallet.locator('#fail').click();
+    await page.locator('#declined').waitFor({ state: 'visible', timeout: 20_000 });
+    await expect(page.locator('#declined').textContent()).resolves.toContain('declined');
+    await expect(page.locator('.qr').isVisible()).resolves.toBe(true);
+    await expect(page.locator('#live').textContent()).resolves.toContain('declined');
+    expect(await page.evaluate<number | undefined>('window.mark')).toBe(7);
+    await screenshot(page, 'state-declined-open');
+    const api = await cx.gw.api<Payment & { failure_code: string | null }>(cx.key, 'GET', `/v1/payments/${p.id}`);
+    expect(['requires_action', 'processing']).toContain(api.body.status);
+    expect(api.body.failure_code).not.toBeNull();
+    // A reload renders the same notice from the server.
+    const fresh = await cx.context.newPage();
+    await fresh.goto(`${cx.gw.url}/pay/${p.id}`);
+    await expect(fresh.locator('#declined').isVisible()).resolves.toBe(true);
+    const again = await cx.context.newPage();
+    await again.goto(walletUrl(p.next_action?.qr_code ?? ''));
+    await again.locator('#pay').click();
+    await page.locator('[data-state="succeeded"]').waitFor({ state: 'visible', timeout: 20_000 });
+    await expect(page.locator('#declined').isVisible()).resolves.toBe(false);
+    await Promise.all([page.close(), wallet.close(), fresh.close(), again.close()]);
+  });
+
   it('canceled by the merchant: pushed to the open page', async () => {
     const p = await create('alipay_qr');
     const page = await openCashier(p);

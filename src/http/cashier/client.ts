@@ -18,11 +18,12 @@ export const CLIENT_JS = String.raw`(function () {
   var live = document.getElementById('live');
   var remaining = document.getElementById('remaining');
   var processing = document.getElementById('processing');
+  var declined = document.getElementById('declined');
   var es = null, pollTimer = null, tick = null, settled = false, redirecting = false;
 
   function isOpen(s) { return OPEN.indexOf(s) >= 0; }
 
-  function render(s) {
+  function render(s, wasDeclined) {
     var want = isOpen(s) ? 'open' : s;
     var sections = document.querySelectorAll('[data-state]');
     var shown = null;
@@ -31,9 +32,11 @@ export const CLIENT_JS = String.raw`(function () {
       sections[i].hidden = !match;
       if (match) shown = sections[i];
     }
-    if (processing) processing.hidden = s !== 'processing';
+    // A declined try leaves the payment open: say so instead of "confirm in your app".
+    if (declined) declined.hidden = !(wasDeclined && isOpen(s));
+    if (processing) processing.hidden = s !== 'processing' || !!wasDeclined;
     var heading = shown && shown.querySelector('h2');
-    if (live) live.textContent = heading ? heading.textContent : (s === 'processing' && processing ? processing.textContent : '');
+    if (live) live.textContent = heading ? heading.textContent : (wasDeclined && declined ? declined.textContent : (s === 'processing' && processing ? processing.textContent : ''));
     root.setAttribute('data-status', s);
   }
 
@@ -51,7 +54,7 @@ export const CLIENT_JS = String.raw`(function () {
   function apply(msg) {
     if (!msg || typeof msg.status !== 'string' || settled) return;
     status = msg.status;
-    render(status);
+    render(status, msg.declined === true);
     if (!isOpen(status)) {
       settled = true;
       stop();

@@ -18,6 +18,8 @@ export interface Messages {
   redirectHint: string;
   expiresIn: string;
   processing: string;
+  /** The last try was declined but the payment is still open. */
+  declined: string;
   waiting: string;
   states: Record<'succeeded' | 'failed' | 'canceled' | 'expired' | 'conflict', { title: string; body: string }>;
   returning: string;
@@ -39,6 +41,7 @@ const en: Messages = {
   redirectHint: 'You will be taken to a secure payment page and brought back here.',
   expiresIn: 'Time left to pay',
   processing: 'Scanned. Confirm the payment in your app.',
+  declined: 'That try was declined and no money was taken. You can try again here, with another card or payment method.',
   waiting: 'Waiting for payment',
   states: {
     succeeded: { title: 'Payment successful', body: 'Thank you. Your payment has been received.' },
@@ -66,6 +69,7 @@ const zhCN: Messages = {
   redirectHint: '您将前往安全支付页面，完成后自动返回。',
   expiresIn: '剩余支付时间',
   processing: '已扫码，请在 App 中确认支付。',
+  declined: '本次支付被拒绝，未扣款。您可以在此重试，或换一张卡、换一种支付方式。',
   waiting: '等待支付',
   states: {
     succeeded: { title: '支付成功', body: '感谢您的付款，商户已收到。' },

@@ -66,7 +66,8 @@ ${walletLink ? `<a class="wallet-link" href="${esc(walletLink)}" rel="noopener">
   }
   return `<section data-state="open"${isOpen(v.status) ? '' : ' hidden'} class="pw-${esc(v.provider)}">
 ${action}
-<p id="processing" class="note"${v.status === 'processing' ? '' : ' hidden'}>${esc(t.processing)}</p>
+<p id="declined" class="note declined"${v.declined ? '' : ' hidden'}>${esc(t.declined)}</p>
+<p id="processing" class="note"${v.status === 'processing' && !v.declined ? '' : ' hidden'}>${esc(t.processing)}</p>
 <p class="timer">${esc(t.expiresIn)} <time id="remaining">${esc(clock(Math.max(0, v.expiresAt - now)))}</time></p>
 <noscript><p class="hint">${esc(t.noscript)}</p></noscript>
 </section>`;

@@ -57,11 +57,18 @@ export function sseRoutes(app: FastifyInstance, ctx: AppContext): void {
     let returnUrl: string | null = null;
     const queued: string[] = [];
     let ready = false;
-    const send = (status: string) => {
-      if (ended || status === last) return;
-      last = status;
-      res.write(`data: ${JSON.stringify(statusMessage(status, returnUrl))}\n\n`);
+    const send = (status: string, declined = false) => {
+      const key = `${status}:${declined}`;
+      if (ended || key === last) return;
+      last = key;
+      res.write(`data: ${JSON.stringify(statusMessage(status, returnUrl, declined))}\n\n`);
       if (terminal(status)) end();
+    };
+    // The bus carries only a status. An open one may come with a new decline (the status did
+    // not change), which only the row knows: read it then. Terminal statuses go out at once.
+    const onStatus = (s: string) => {
+      if (terminal(s)) return send(s);
+      void buyerStatus(ctx, id).then((now) => { if (now) send(now.status, now.declined); }, () => send(s));
     };
     const end = () => {
       if (ended) return;
@@ -71,7 +78,7 @@ export function sseRoutes(app: FastifyInstance, ctx: AppContext): void {
       untrack(res);
       res.end();
     };
-    const unsubscribe = ctx.statusBus?.subscribe(id, (s) => (ready ? send(s) : queued.push(s)), end) ?? (() => undefined);
+    const unsubscribe = ctx.statusBus?.subscribe(id, (s) => (ready ? onStatus(s) : queued.push(s)), end) ?? (() => undefined);
 
     const p = await buyerStatus(ctx, id);
     if (!p) {
@@ -96,8 +103,8 @@ export function sseRoutes(app: FastifyInstance, ctx: AppContext): void {
     ready = true;
     // Statuses published during the read come after it, unless the read already saw them:
     // send() drops repeats, and a terminal status ends the stream, so order cannot regress.
-    send(p.status);
-    for (const s of queued) send(s);
+    send(p.status, p.declined);
+    for (const s of queued) onStatus(s);
     // Without a bus (a context built by hand), end after the snapshot: the browser reconnects, which polls.
     if (!ctx.statusBus) end();
     return reply;

@@ -27,6 +27,7 @@ h1{margin:0;font-size:1.125rem;font-weight:600;overflow-wrap:anywhere}
 .timer{margin:1rem 0 0;text-align:center;color:#374151}
 .timer time{font-weight:700;font-variant-numeric:tabular-nums}
 .note{margin:.75rem 0 0;padding:.6rem .75rem;border-radius:.5rem;background:#eff6ff;color:#1e3a8a;text-align:center}
+.note.declined{background:#fef2f2;color:#991b1b}
 .outcome{text-align:center}
 .outcome h2{margin:.5rem 0;font-size:1.375rem}
 .outcome .icon{display:inline-flex;width:3.5rem;height:3.5rem;align-items:center;justify-content:center;border-radius:50%;font-size:2rem;font-weight:700}

@@ -10,8 +10,9 @@ import { followableReturnUrl } from '../../domain/return-url.js';
  * buyer's next step, and only if it is still safe to follow (a value stored before the rule
  * existed is not handed to the page's redirect).
  */
-export function statusMessage(status: string, returnUrl: string | null): { status: string; return_url: string | null } {
-  return { status, return_url: status === 'succeeded' ? followableReturnUrl(returnUrl) : null };
+export function statusMessage(status: string, returnUrl: string | null, declined = false): { status: string; return_url: string | null; declined?: true } {
+  // `declined` only when true: an open payment whose last try was declined (the page says "try again").
+  return { status, return_url: status === 'succeeded' ? followableReturnUrl(returnUrl) : null, ...(declined ? { declined: true as const } : {}) };
 }
 
 export const isOpen = (s: PaymentStatus): boolean => !isTerminal(s);

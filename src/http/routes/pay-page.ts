@@ -23,7 +23,7 @@ export function payPageRoutes(app: FastifyInstance, ctx: AppContext): void {
     const p = await loadBuyerView(ctx, req.params.id);
     reply.header('cache-control', 'no-store');
     if (!p) return reply.code(404).send({ error: { code: 'PAYMENT.NOT_FOUND', message: 'no such payment', request_id: req.id } });
-    return statusMessage(p.status, p.returnUrl);
+    return statusMessage(p.status, p.returnUrl, p.declined);
   });
 
   app.get<{ Params: { id: string }; Querystring: { lang?: string } }>('/pay/:id', async (req, reply) => {
