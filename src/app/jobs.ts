@@ -3,6 +3,7 @@
  * bounded schedule (schedule.ts, JOB_SCHEDULES) is spent — and the operator's view of the
  * jobs that gave up (listing and retry).
  */
+import { z } from 'zod';
 import { PaygateError } from '../domain/errors.js';
 import { isTerminal } from '../domain/payment-state.js';
 import { attemptById } from '../infra/db/repos/attempts.js';
@@ -10,7 +11,7 @@ import { updateDelivery } from '../infra/db/repos/webhooks.js';
 import { paymentById } from '../infra/db/repos/payments.js';
 import type { JobRow } from '../infra/db/schema.js';
 import type { JobOutcome, JobSpec } from '../infra/jobs/worker.js';
-import type { JobKind } from '../infra/jobs/queue.js';
+import { jobPayload, type JobKind } from '../infra/jobs/queue.js';
 import { getJob, listJobs, revive, type JobListQuery } from '../infra/jobs/dead-letters.js';
 import type { AppContext } from './context.js';
 import { closeAtProvider, queryAttempt, type SettleOutcome } from './settle.js';
@@ -23,12 +24,10 @@ import { loadAccount } from './accounts.js';
 import { isUnanswered, resumeHeldAttempt } from './payments/index.js';
 import { purgeIdempotencyJob, purgeNotificationsJob } from './retention.js';
 
-function payloadOf(job: JobRow): { n?: number; phase?: 'submit' | 'query' } {
-  try {
-    return JSON.parse(job.payload) as { n?: number; phase?: 'submit' | 'query' };
-  } catch {
-    return {};
-  }
+const payloadSchema = z.object({ n: z.number().optional(), phase: z.enum(['submit', 'query']).optional() });
+
+function payloadOf(job: JobRow): z.output<typeof payloadSchema> {
+  return jobPayload(job, payloadSchema) ?? {};
 }
 
 /** What the provider call that did not settle said, for jobs.last_error. */

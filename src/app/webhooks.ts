@@ -6,6 +6,7 @@
  * at registration, and every resolved address when the delivery connects (infra/http/egress.ts).
  */
 import crypto from 'node:crypto';
+import { z } from 'zod';
 import { PaygateError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import * as repo from '../infra/db/repos/webhooks.js';
@@ -15,7 +16,7 @@ import { EgressRefusedError } from '../infra/http/egress.js';
 import { TransportError } from '../infra/http/transport.js';
 import type { JobOutcome } from '../infra/jobs/worker.js';
 import type { AppContext } from './context.js';
-import { enqueue } from '../infra/jobs/queue.js';
+import { enqueue, jobPayload } from '../infra/jobs/queue.js';
 import { createDelivery } from './outbox.js';
 import { endpointToApi, eventToApi } from './representations.js';
 import { WEBHOOK_RETRY_DELAYS_S } from './schedule.js';
@@ -133,13 +134,11 @@ export async function deliverWebhook(ctx: AppContext, job: JobRow): Promise<JobO
   return { done: false, runAt: now + delay * 1000 * ctx.timeScale, payload: { step: step + 1 } };
 }
 
+// The step of the retry schedule this run is at; anything else (a resend's {}) starts over.
+const stepPayload = z.object({ step: z.number().int().min(0) });
+
 function scheduleStep(job: JobRow): number {
-  try {
-    const step = (JSON.parse(job.payload) as { step?: unknown }).step;
-    return typeof step === 'number' && Number.isInteger(step) && step >= 0 ? step : 0;
-  } catch {
-    return 0;
-  }
+  return jobPayload(job, stepPayload)?.step ?? 0;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

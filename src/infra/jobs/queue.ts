@@ -11,6 +11,7 @@
  * or an enqueue with onExisting 'replace' brings it back.
  */
 import { sql } from 'kysely';
+import type { z } from 'zod';
 import { newId } from '../../domain/ids.js';
 import type { DbHandle, DbOrTx } from '../db/index.js';
 import type { JobRow } from '../db/schema.js';
@@ -118,6 +119,21 @@ export async function bury(db: DbOrTx, job: JobRow, worker: string, error: strin
     .where('locked_by', '=', worker)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
+}
+
+/**
+ * A job's payload read with `schema`; undefined when it is not JSON or not of that shape
+ * (the handler then starts its schedule from the beginning rather than failing for ever).
+ */
+export function jobPayload<S extends z.ZodType>(job: Pick<JobRow, 'payload'>, schema: S): z.output<S> | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(job.payload);
+  } catch {
+    return undefined;
+  }
+  const r = schema.safeParse(doc);
+  return r.success ? r.data : undefined;
 }
 
 export async function countDue(db: DbOrTx, now: number): Promise<number> {
