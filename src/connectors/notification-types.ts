@@ -5,7 +5,7 @@
  */
 import type { ErrorCode } from '../domain/errors.js';
 import type { Decline } from '../domain/failure-codes.js';
-import type { ConnectorFailure, ProviderPaymentStatus, RefundStatus } from './types.js';
+import type { ConnectorFailure, ProviderPaymentStatus, RefundStatus } from './outcomes.js';
 
 export interface InboundNotification {
   headers: Record<string, string | string[] | undefined>;

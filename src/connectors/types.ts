@@ -8,6 +8,10 @@ import type { ErrorCode } from '../domain/errors.js';
 import type { Decline } from '../domain/failure-codes.js';
 import type { AmountLimits } from './limits.js';
 import type { InboundNotification, ListRefundsResult, NotificationAck, NotificationPrivacy, VerifiedNotification } from './notification-types.js';
+import type { ConnectorFailure, ProviderPaymentStatus, RefundStatus } from './outcomes.js';
+
+/** The outcome types both halves of the port use live in outcomes.ts (so neither half imports the other back). */
+export type { ConnectorFailure, ProviderPaymentStatus, RefundStatus } from './outcomes.js';
 
 /** The notification half of the port lives in notification-types.ts. */
 export type { BuyerIdentifierKind, DisputeStatus, InboundNotification, ListRefundsResult, NotificationAck, NotificationPrivacy, ProviderRefund, VerifiedNotification } from './notification-types.js';
@@ -26,26 +30,6 @@ export interface WireResponse {
   headers: Record<string, string>;
   /** Raw body text exactly as received: signature checks run over these bytes. */
   body: string;
-}
-
-/** A failure answer from a connector: never thrown for provider business outcomes. */
-export interface ConnectorFailure {
-  ok: false;
-  /** Catalog code (CONNECTOR.*). */
-  code: ErrorCode;
-  /** True when the same request may be sent again (same idempotency key). */
-  retryable: boolean;
-  /**
-   * Set only when the provider did not answer: 'unsent' — the request never left Paygate
-   * (breaker open, bulkhead full, connection refused), so nothing exists at the provider;
-   * 'unanswered' — it may have reached the provider and been acted on (timeout, connection
-   * lost after sending, a gateway's 502/504), so it must be repeated with the same
-   * provider-side key, never replaced by a new one. Absent: the provider answered this failure.
-   */
-  delivery?: 'unsent' | 'unanswered';
-  /** Provider's own code, e.g. "40004/ACQ.SYSTEM_ERROR". */
-  providerCode?: string;
-  message: string;
 }
 
 export interface ConnectorContext<C> {
@@ -73,16 +57,6 @@ export interface CreateInput {
 export type CreateResult =
   | { ok: true; reference: string; qrCode?: string; redirectUrl?: string; providerOrderId?: string }
   | ConnectorFailure;
-
-/** Provider state mapped onto what the payment state table understands. */
-export type ProviderPaymentStatus =
-  /** Provider has no record yet (Alipay: before the buyer scans) or still waits for the buyer. */
-  | 'pending'
-  /** Buyer engaged (scanned / authorizing) but not paid. */
-  | 'processing'
-  | 'succeeded'
-  /** Closed or failed without payment. */
-  | 'failed';
 
 export type QueryResult =
   | {
@@ -129,8 +103,6 @@ export interface RefundInput {
   /** The refunded payment's amount in minor units (WeChat Pay requires the order total, amount.total, with every refund). */
   paymentAmount?: number;
 }
-
-export type RefundStatus = 'pending' | 'succeeded' | 'failed';
 
 export type RefundResult =
   | { ok: true; status: RefundStatus; providerRefundId?: string; failureReason?: string }
