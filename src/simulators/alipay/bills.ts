@@ -4,35 +4,11 @@ import iconv from 'iconv-lite';
 import yazl from 'yazl';
 import type { SimContext } from './context.js';
 import { DAY_MS, formatCst, formatCstChinese, formatYuan, parseCstDate } from './format.js';
-import { newBillToken } from './ids.js';
 import type { AppRow, Store } from './store.js';
 
 /** bill_download_url lifetime (Alipay: 30 s). */
 export const BILL_URL_TTL_MS = 30_000;
 
-interface BillGrant {
-  appId: string;
-  date: string;
-  expiresAt: number;
-}
-
-/** Download tokens are short-lived by design, so they are kept in memory only. */
-export class BillTokens {
-  private readonly grants = new Map<string, BillGrant>();
-
-  issue(app: AppRow, date: string, now: number): string {
-    for (const [t, g] of this.grants) if (g.expiresAt <= now) this.grants.delete(t);
-    const token = newBillToken();
-    this.grants.set(token, { appId: app.app_id, date, expiresAt: now + BILL_URL_TTL_MS });
-    return token;
-  }
-
-  resolve(token: string, now: number): BillGrant | 'expired' | undefined {
-    const g = this.grants.get(token);
-    if (!g) return undefined;
-    return g.expiresAt <= now ? 'expired' : g;
-  }
-}
 
 export const DETAIL_COLUMNS = [
   '支付宝交易号', '商户订单号', '业务类型', '商品名称', '创建时间', '完成时间', '门店编号', '门店名称', '操作员', '终端号',

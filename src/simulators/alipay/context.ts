@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto';
-import type { BillTokens } from './bills.js';
 import type { SandboxCa } from './ca.js';
 import type { Signer } from './crypto.js';
 import type { HostContext } from '../common/host.js';
+import type { ShortLivedTokens } from '../common/tokens.js';
 import type { AlipayKeyPair } from './keys.js';
 import type { AppRow, Store } from './store.js';
 import type { Trades } from './trades.js';
@@ -16,7 +16,8 @@ export interface SimContext extends HostContext {
   ca: SandboxCa;
   /** Who signs answers for this app: Alipay's key, or in certificate mode its current certificate's. */
   signerFor(app: AppRow | undefined): Signer;
-  bills: BillTokens;
+  /** bill_download_url tokens: which app's bill of which day. */
+  bills: ShortLivedTokens<{ appId: string; date: string }>;
   /** The registered app's public key, parsed once. */
   appPublicKey(appId: string): KeyObject | undefined;
 }

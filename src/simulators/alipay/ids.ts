@@ -27,7 +27,6 @@ export const newQrToken = (): string => `bax${randomFrom(LOWER_ALNUM, 22)}`;
 
 export const newNotifyId = (): string => randomBytes(18).toString('hex').slice(0, 35);
 
-export const newBillToken = (): string => randomBytes(18).toString('base64url');
 
 /** A sandbox buyer: masked phone number as the logon id, like "138****1234". */
 export function newBuyer(): { buyer_id: string; buyer_logon_id: string } {

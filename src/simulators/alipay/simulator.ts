@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { AppInputError, APP_ID_RE, registerAdminRoutes, type RegisterAppInput, type RegisteredApp, type RegisteredCertApp, type RotatedCert } from './admin.js';
-import { BillTokens, registerBillRoutes } from './bills.js';
+import { BILL_URL_TTL_MS, registerBillRoutes } from './bills.js';
+import { ShortLivedTokens } from '../common/tokens.js';
 import { SandboxCa } from './ca.js';
 import type { SimContext } from './context.js';
 import { merchantKeys, PublicKeyCache } from '../common/keys.js';
@@ -51,7 +52,7 @@ export class AlipaySimulator extends SimulatorHost {
       keys: this.keys,
       ca: this.ca,
       signerFor,
-      bills: new BillTokens(),
+      bills: new ShortLivedTokens(BILL_URL_TTL_MS),
       appPublicKey: (appId) => this.appKeys.get(appId, this.store.getApp(appId)?.app_public_key),
     };
     this.startTicking(() => {

@@ -2,10 +2,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { newId, sha256Hex } from './crypto.js';
 import type { SimContext } from './context.js';
-import { ApiError, invalid } from './errors.js';
+import { ApiError, invalid, load } from './errors.js';
 import { HANG_MS } from '../common/faults.js';
 import { ParamError, paramList, paramString, parseParams, type Params } from './form.js';
-import { cancelPaymentIntent, createPaymentIntent, createSession, expireSession, load, searchPaymentIntents, sessionView } from './ledger.js';
+import { cancelPaymentIntent, createPaymentIntent, createSession, expireSession, searchPaymentIntents, sessionView } from './ledger.js';
 import { createRefund, listObjects, pageOf } from './refunds.js';
 import { dashboardRefund, moveDispute, openDispute } from './disputes.js';
 import type { AccountRow, StripeObject } from './store.js';

@@ -6,9 +6,8 @@
 // it back — with the Dispute object shaped as stripe-node's Dispute type declares.
 import { newId } from './crypto.js';
 import { unix, type SimContext } from './context.js';
-import { invalid } from './errors.js';
+import { invalid, load } from './errors.js';
 import { paramInt, paramString, type Params } from './form.js';
-import { load } from './ledger.js';
 import { balanceTransaction, createRefund } from './refunds.js';
 import type { StripeObject } from './store.js';
 

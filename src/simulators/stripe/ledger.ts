@@ -5,7 +5,7 @@ import { newId, randomToken } from './crypto.js';
 import type { SimContext } from './context.js';
 import { unix } from './context.js';
 import { checkAmount } from './currency.js';
-import { ApiError, invalid, missing } from './errors.js';
+import { ApiError, invalid, load } from './errors.js';
 import { paramHash, paramInt, paramList, paramMetadata, paramString, type Params } from './form.js';
 import { recordCharge } from './refunds.js';
 import type { StripeObject } from './store.js';
@@ -13,13 +13,6 @@ import type { StripeObject } from './store.js';
 const SESSION_MIN_S = 30 * 60;
 const SESSION_MAX_S = 24 * 3600;
 const CANCELABLE = new Set(['requires_payment_method', 'requires_capture', 'requires_confirmation', 'requires_action', 'processing']);
-
-/** Loads an object of `type` owned by the account, or Stripe's 404. */
-export function load(sim: SimContext, accountId: string, type: string, id: string): StripeObject {
-  const found = sim.store.get(id);
-  if (!found || found.accountId !== accountId || found.object.object !== type) throw missing(type.replace('.', '_'), id);
-  return found.object;
-}
 
 export function createSession(sim: SimContext, accountId: string, p: Params): StripeObject {
   if (paramString(p, 'mode') !== 'payment') throw invalid('The simulator supports mode=payment only.', 'mode');

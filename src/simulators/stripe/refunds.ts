@@ -3,9 +3,8 @@
 // transaction — the report reconciliation reads via GET /v1/balance_transactions.
 import { newId } from './crypto.js';
 import { unix, type SimContext } from './context.js';
-import { invalid } from './errors.js';
+import { invalid, load } from './errors.js';
 import { paramInt, paramMetadata, paramString, type Params } from './form.js';
-import { load } from './ledger.js';
 import type { StripeObject } from './store.js';
 
 const REASONS = new Set(['duplicate', 'fraudulent', 'requested_by_customer']);

@@ -7,7 +7,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate, send, WxError } from './api.js';
 import type { SimContext } from './context.js';
 import { cstDateTime, DAY_MS, parseCstDate, yuan } from './format.js';
-import { newBillToken } from './ids.js';
 import type { MerchantRow } from './store.js';
 
 /** download_url lifetime (WeChat Pay: 30 s). */
@@ -22,26 +21,6 @@ export const BILL_COLUMNS = [
 export const SUMMARY_COLUMNS = ['总交易单数', '应结订单总金额', '退款总金额', '充值券退款总金额', '手续费总金额', '订单总金额', '申请退款总金额'] as const;
 
 type BillType = 'ALL' | 'SUCCESS' | 'REFUND';
-/** The file is built once, when the hash is handed out, so hash and download always agree. */
-interface Grant { mchid: string; gzip: boolean; file: Buffer; expiresAt: number }
-
-/** Download tokens are short-lived by design, so they live in memory only. */
-export class BillTokens {
-  private readonly grants = new Map<string, Grant>();
-
-  issue(g: Omit<Grant, 'expiresAt'>, now: number): string {
-    for (const [t, old] of this.grants) if (old.expiresAt <= now) this.grants.delete(t);
-    const token = newBillToken();
-    this.grants.set(token, { ...g, expiresAt: now + BILL_URL_TTL_MS });
-    return token;
-  }
-
-  resolve(token: string, now: number): Grant | 'expired' | undefined {
-    const g = this.grants.get(token);
-    if (!g) return undefined;
-    return g.expiresAt <= now ? 'expired' : g;
-  }
-}
 
 // Half-up on integer fen: fee = round(amount × 0.6%).
 const fee = (fen: number): number => Math.floor((fen * FEE_RATE_PER_MILLE + 500) / 1000);

@@ -32,4 +32,3 @@ export const newCodeToken = (): string => randomFrom(ALNUM, 10);
 export const newOpenid = (): string => `o${randomFrom(ALNUM, 27)}`;
 export const newNotificationId = (): string => `${randomBytes(4).toString('hex')}-${randomBytes(2).toString('hex')}-5${randomBytes(2).toString('hex').slice(1)}-${randomBytes(2).toString('hex')}-${randomBytes(6).toString('hex')}`;
 export const newRequestId = (): string => randomBytes(16).toString('hex');
-export const newBillToken = (): string => randomBytes(18).toString('base64url');

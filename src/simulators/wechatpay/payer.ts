@@ -5,7 +5,7 @@ import { JSON_BODY_LIMIT, PayerError, parsePayerBody, sendPayerError, type PayOu
 import type { SimContext } from './context.js';
 import { rfc3339, yuan } from './format.js';
 import type { OrderRow } from './store.js';
-import { renderWalletPage } from './wallet-page.js';
+import { qrWalletPage, walletShell } from '../common/wallet-shell.js';
 
 export { JSON_BODY_LIMIT, PayerError, type PayOutcome };
 
@@ -67,6 +67,31 @@ export function payOrder(sim: SimContext, reference: string, outcome: PayOutcome
 
 export function scanReference(sim: SimContext, reference: string): PayerOrder {
   return payerView(sim, scanOrder(sim, resolveReference(sim, reference)));
+}
+
+// The wallet page the QR code opens (the same answers as the JSON payer API below).
+const STATUS_TEXT: Record<PayerOrder['trade_state'], string> = {
+  NOTPAY: 'Waiting for the buyer', USERPAYING: 'Scanned, waiting for confirmation', SUCCESS: 'Paid', PAYERROR: 'Payment failed', CLOSED: 'Closed', REFUND: 'Paid (refunded)',
+};
+
+const BRAND = { name: 'WeChat Pay 微信支付', color: '#057a3d' };
+
+/** The page a code_url stands for in the sandbox. */
+function renderWalletPage(order: PayerOrder | undefined): string {
+  if (!order) return walletShell({ brand: BRAND, body: '<div class="card"><p class="err">Unknown or invalid payment code.</p></div>' });
+  return qrWalletPage({
+    brand: BRAND,
+    merchant: `Merchant ${order.mchid}`,
+    subject: order.description,
+    amount: `¥${order.amount}`,
+    order: order.out_trade_no,
+    status: STATUS_TEXT[order.trade_state],
+    expires: order.time_expire,
+    reference: order.code_url,
+    labels: STATUS_TEXT,
+    statusField: 'trade_state',
+    cancel: false,
+  });
 }
 
 export function registerPayerRoutes(app: FastifyInstance, sim: SimContext, parseJson: (raw: string) => unknown): void {

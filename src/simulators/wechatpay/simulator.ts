@@ -4,7 +4,8 @@ import { merchantKeys, PublicKeyCache } from '../common/keys.js';
 import { registerPortalRoutes } from './portal.js';
 import { APPID_RE, MCHID_RE, MerchantInputError, registerAdminRoutes, type RegisteredMerchant, type RegisterMerchantInput } from './admin.js';
 import { registerApi } from './api.js';
-import { BillTokens, registerBillRoutes } from './bills.js';
+import { BILL_URL_TTL_MS, registerBillRoutes } from './bills.js';
+import { ShortLivedTokens } from '../common/tokens.js';
 import type { SimContext } from './context.js';
 import { newApiv3Key, newAppid, newMchid, newSerial } from './ids.js';
 import { generateRsaPemPair, loadOrCreatePlatformKeys, normalizeMerchantPublicKey, type PlatformKeys, type Signer } from './keys.js';
@@ -43,7 +44,7 @@ export class WechatpaySimulator extends SimulatorHost {
       store: this.store,
       orders,
       keys: this.keys,
-      bills: new BillTokens(),
+      bills: new ShortLivedTokens(BILL_URL_TTL_MS),
       merchantKey: (mchid) => this.merchantKeys.get(mchid, this.store.getMerchant(mchid)?.public_key),
       signerFor,
       rawBody: (req: FastifyRequest) => (typeof req.body === 'string' ? req.body : ''),

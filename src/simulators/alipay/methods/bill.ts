@@ -13,6 +13,6 @@ export const billDownloadUrl: MethodHandler = (ctx) => {
   }
   // Real Alipay only has a day's bill from T+1; the sandbox also serves today so tests need no clock games.
   if (billDate > cstDate(sim.now())) throw bizFail('isp.bill_not_exist', '账单不存在');
-  const token = sim.bills.issue(app, billDate, sim.now());
+  const token = sim.bills.issue({ appId: app.app_id, date: billDate }, sim.now());
   return success({ bill_download_url: `${sim.publicBaseUrl()}/_bills/${token}` });
 };
