@@ -137,7 +137,7 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
     ? new TlsReloader({ certFile: config.PAYGATE_TLS_CERT, keyFile: config.PAYGATE_TLS_KEY, material: tlsMaterial, servers: () => listeners.tlsServers(), log, registry: ctx.metrics.registry })
     : undefined;
   if (tlsMaterial) notes.push(...certificateNotes(tlsMaterial.leaf, now()));
-  const server = await buildServer(ctx, { simulators: Object.values(simulators), ...(tlsReloader ? { https: tlsReloader.options } : {}) });
+  const server = await buildServer(ctx, { logger: log, simulators: Object.values(simulators), ...(tlsReloader ? { https: tlsReloader.options } : {}) });
   const app = server.app;
   const listeners: GatewayListeners = new GatewayListeners(app, config, () => tlsReloader?.options);
   const onSighup = () => void tlsReloader?.reload();

@@ -4,7 +4,6 @@
  * policies, tokens, credentials; coalesced per-payment work) are the NodeServices (services.ts),
  * built there too, so no use case keeps state of its own.
  */
-import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../infra/config.js';
 import type { Db, DbHandle } from '../infra/db/index.js';
 import type { Vault } from '../infra/crypto/vault.js';
@@ -15,6 +14,7 @@ import type { ConfigCache } from './config-cache.js';
 import type { WindowCounter } from '../infra/ratelimit/window.js';
 import type { RedisState } from '../infra/redis/client.js';
 import type { NodeServices } from './services.js';
+import type { AppLogger } from './logger.js';
 
 export interface AppContext extends NodeServices {
   readonly config: Readonly<Config>;
@@ -23,7 +23,8 @@ export interface AppContext extends NodeServices {
   readonly vault: Vault;
   readonly transport: Transport;
   readonly metrics: Metrics;
-  readonly log: FastifyBaseLogger;
+  /** The app layer's logger (app/logger.ts); pino's, in runtime.ts. */
+  readonly log: AppLogger;
   /** Known after listen (PORT=0 in tests), hence a function. */
   publicUrl(): string;
   /** The one clock of the app layer: every timestamp, deadline and window is read from it. */

@@ -186,17 +186,9 @@ function unknownAccount(ctx: AppContext, provider: string, accountId: string, co
   return { ack: { ...fail, status: 404 }, verdict: 'rejected', code: 'NOTIFY.UNKNOWN_ACCOUNT', message };
 }
 
-const budgets = new WeakMap<AppContext, Map<string, { start: number; n: number }>>();
-
-/** A fixed one-minute window per key on this node; keys are real account ids, so the map stays small. */
+/** A fixed one-minute window per key on this node (ctx.logBudgets); keys are real account ids, so the map stays small. */
 function withinBudget(ctx: AppContext, key: string, limit: number): boolean {
-  let perCtx = budgets.get(ctx);
-  if (!perCtx) budgets.set(ctx, (perCtx = new Map()));
-  const now = ctx.now();
-  let b = perCtx.get(key);
-  if (!b || now - b.start >= 60_000) perCtx.set(key, (b = { start: now, n: 0 }));
-  b.n++;
-  return b.n <= limit;
+  return ctx.logBudgets.take(key, limit, ctx.now());
 }
 
 interface RecordInput {

@@ -52,7 +52,7 @@ export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: 
     // Routing may give up on an attempt and fall back to another account; the payment then
     // follows its latest attempt only. What is heard later about an abandoned one (closed,
     // failed, expired) concerns an order nobody can pay and must not move the payment; a
-    // success still counts, because money was taken (see abandonAttempt in payments.ts).
+    // success still counts, because money was taken (see abandonAttempt in app/payments/attempts.ts).
     if (obs.attemptId && obs.observed !== 'succeeded') {
       const current = await latestAttempt(trx, payment.id);
       if (current && current.id !== obs.attemptId) return { changed: false, from, to: from };

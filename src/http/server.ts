@@ -1,6 +1,6 @@
 /** Builds the Fastify app: parsers, the one error handler, routes, OpenAPI, simulators. */
 import crypto from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { PaygateError } from '../domain/errors.js';
@@ -56,11 +56,12 @@ export interface Server {
   drain(timeoutMs: number): Promise<void>;
 }
 
-export async function buildServer(ctx: AppContext, opts: { simulators?: MountedSimulator[]; version?: string; https?: TlsServerOptions } = {}): Promise<Server> {
+/** `logger`: the process's pino logger (Fastify needs the full logger; the app layer sees only AppLogger). */
+export async function buildServer(ctx: AppContext, opts: { logger: FastifyBaseLogger; simulators?: MountedSimulator[]; version?: string; https?: TlsServerOptions }): Promise<Server> {
   // With `https`, app.server is an https.Server (typed as the http one); see http/tls.ts.
   const app = Fastify({
     ...(opts.https ? { https: opts.https } : {}),
-    loggerInstance: ctx.log,
+    loggerInstance: opts.logger,
     bodyLimit: ctx.config.PAYGATE_BODY_LIMIT,
     genReqId: () => `req_${crypto.randomBytes(9).toString('base64url')}`,
     logController: new LogController({ disableRequestLogging: ctx.config.LOG_LEVEL !== 'debug' && ctx.config.LOG_LEVEL !== 'trace' }),
