@@ -120,6 +120,10 @@ describe.each(DB_KINDS)('gateway flow on %s', (db) => {
     await sim('/_faults', { duplicate_notifications: true, duplicate_count: 50 });
     try {
       const p = (await create()).body;
+      // Scan, then pay once the scan is known: sent together, the 50 TRADE_SUCCESS copies could
+      // overtake the 50 WAIT_BUYER_PAY ones, and a late "processing" rightly changes nothing.
+      await sim('/_payer/scan', { reference: p.next_action!.qr_code });
+      await until(p.id, 'processing');
       await sim('/_payer/pay', { reference: p.next_action!.qr_code, outcome: 'success' });
       await until(p.id, 'succeeded');
       // The simulator notifies twice per paid trade (WAIT_BUYER_PAY on scan, TRADE_SUCCESS on
