@@ -109,14 +109,15 @@ describe('alipay simulator, certificate mode', () => {
 
   it('rotates: announced ahead the old certificate still signs; then the new one does, the old one stays downloadable', async () => {
     const before = sdkWith(app.alipay_public_cert);
-    const res = await fetch(`${url}/sandbox/alipay/_alipay_cert/rotate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ activate_in_ms: 600 }) });
+    // Announced 3 s ahead: the query with the old certificate must finish inside that window even on a loaded machine.
+    const res = await fetch(`${url}/sandbox/alipay/_alipay_cert/rotate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ activate_in_ms: 3000 }) });
     const rotated = (await res.json()) as { alipay_cert_sn: string; alipay_public_cert: string; active_from: number };
     const after = sdkWith(rotated.alipay_public_cert);
     expect(rotated.alipay_cert_sn).toBe(after.config.alipayCertSn);
     expect(rotated.alipay_cert_sn).not.toBe(before.config.alipayCertSn);
     const query = (sdk: AlipaySdk) => sdk.exec('alipay.trade.query', { bizContent: { out_trade_no: 'nope' } }, { validateSign: true });
     await expect(query(before)).resolves.toMatchObject({ sub_code: 'ACQ.TRADE_NOT_EXIST' });
-    await waitFor(() => Date.now() > rotated.active_from, 2000, 'activation');
+    await waitFor(() => Date.now() > rotated.active_from, 8000, 'activation');
     await expect(query(before)).rejects.toThrow(/验签失败/);
     await expect(query(after)).resolves.toMatchObject({ sub_code: 'ACQ.TRADE_NOT_EXIST' });
     for (const [sn, file] of [[before.config.alipayCertSn, app.alipay_public_cert], [rotated.alipay_cert_sn, rotated.alipay_public_cert]] as const) {
