@@ -20,7 +20,7 @@
  */
 import { isTerminal } from '../domain/payment-state.js';
 import type { CaptureInput, QueryResult } from '../connectors/types.js';
-import { attemptById, latestAttempt } from '../infra/db/repos/attempts.js';
+import { attemptById, latestAttempt, updateCaptureRound } from '../infra/db/repos/attempts.js';
 import { paymentById } from '../infra/db/repos/payments.js';
 import type { AppContext } from './context.js';
 import { loadAccount } from './accounts.js';
@@ -50,7 +50,7 @@ async function capture(ctx: AppContext, paymentId: string, trigger: CaptureTrigg
   if (r.ok) {
     if (r.decline && r.status !== 'failed' && r.status !== 'succeeded') {
       // Retryable decline: this round is spent; the next approval gets the next one.
-      await ctx.db.updateTable('attempts').set({ capture_declined_round: round }).where('id', '=', attempt.id).where('capture_round', '=', round).execute();
+      await updateCaptureRound(ctx.db, attempt.id, round, { capture_declined_round: round });
     }
     return observePayment(ctx, { paymentId, attemptId: attempt.id, observed: r.status, source: 'capture', ...(r.providerTransactionId ? { providerTransactionId: r.providerTransactionId } : {}), ...(r.decline ? { decline: r.decline } : {}) });
   }
@@ -73,7 +73,7 @@ async function capture(ctx: AppContext, paymentId: string, trigger: CaptureTrigg
 async function roundToCapture(ctx: AppContext, attemptId: string, round: number, declinedRound: number | null, trigger: CaptureTrigger): Promise<number | undefined> {
   if (declinedRound !== round) return round;
   if (trigger === 'poll') return undefined;
-  await ctx.db.updateTable('attempts').set({ capture_round: round + 1 }).where('id', '=', attemptId).where('capture_round', '=', round).execute();
+  await updateCaptureRound(ctx.db, attemptId, round, { capture_round: round + 1 });
   const now = await attemptById(ctx.db, attemptId);
   if (!now || now.capture_declined_round === now.capture_round) return undefined;
   return now.capture_round;

@@ -6,6 +6,7 @@
 import { PaygateError } from '../domain/errors.js';
 import { routeCandidates, ruleProblems, type RoutingFacts, type RoutingRule, type RuleProblem } from '../domain/routing.js';
 import { accountById, accountIdsFor, accountsByIds } from '../infra/db/repos/provider-accounts.js';
+import { routingRulesOf, saveRoutingRules } from '../infra/db/repos/routing.js';
 import type { AppContext } from './context.js';
 import { connectorFor, providerForMethod, type PaymentMethod } from './connectors.js';
 import { getMerchant, type KeyMode } from './merchants.js';
@@ -24,13 +25,13 @@ export interface RoutingDocument { object: 'routing'; merchant_id: string; rules
 const cacheKey = (merchantId: string) => `routing:${merchantId}`;
 
 async function loadStored(ctx: AppContext, merchantId: string): Promise<StoredRouting> {
-  const row = await ctx.db.selectFrom('routing_rules').selectAll().where('merchant_id', '=', merchantId).executeTakeFirst();
+  const row = await routingRulesOf(ctx.db, merchantId);
   // "No rules" is an answer worth caching too: it is what most creates will find.
   if (!row) return { rules: [], updatedAt: null, accountModes: {} };
-  const rules = JSON.parse(row.rules) as RoutingRule[];
+  const rules = row.rules;
   const ids = [...new Set(rules.flatMap((r) => r.accounts.map((a) => a.provider_account_id)))];
   const accounts = await accountsByIds(ctx.db, ids);
-  return { rules, updatedAt: row.updated_at, accountModes: Object.fromEntries(accounts.map((a) => [a.id, a.mode])) };
+  return { rules, updatedAt: row.updatedAt, accountModes: Object.fromEntries(accounts.map((a) => [a.id, a.mode])) };
 }
 
 /**
@@ -92,10 +93,7 @@ export async function saveRouting(ctx: AppContext, merchantId: string, rules: Ro
   const first = problems[0];
   if (first) throw new PaygateError('ROUTING.INVALID_RULES', `${first.field}: ${first.message}`, { field: first.field, details: { problems } });
   const now = ctx.now();
-  const text = JSON.stringify(rules);
-  await ctx.db.insertInto('routing_rules').values({ merchant_id: merchantId, rules: text, updated_at: now })
-    .onConflict((oc) => oc.column('merchant_id').doUpdateSet({ rules: text, updated_at: now }))
-    .execute();
+  await saveRoutingRules(ctx.db, merchantId, rules, now);
   ctx.configCache.invalidate(cacheKey(merchantId));
   return toDocument(merchantId, { rules, updatedAt: now, accountModes: {} });
 }
