@@ -86,14 +86,7 @@ function parsePrivateKey(text: string): KeyObject {
   if (label !== null && label !== 'PRIVATE KEY' && label !== 'RSA PRIVATE KEY') {
     throw invalid(field, `must be a "PRIVATE KEY" or "RSA PRIVATE KEY" PEM, got "${label}"`);
   }
-  for (const type of ['pkcs8', 'pkcs1'] as const) {
-    try {
-      return checkRsa(field, createPrivateKey({ key: der, format: 'der', type }));
-    } catch (err) {
-      if (err instanceof PaygateError) throw err;
-    }
-  }
-  throw invalid(field, 'is not an RSA private key (PKCS#8 or PKCS#1)');
+  return firstRsaKey(field, ['pkcs8', 'pkcs1'] as const, (type) => createPrivateKey({ key: der, format: 'der', type }), 'is not an RSA private key (PKCS#8 or PKCS#1)');
 }
 
 function parsePublicKey(text: string): KeyObject {
@@ -108,14 +101,19 @@ function parsePublicKey(text: string): KeyObject {
   if (label !== null && label !== 'PUBLIC KEY' && label !== 'RSA PUBLIC KEY') {
     throw invalid(field, `must be a "PUBLIC KEY" or "RSA PUBLIC KEY" PEM, got "${label}"`);
   }
-  for (const type of ['spki', 'pkcs1'] as const) {
+  return firstRsaKey(field, ['spki', 'pkcs1'] as const, (type) => createPublicKey({ key: der, format: 'der', type }), 'is not an RSA public key (SPKI or PKCS#1)');
+}
+
+/** Keys come as either DER encoding: the first that decodes to an RSA key wins; a decoded key that is not RSA is reported as such. */
+function firstRsaKey<T extends string>(field: string, types: readonly T[], decode: (type: T) => KeyObject, notRsa: string): KeyObject {
+  for (const type of types) {
     try {
-      return checkRsa(field, createPublicKey({ key: der, format: 'der', type }));
+      return checkRsa(field, decode(type));
     } catch (err) {
       if (err instanceof PaygateError) throw err;
     }
   }
-  throw invalid(field, 'is not an RSA public key (SPKI or PKCS#1)');
+  throw invalid(field, notRsa);
 }
 
 function spki(key: KeyObject): Buffer {
