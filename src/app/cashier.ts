@@ -3,7 +3,7 @@
  * buyer may see of a payment, and nothing more — no merchant id, no attempt or provider ids,
  * no metadata, no merchant_order_id.
  */
-import type { PaymentStatus } from '../domain/payment-state.js';
+import { isTerminal, type PaymentStatus } from '../domain/payment-state.js';
 import { followableReturnUrl } from '../domain/return-url.js';
 import { latestAttempt } from '../infra/db/repos/attempts.js';
 import { paymentById, paymentWithMerchantName } from '../infra/db/repos/payments.js';
@@ -30,8 +30,7 @@ export interface BuyerView {
 }
 
 /** A decline the buyer can act on: only while the payment is open (a closed one says why in its own words). */
-const declinedOpen = (status: PaymentStatus, failureCode: string | null | undefined): boolean =>
-  (status === 'requires_action' || status === 'processing') && Boolean(failureCode);
+const declinedOpen = (status: PaymentStatus, failureCode: string | null | undefined): boolean => !isTerminal(status) && Boolean(failureCode);
 
 export async function loadBuyerView(ctx: AppContext, id: string): Promise<BuyerView | undefined> {
   if (!PAYMENT_ID.test(id)) return undefined;

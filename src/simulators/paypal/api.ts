@@ -6,7 +6,7 @@ import type { SimContext } from './context.js';
 import { HANG_MS } from '../common/faults.js';
 import { isCurrency, newDebugId, newResourceId, newToken, toMinor } from './format.js';
 import { answer, refundCapture } from './money-back.js';
-import { captureOrder, captureView, disputeView, orderView, refundView, reversalView } from './resources.js';
+import { captureOrder, captureView, disputeView, instrumentDeclines, orderView, refundView, reversalView } from './resources.js';
 import type { OrderRow } from './store.js';
 import { registerSearch } from './search.js';
 
@@ -138,7 +138,7 @@ export function registerApi(app: FastifyInstance, sim: SimContext): void {
       return paypalError(422, 'UNPROCESSABLE_ENTITY', 'Order already captured.', 'ORDER_ALREADY_CAPTURED');
     }
     if (o.status !== 'APPROVED') return paypalError(422, 'UNPROCESSABLE_ENTITY', 'Payer has not yet approved the Order for payment.', 'ORDER_NOT_APPROVED');
-    if (o.decline === 2) return instrumentDeclined(sim, o);
+    if (instrumentDeclines(o)) return instrumentDeclined(sim, o);
     captureOrder(sim, o);
     const after = sim.store.getOrder(o.id);
     return { status: 201, body: after ? orderView(sim, after) : {} };

@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { SimContext } from './context.js';
 import { fromMinor } from './format.js';
-import { approve } from './resources.js';
+import { approvable, approve } from './resources.js';
 import type { OrderRow } from './store.js';
 import { walletShell } from '../common/wallet-shell.js';
 
@@ -16,10 +16,6 @@ const OUTCOMES: ReadonlySet<string> = new Set<PayOutcome>(['success', 'fail', 'c
 const isOutcome = (v: unknown): v is PayOutcome => typeof v === 'string' && OUTCOMES.has(v);
 const OUTCOME_HELP = 'outcome must be success, fail, cancel or instrument_declined';
 
-/** Open for the buyer: not approved yet, or approved with an instrument the capture declined (restart). */
-export function approvable(o: OrderRow): boolean {
-  return o.status === 'CREATED' || o.status === 'PAYER_ACTION_REQUIRED' || (o.status === 'APPROVED' && o.decline === 2);
-}
 
 export class PayerError extends Error {
   constructor(readonly statusCode: number, readonly code: string, message: string) {

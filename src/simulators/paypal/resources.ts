@@ -98,7 +98,7 @@ export function orderView(sim: SimContext, o: OrderRow) {
     ...(captures.length > 0 ? { payments: paymentsOf(sim, captures) } : {}),
   };
   // An order whose capture declined the instrument offers its approve link again (restart).
-  const open = o.status === 'CREATED' || o.status === 'PAYER_ACTION_REQUIRED' || (o.status === 'APPROVED' && o.decline === 2);
+  const open = approvable(o);
   return {
     id: o.id, intent: 'CAPTURE', status: o.status, purchase_units: [unit],
     ...(o.payer_id ? { payer: { payer_id: o.payer_id, email_address: `buyer-${o.payer_id.toLowerCase()}@sandbox.example`, name: { given_name: 'Sandbox', surname: 'Buyer' } } } : {}),
@@ -119,6 +119,14 @@ export function orderView(sim: SimContext, o: OrderRow) {
  */
 export type Funding = 'ok' | 'declined' | 'instrument_declined';
 const FUNDING_CODE: Record<Funding, number> = { ok: 0, declined: 1, instrument_declined: 2 };
+
+/** Approved with a funding source the capture refuses with 422 INSTRUMENT_DECLINED (the order stays APPROVED). */
+export const instrumentDeclines = (o: OrderRow): boolean => o.decline === FUNDING_CODE.instrument_declined;
+
+/** Open for the buyer: not approved yet, or approved with an instrument the capture declined (PayPal's restart). */
+export function approvable(o: OrderRow): boolean {
+  return o.status === 'CREATED' || o.status === 'PAYER_ACTION_REQUIRED' || (o.status === 'APPROVED' && instrumentDeclines(o));
+}
 
 /** The buyer approves (again, after an instrument decline) with the given funding source. */
 export function approve(sim: SimContext, o: OrderRow, funding: Funding): OrderRow {
