@@ -169,4 +169,4 @@ export const readinessObject = named('Readiness', z.looseObject({
   pending: z.number().int().optional().meta({ description: 'Migrations not yet applied' }),
   redis: z.string().optional(),
 }), 'Whether this node should take traffic (readiness)');
-export const cashierStatusObject = named('CashierStatus', z.looseObject({ status: z.enum(PAYMENT_STATUSES), return_url: z.string().nullable() }));
+export const cashierStatusObject = named('CashierStatus', z.looseObject({ status: z.enum(PAYMENT_STATUSES), return_url: z.string().nullable(), declined: z.literal(true).optional().meta({ description: 'Present while the payment is open and the last try was declined: the buyer may try again' }) }));
