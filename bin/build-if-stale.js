@@ -11,8 +11,9 @@ import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
 const stamp = path.join(root, 'dist', '.build-stamp');
-// What tsconfig.build.json compiles: everything under src/ but tests and test support.
-const isInput = (rel) => rel.endsWith('.ts') && !rel.endsWith('.test.ts') && !rel.endsWith('testkit.ts') && !rel.startsWith(`test-support${path.sep}`);
+// What tsconfig.build.json compiles: everything under src/ but tests and test support, and
+// the JSON the sources import (the cashier's locales/*.json), which tsc copies to dist/.
+const isInput = (rel) => (rel.endsWith('.ts') || rel.endsWith('.json')) && !rel.endsWith('.test.ts') && !rel.endsWith('testkit.ts') && !rel.startsWith(`test-support${path.sep}`);
 
 function newestInputMs() {
   let newest = 0;

@@ -154,6 +154,7 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
     const at = now();
     await enqueue(dbh.db, { kind: 'purge_idempotency', refId: 'global', runAt: at + 60_000 }, at);
     await enqueue(dbh.db, { kind: 'purge_notifications', refId: 'global', runAt: at + 60_000 }, at);
+    await enqueue(dbh.db, { kind: 'reconcile_daily', refId: 'global', runAt: at + 60_000 }, at);
   }
 
   return {
@@ -179,6 +180,8 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
       // In-flight requests first (they may need the worker-free DB and the simulators), then jobs.
       await server.drain(30_000);
       await worker?.stop();
+      // Reconciliation runs stop at their next batch and are marked failed (they can be run again).
+      await ctx.background.close();
       tlsReloader?.close();
       process.off('SIGHUP', onSighup);
       await listeners.close();

@@ -13,6 +13,7 @@ import type { JobRow } from '../infra/db/schema.js';
 import type { JobOutcome, JobSpec } from '../infra/jobs/worker.js';
 import { jobPayload, type JobKind } from '../infra/jobs/queue.js';
 import { getJob, listJobs, revive, type JobListQuery } from '../infra/jobs/dead-letters.js';
+import { reconcileDailyJob } from './reconciliation/daily.js';
 import type { AppContext } from './context.js';
 import { closeAtProvider, queryAttempt, type SettleOutcome } from './settle.js';
 import { observePayment } from './payment-transitions.js';
@@ -108,6 +109,7 @@ export function jobHandlers(ctx: AppContext): Record<JobKind, JobSpec> {
     sync_refund: spec('sync_refund', (job) => syncRefund(ctx, job)),
     purge_idempotency: spec('purge_idempotency', () => purgeIdempotencyJob(ctx)),
     purge_notifications: spec('purge_notifications', () => purgeNotificationsJob(ctx)),
+    reconcile_daily: spec('reconcile_daily', () => reconcileDailyJob(ctx)),
   };
 }
 

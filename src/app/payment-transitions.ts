@@ -61,7 +61,7 @@ export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: 
     // The attempt mirrors what the provider said; a success is recorded on it even when the
     // payment becomes `conflict`, because the money was taken on that attempt.
     if (obs.attemptId && (next !== null || obs.observed === 'succeeded')) {
-      await updateAttempt(trx, obs.attemptId, { status: obs.observed, updated_at: now, ...(obs.providerTransactionId ? { provider_transaction_id: obs.providerTransactionId } : {}) }, { notStatus: 'succeeded' });
+      await updateAttempt(trx, obs.attemptId, { status: obs.observed, updated_at: now, ...(obs.observed === 'succeeded' ? { succeeded_at: now } : {}), ...(obs.providerTransactionId ? { provider_transaction_id: obs.providerTransactionId } : {}) }, { notStatus: 'succeeded' });
     }
     const failure = failureFields(payment, obs, next);
     if (obs.attemptId && failure) {

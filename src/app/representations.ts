@@ -48,6 +48,9 @@ export function paymentToApi(p: PaymentRow, attempts: AttemptRow[], publicUrl: s
     merchant_order_id: p.merchant_order_id,
     description: p.description,
     amount_refunded: p.amount_refunded,
+    /** The provider's fee and what reached the merchant, once a reconciliation run read them from the bill (docs/reconciliation.md); null before. */
+    fee: p.fee === null || p.fee === undefined ? null : Number(p.fee),
+    net: p.net === null || p.net === undefined ? null : Number(p.net),
     /** True while a dispute is open or one was lost / the provider reversed the payment (app/disputes.ts). */
     disputed: p.disputed === 1,
     disputes: disputes.map(disputeToApi),

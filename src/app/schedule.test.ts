@@ -34,6 +34,7 @@ describe('every job kind has a bounded schedule', () => {
     deliver_webhook: [0, 1e9], // the delivery's own table ends it first, checked below
     purge_idempotency: [0, 1e9], // recurring: bounded in failures in a row, checked below
     purge_notifications: [0, 1e9],
+    reconcile_daily: [0, 1e9], // recurring as well
   };
 
   for (const kind of JOB_KINDS) {

@@ -78,6 +78,9 @@ export const JOB_SCHEDULES: Readonly<Record<JobKind, JobSchedule>> = {
   // operator must fix, and a dead purge is revived with POST /admin/jobs/{id}/retry.
   purge_idempotency: { delaysS: [3600], maxRuns: 24, recurring: true },
   purge_notifications: { delaysS: [3600], maxRuns: 24, recurring: true },
+  // Every 15 minutes, forever: starts the reconciliation of each account whose bill for
+  // yesterday is ready (app/reconciliation/daily.ts). 96 failures in a row ≈ a day.
+  reconcile_daily: { delaysS: [900], maxRuns: 96, recurring: true },
 };
 
 /**

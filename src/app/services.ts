@@ -4,6 +4,7 @@
  * maps keyed by the context: what the node knows about provider accounts (provider-gateway.ts)
  * the per-payment work it coalesces (buyer queries, captures) and its log budgets.
  */
+import { hostname } from 'node:os';
 import type { PaymentStatus } from '../domain/payment-state.js';
 import type { PolicyDeps } from './account-policies.js';
 import { ProviderGateway } from './provider-gateway.js';
@@ -51,6 +52,34 @@ export class MinuteBudgets {
 /** What a capture came to (capture.ts): the payment transition it caused, or undefined when nothing was captured. */
 export type CaptureResult = { changed: boolean; from: PaymentStatus; to: PaymentStatus } | undefined;
 
+/**
+ * Long work this node runs in the background (reconciliation runs): each can be aborted, and
+ * close() aborts them all and waits, so shutdown never leaves a run writing to a closed pool.
+ * A run aborted this way is marked failed by its own error path and can be run again.
+ */
+export class BackgroundRuns {
+  /** Names this node in the rows its runs write (reconciliation_runs.node). */
+  constructor(readonly node: string = `${hostname()}:${process.pid}`) {}
+  readonly #runs = new Map<string, { abort: AbortController; done: Promise<void> }>();
+
+  get size(): number { return this.#runs.size; }
+
+  start(id: string, run: (signal: AbortSignal) => Promise<void>): void {
+    const abort = new AbortController();
+    const done = run(abort.signal).catch(() => undefined).finally(() => this.#runs.delete(id));
+    this.#runs.set(id, { abort, done });
+  }
+
+  /** Resolves when the run of that id (if this node has it) has finished. */
+  async settled(id: string): Promise<void> { await this.#runs.get(id)?.done; }
+
+  async close(): Promise<void> {
+    const all = [...this.#runs.values()];
+    for (const r of all) r.abort.abort(new Error('node shutting down'));
+    await Promise.all(all.map((r) => r.done));
+  }
+}
+
 export interface NodeServices {
   /** Resilience policies, OAuth tokens, parsed credentials, warning windows, notification material. */
   readonly providers: ProviderGateway;
@@ -58,8 +87,10 @@ export interface NodeServices {
   /** Captures under way, by payment: callers for one payment share one capture. */
   readonly captures: SharedRuns<CaptureResult>;
   readonly logBudgets: MinuteBudgets;
+  /** Reconciliation runs under way on this node. */
+  readonly background: BackgroundRuns;
 }
 
 export function createNodeServices(deps: PolicyDeps): NodeServices {
-  return { providers: new ProviderGateway(deps), buyerQueries: new BuyerQueries(), captures: new SharedRuns<CaptureResult>(), logBudgets: new MinuteBudgets() };
+  return { providers: new ProviderGateway(deps), buyerQueries: new BuyerQueries(), captures: new SharedRuns<CaptureResult>(), logBudgets: new MinuteBudgets(), background: new BackgroundRuns() };
 }

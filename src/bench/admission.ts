@@ -25,14 +25,11 @@ import path from 'node:path';
 import { parkPolls, startBenchGateway, type BenchGateway } from './gateway.js';
 import { runLoad, stopLoad, type LoadResult, type LoadSpec } from './load.js';
 import type { AttackPlan } from './admission-attacker.js';
-import { numEnv } from './env.js';
+import { numEnv, runKnobs } from './env.js';
 
-const SECONDS = numEnv('PAYGATE_BENCH_ADMISSION_SECONDS', 6, 1);
-const WARMUP = numEnv('PAYGATE_BENCH_ADMISSION_WARMUP', 2, 0);
-const CONNECTIONS = numEnv('PAYGATE_BENCH_ADMISSION_CONNECTIONS', 16, 1);
+const { seconds: SECONDS, warmup: WARMUP, connections: CONNECTIONS, rounds: ROUNDS } = runKnobs('PAYGATE_BENCH_ADMISSION', { seconds: 6, warmup: 2, connections: 16, rounds: 2 });
 const STREAMS = numEnv('PAYGATE_BENCH_ADMISSION_STREAMS', 2000, 2);
 const SLOW = numEnv('PAYGATE_BENCH_ADMISSION_SLOW', 50, 0);
-const ROUNDS = numEnv('PAYGATE_BENCH_ADMISSION_ROUNDS', 2, 1);
 
 const log = (msg: string) => console.error(`[bench admission ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 

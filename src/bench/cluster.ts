@@ -25,12 +25,9 @@ import { cpuSeconds, machineJiffies, startSimulatorProcess, type GatewayNode, ty
 import { percentile, shoot, startCluster, type Cluster, type Shot } from './cluster-client.js';
 import { report, type FlashSale, type Throughput } from './cluster-report.js';
 import { startPrivateRedis } from '../test-support/redis.js';
-import { numEnv } from './env.js';
+import { numEnv, runKnobs } from './env.js';
 
-const SECONDS = numEnv('PAYGATE_BENCH_CLUSTER_SECONDS', 5, 1);
-const ROUNDS = numEnv('PAYGATE_BENCH_CLUSTER_ROUNDS', 3, 1);
-const WARMUP = numEnv('PAYGATE_BENCH_CLUSTER_WARMUP_SECONDS', 3, 0);
-const CONNECTIONS = numEnv('PAYGATE_BENCH_CLUSTER_CONNECTIONS', 48, 1);
+const { seconds: SECONDS, warmup: WARMUP, connections: CONNECTIONS, rounds: ROUNDS } = runKnobs('PAYGATE_BENCH_CLUSTER', { seconds: 5, warmup: 3, connections: 48, rounds: 3 }, 'WARMUP_SECONDS');
 const FLASH_N = numEnv('PAYGATE_BENCH_FLASH_N', 1500, 1);
 const FLASH_CONCURRENCY = numEnv('PAYGATE_BENCH_FLASH_CONCURRENCY', 200, 1);
 const FLASH_TIMEOUT_MS = numEnv('PAYGATE_BENCH_FLASH_PROVIDER_TIMEOUT_MS', 2000, 100);

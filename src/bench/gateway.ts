@@ -141,9 +141,8 @@ export async function parkPolls(gw: BenchGateway): Promise<void> {
   throw new Error('poll jobs still running after 10 s; cannot isolate the next scenario');
 }
 
-export interface CreateOutcome {
-  provider: Provider;
-  load: LoadResult;
+/** What became of one provider's attempts, counted in the attempts table. */
+export interface AttemptCounts {
   /** Every attempt of this provider after the run (warm-up included, and requests autocannon cut off). */
   attempts: number;
   /** …with a QR code or redirect URL from the provider, i.e. created there. */
@@ -152,13 +151,18 @@ export interface CreateOutcome {
   failed: number;
   /** …neither, 15 s after the load stopped. */
   stuck: number;
+}
+
+export interface CreateOutcome extends AttemptCounts {
+  provider: Provider;
+  load: LoadResult;
   /** Provider calls during the measured window, from the gateway's metrics. */
   calls: Record<string, number>;
   /** …and during the warm-up (PayPal's OAuth token fetch shows up here). */
   warmupCalls: Record<string, number>;
 }
 
-async function attemptCounts(gw: BenchGateway, provider: Provider): Promise<{ attempts: number; ready: number; failed: number; stuck: number }> {
+async function attemptCounts(gw: BenchGateway, provider: Provider): Promise<AttemptCounts> {
   const rows = await gw.rt.ctx.db.selectFrom('attempts')
     .select((eb) => [
       eb.fn.countAll<number | string>().as('n'),

@@ -13,6 +13,7 @@ import { bootstrapDemo } from './demo.js';
 import { admin, CliError, gatewayTarget, parseUrl, type GatewayTarget } from './client.js';
 import { noSimulatorsMessage, provisionOverHttp, reachableSimulators, type ProviderAccount } from './sandbox-provision.js';
 import { migrateDatabase } from '../app/ops.js';
+import { reconcile } from './reconcile.js';
 
 const USAGE = `usage: paygate <command>
   start                                   start the gateway (embedded default: SQLite in ./data, simulators mounted)
@@ -23,6 +24,9 @@ const USAGE = `usage: paygate <command>
   sandbox pay <payment_id> [--outcome success|fail]
                                           play the buyer of a sandbox payment (the gateway must be running)
   sandbox --port N                        run the provider simulators standalone (see docs/sandbox.md)
+  reconcile --provider P --date YYYY-MM-DD [--account pa_…] [--json]
+                                          reconcile the provider's bill of that day (every account of P, or one) on the
+                                          running gateway; exit 0 clean, 1 differences found, 2 a run failed (docs/reconciliation.md)
 
 Commands that talk to the running gateway take:
   --url U          the gateway (default: $PAYGATE_URL, else http://127.0.0.1:$PORT, PORT defaulting to 8080)
@@ -54,8 +58,12 @@ export async function main(argv: string[]): Promise<void> {
       case 'migrate': parse(rest, {}); return await runMigrate();
       case 'merchant': return await merchant(rest);
       case 'sandbox': return await sandbox(rest);
-      case 'reconcile':
-        throw new CliError('reconcile is not available in this version yet', 2);
+      case 'reconcile': {
+        const { values, positionals } = parse(rest, { ...GATEWAY_OPTIONS, provider: { type: 'string' }, date: { type: 'string' }, account: { type: 'string' }, json: { type: 'boolean' } });
+        if (positionals.length > 0) throw new CliError(`reconcile takes options only, got "${positionals[0]}" (usage: paygate reconcile --provider P --date YYYY-MM-DD)`, 2);
+        process.exitCode = await reconcile(target(values), values);
+        return;
+      }
       case 'help': case '--help': case '-h':
         process.stdout.write(USAGE);
         return;

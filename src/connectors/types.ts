@@ -183,3 +183,6 @@ export interface Connector<C> {
   /** What of its notifications may be kept in clear, and where its buyer identifiers are (sensitive.ts in the connector's folder). */
   readonly notificationPrivacy: NotificationPrivacy<C>;
 }
+
+/** The notification half of a connector, which each connector's notify.ts declares in one piece. */
+export type ConnectorNotifications<C> = Pick<Connector<C>, 'verifyNotification' | 'notificationMaterial' | 'notificationAck' | 'notificationPrivacy'>;

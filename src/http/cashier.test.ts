@@ -71,6 +71,16 @@ describe('cashier over HTTP', () => {
   const create = async (extra: Record<string, unknown> = {}) =>
     (await gw.api<Payment>(m.key, 'POST', '/v1/payments', { amount: 8888, currency: 'CNY', method: 'alipay_qr', merchant_order_id: `H-${++n}`, description: '<script>alert(1)</script>', metadata: { secret_note: 'xyz' }, return_url: 'https://shop.example/done', ...extra })).body;
 
+  /** A new payment's status stream, with the bus's listener count from before it was opened. */
+  const subscribe = async () => {
+    const p = await create();
+    const bus = gw.rt.ctx.statusBus!;
+    const before = bus.listenerCount();
+    const ac = new AbortController();
+    const res = await fetch(`${gw.url}/pay/${p.id}/events`, { signal: ac.signal });
+    return { p, bus, before, ac, res };
+  };
+
   it('page: escaped, minimal, security headers, hashed assets, gzip', async () => {
     const p = await create();
     const res = await fetch(`${gw.url}/pay/${p.id}`, { headers: { 'accept-language': 'zh-CN,zh;q=0.9' } });
@@ -112,11 +122,7 @@ describe('cashier over HTTP', () => {
   });
 
   it('events: current status on connect, pushed change, terminal ends the stream; status JSON agrees', async () => {
-    const p = await create();
-    const bus = gw.rt.ctx.statusBus!;
-    const before = bus.listenerCount();
-    const ac = new AbortController();
-    const res = await fetch(`${gw.url}/pay/${p.id}/events`, { signal: ac.signal });
+    const { p, bus, before, res } = await subscribe();
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const reader = res.body!.getReader();
     const frames: string[] = [];
@@ -153,11 +159,7 @@ describe('cashier over HTTP', () => {
   });
 
   it('a client that goes away is unsubscribed', async () => {
-    const p = await create();
-    const bus = gw.rt.ctx.statusBus!;
-    const before = bus.listenerCount();
-    const ac = new AbortController();
-    const res = await fetch(`${gw.url}/pay/${p.id}/events`, { signal: ac.signal });
+    const { bus, before, ac, res } = await subscribe();
     await res.body!.getReader().read();
     expect(bus.listenerCount()).toBe(before + 1);
     ac.abort();

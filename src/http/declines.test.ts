@@ -57,7 +57,11 @@ describe.each(DB_KINDS)('declines on %s', (db) => {
     await until(p.id, (x) => typeof x.failure_code === 'string', 'decline recorded');
     // Expiry closes the session at the provider first, retrying on its back-off if a close
     // fails; on a loaded CI machine (the whole suite in parallel) that took over 15 s once.
-    const done = await waitFor(async () => { const x = await get(p.id); return x.status === 'expired' ? x : undefined; }, { timeoutMs: 45_000, what: `${p.id} expired` });
+    const done = await waitFor(async () => { const x = await get(p.id); return x.status === 'expired' ? x : undefined; }, {
+      timeoutMs: 45_000,
+      // Say where it stuck: the payment as the API shows it and the jobs that own it.
+      what: async () => `${p.id} expired; payment ${JSON.stringify(await get(p.id))}; jobs ${JSON.stringify(await gw.rt.ctx.db.selectFrom('jobs').selectAll().where('ref_id', 'in', [p.id, ...(await gw.rt.ctx.db.selectFrom('attempts').select('id').where('payment_id', '=', p.id).execute()).map((a) => a.id)]).execute())}`,
+    });
     expect(done).toMatchObject({ failure_code: 'card_declined', next_action: null });
     expect((await payer('stripe', p.next_action!.url!, 'success')).status).toBe(409);
     expect((await get(p.id)).status).toBe('expired');

@@ -35,7 +35,12 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.
   secretFields?: readonly string[];
 }
 
-export interface Handled { status?: number; body: unknown }
+export interface Handled {
+  status?: number;
+  body: unknown;
+  /** A non-JSON answer (a CSV download): sent as is, streamed when it is a stream; `body` is ignored. */
+  raw?: { contentType: string; body: string | NodeJS.ReadableStream; filename?: string };
+}
 
 export interface HandlerInput<P, Q, B> {
   params: P; query: Q; body: B; merchantId: string; req: FastifyRequest;
@@ -140,6 +145,10 @@ export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType
         return reply.code(status).type('application/json; charset=utf-8').send(text);
       }
       const out = await run();
+      if (out.raw) {
+        if (out.raw.filename) reply.header('content-disposition', `attachment; filename="${out.raw.filename}"`);
+        return reply.code(out.status ?? def.success ?? 200).type(out.raw.contentType).send(out.raw.body);
+      }
       return reply.code(out.status ?? def.success ?? 200).send(withListUrl(out.body, req.url));
     },
   });

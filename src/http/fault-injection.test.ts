@@ -19,6 +19,8 @@ interface Health { breaker: { state: string } }
 
 const N = 1000;
 const CONCURRENCY = 25;
+/** The merchant's waits before each repeat of a safe_to_repeat create (src/bench/cluster-client.ts uses the same). */
+const REPEAT_BACKOFF_MS = [250, 500, 1000, 2000];
 
 describe('fault injection with fallback (PostgreSQL)', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paygate-faults-'));
@@ -82,10 +84,12 @@ describe('fault injection with fallback (PostgreSQL)', () => {
         const body = { amount: 100 + i, currency: 'CNY', method: 'alipay_qr', merchant_order_id: `T-${i}` };
         let r = await gw.api<PaymentBody & { error?: { safe_to_repeat?: boolean } }>(key, 'POST', '/v1/payments', body);
         // A create that got no answer from the provider says so (safe_to_repeat); the merchant
-        // repeats it, as the error tells them, and the repeat resumes the same attempt.
-        for (let repeat = 0; repeat < 3 && r.body.error?.safe_to_repeat; repeat++) {
+        // repeats it, as the error tells them, and the repeat resumes the same attempt — at A,
+        // never B, so it backs off past A's 1 s half-open delay as the bench's client does
+        // (three repeats 200 ms apart gave up while A's breaker was still open).
+        for (let repeat = 0; repeat < REPEAT_BACKOFF_MS.length && r.body.error?.safe_to_repeat; repeat++) {
           unanswered++;
-          await new Promise((res) => setTimeout(res, 200));
+          await new Promise((res) => setTimeout(res, REPEAT_BACKOFF_MS[repeat]));
           r = await gw.api<PaymentBody & { error?: { safe_to_repeat?: boolean } }>(key, 'POST', '/v1/payments', body);
           if (r.status === 200) r = { ...r, status: 201 };
         }

@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_KINDS, sandboxMerchant, waitFor, type Gateway } from '../test-support/harness.js';
-import { startFlowGateway, stopFlowGateway, type Receiver, type SandboxMerchant } from '../test-support/flow.js';
+import { startFlowGateway, stopFlowGateway, withFaults, type Receiver, type SandboxMerchant } from '../test-support/flow.js';
 
 type Payment = { id: string; status: string; amount: number; amount_refunded: number; next_action: { type: string; qr_code: string; checkout_url: string } | null; attempts: Array<{ id: string; provider_reference: string; status: string }> };
 type Refund = { id: string; status: string; amount: number };
@@ -86,8 +86,7 @@ describe.each(DB_KINDS)('gateway flow on %s', (db) => {
     expect(c.status).toBe(422);
     expect(c.body.error.code).toBe('IDEMPOTENCY.KEY_REUSED');
 
-    await sim('/_faults', { latency_ms: 400 });
-    try {
+    await withFaults(gw, 'alipay', { latency_ms: 400 }, { latency_ms: 0 }, async () => {
       const key2 = `idem2-${db}-${crypto.randomUUID()}`;
       const body2 = { ...body, merchant_order_id: `IDEM2-${key2}` };
       const [x, y] = await Promise.all([
@@ -97,28 +96,22 @@ describe.each(DB_KINDS)('gateway flow on %s', (db) => {
       expect(x.status).toBe(201);
       expect(y.status).toBe(409);
       expect(y.body.error.code).toBe('IDEMPOTENCY.IN_PROGRESS');
-    } finally {
-      await sim('/_faults', { latency_ms: 0 });
-    }
+    });
   });
 
   it('settles by polling when the notification is lost', async () => {
-    await sim('/_faults', { drop_notifications: true });
-    try {
+    await withFaults(gw, 'alipay', { drop_notifications: true }, { drop_notifications: false }, async () => {
       const p = (await create()).body;
       await sim('/_payer/pay', { reference: p.next_action!.qr_code, outcome: 'success' });
       const done = await until(p.id, 'succeeded');
       expect(done.status).toBe('succeeded');
       const notes = await gw.rt.ctx.db.selectFrom('notifications').select('id').where('payment_id', '=', p.id).execute();
       expect(notes).toHaveLength(0); // proves polling, not a notification, settled it
-    } finally {
-      await sim('/_faults', { drop_notifications: false });
-    }
+    });
   });
 
   it('applies 50 concurrent duplicate notifications once: one event, one delivery', async () => {
-    await sim('/_faults', { duplicate_notifications: true, duplicate_count: 50 });
-    try {
+    await withFaults(gw, 'alipay', { duplicate_notifications: true, duplicate_count: 50 }, { duplicate_notifications: false }, async () => {
       const p = (await create()).body;
       // Scan, then pay once the scan is known: sent together, the 50 TRADE_SUCCESS copies could
       // overtake the 50 WAIT_BUYER_PAY ones, and a late "processing" rightly changes nothing.
@@ -146,9 +139,7 @@ describe.each(DB_KINDS)('gateway flow on %s', (db) => {
       await new Promise((r) => setTimeout(r, 300));
       expect(eventsFor(p.id).filter((e) => e.type === 'payment.succeeded')).toHaveLength(1);
       expect(eventsFor(p.id)).toHaveLength(2);
-    } finally {
-      await sim('/_faults', { duplicate_notifications: false });
-    }
+    });
   });
 
   it('never refunds more than was paid under 20 concurrent partial refunds', async () => {

@@ -15,6 +15,7 @@ describe('list endpoints', () => {
   let gw: Gateway;
   let m: Awaited<ReturnType<typeof sandboxMerchant>>;
   let eventId = '';
+  let runId = '';
   let lists: string[] = [];
 
   beforeAll(async () => {
@@ -27,6 +28,12 @@ describe('list endpoints', () => {
     const canceled = await gw.api<{ id: string }>(m.key, 'POST', '/v1/payments', { amount: 999, currency: 'CNY', method: 'alipay_qr', merchant_order_id: 'LIST-C' });
     await gw.api(m.key, 'POST', `/v1/payments/${canceled.body.id}/cancel`);
     eventId = await waitFor(async () => (await gw.api<List>(m.key, 'GET', '/v1/events')).body.data[0]?.id, { what: 'an event' });
+    // A reconciliation run of today's Alipay bill (Asia/Shanghai), for the list of its differences.
+    const day = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    const run = await gw.admin<{ id: string }>('POST', '/admin/reconciliation_runs', { provider_account_id: m.accountId, day });
+    expect(run.status).toBe(202);
+    runId = run.body.id;
+    await waitFor(async () => (await gw.admin<{ status: string }>('GET', `/admin/reconciliation_runs/${runId}`)).body.status !== 'running', { what: 'the run' });
     const doc = (await (await fetch(`${gw.url}/openapi.json`)).json()) as { paths: Record<string, { get?: { parameters?: Array<{ name: string; in: string }> } }> };
     lists = Object.entries(doc.paths).filter(([, ops]) => ops.get?.parameters?.some((p) => p.in === 'query' && p.name === 'limit')).map(([p]) => p);
   });
@@ -38,13 +45,14 @@ describe('list endpoints', () => {
   const concrete = (p: string): string => {
     if (p === '/v1/events/{id}/deliveries') return `/v1/events/${eventId}/deliveries`;
     if (p === '/admin/merchants/{id}/api_keys') return `/admin/merchants/${m.id}/api_keys`;
+    if (p === '/admin/reconciliation_runs/{id}/differences') return `/admin/reconciliation_runs/${runId}/differences`;
     expect(p, `no test value for the path parameters of list ${p}: add one here`).not.toContain('{');
     return p;
   };
   const call = <T>(path: string) => (path.startsWith('/admin/') ? gw.admin<T>('GET', path) : gw.api<T>(m.key, 'GET', path));
 
   it('the document lists every list endpoint', () => {
-    expect(lists).toEqual(expect.arrayContaining(['/v1/payments', '/v1/refunds', '/v1/disputes', '/v1/webhook_endpoints', '/v1/events', '/v1/events/{id}/deliveries', '/admin/merchants', '/admin/merchants/{id}/api_keys', '/admin/jobs']));
+    expect(lists).toEqual(expect.arrayContaining(['/v1/payments', '/v1/refunds', '/v1/disputes', '/v1/webhook_endpoints', '/v1/events', '/v1/events/{id}/deliveries', '/admin/merchants', '/admin/merchants/{id}/api_keys', '/admin/jobs', '/admin/reconciliation_runs', '/admin/reconciliation_runs/{id}/differences']));
   });
 
   it('every list answers {object: list, data, has_more, url}', async () => {

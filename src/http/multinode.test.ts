@@ -188,7 +188,12 @@ describe('three nodes on PostgreSQL + Redis', () => {
 
     // Both copies of every notification went to two different nodes; some met the dead one.
     // (A late one, a provider retry say, may still be in flight: wait for its two answers.)
-    await waitFor(() => proxy.notifications.every((n) => n.copies.length === 2) || undefined, { timeoutMs: 20_000, what: 'both copies of every notification answered' });
+    // Each copy is bounded by the proxy's 15 s timeout, so 45 s covers a late one and its retry.
+    const unanswered = () => proxy.notifications.filter((n) => n.copies.length < 2);
+    await waitFor(() => unanswered().length === 0 || undefined, {
+      timeoutMs: 45_000,
+      what: () => `both copies of every notification answered; ${unanswered().length} of ${proxy.notifications.length} not: ${JSON.stringify(unanswered().slice(0, 3))}`,
+    });
     expect(proxy.notifications.length).toBeGreaterThanOrEqual(paid.size);
     for (const n of proxy.notifications) {
       expect(n.nodes[0]).not.toBe(n.nodes[1]);

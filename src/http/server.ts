@@ -19,6 +19,7 @@ import { adminHealthRoutes } from './routes/admin-health.js';
 import { adminRoutingRoutes } from './routes/admin-routing.js';
 import { adminPrivacyRoutes } from './routes/admin-privacy.js';
 import { adminJobsRoutes } from './routes/admin-jobs.js';
+import { adminReconciliationRoutes } from './routes/admin-reconciliation.js';
 import { notificationSecretHeaderPaths } from '../app/privacy.js';
 import { notifyRoutes } from './routes/notify.js';
 import { opsRoutes } from './routes/ops.js';
@@ -125,6 +126,7 @@ export async function buildServer(ctx: AppContext, opts: { logger: FastifyBaseLo
   adminRoutingRoutes(app, ctx);
   adminPrivacyRoutes(app, ctx);
   adminJobsRoutes(app, ctx);
+  adminReconciliationRoutes(app, ctx);
   opsRoutes(app, ctx);
   payPageRoutes(app, ctx);
   payReturnRoutes(app, ctx);

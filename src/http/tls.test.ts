@@ -22,6 +22,12 @@ const pki = createTestPki();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paygate-tls-'));
 const first = pki.server();
 const files = writePair(dir, first);
+/** A new server certificate and key, written over the pair in `dir` (what an operator's renewal does). */
+const renewPair = (into: string) => {
+  const pair = pki.server();
+  writePair(into, pair);
+  return pair;
+};
 
 interface Handshake { protocol: string | null; cipher: string; fingerprint256: string; socket: tls.TLSSocket }
 
@@ -202,8 +208,7 @@ describe('HTTPS listener', () => {
     });
     req.write(body.slice(0, 20));
     await new Promise((r) => setTimeout(r, 100));
-    const second = pki.server();
-    writePair(dir, second);
+    const second = renewPair(dir);
     expect(gw.rt.reloadTls()).toBe(true);
     const fresh = await handshake(port);
     expect(fresh.fingerprint256).toBe(second.fingerprint256);
@@ -215,16 +220,14 @@ describe('HTTPS listener', () => {
     old.socket.destroy();
 
     // SIGHUP: the handler swaps synchronously, so the next handshake already sees it.
-    const third = pki.server();
-    writePair(dir, third);
+    const third = renewPair(dir);
     process.emit('SIGHUP', 'SIGHUP');
     const afterHup = await handshake(port);
     expect(afterHup.fingerprint256).toBe(third.fingerprint256);
     afterHup.socket.destroy();
 
     // A file change alone is picked up (polled, debounced).
-    const fourth = pki.server();
-    writePair(dir, fourth);
+    const fourth = renewPair(dir);
     await waitFor(async () => {
       const h = await handshake(port);
       h.socket.destroy();
@@ -263,8 +266,7 @@ describe('admin listener over TLS', () => {
       expect(res.headers['strict-transport-security']).toBe('max-age=31536000');
       expect((await gw.admin('GET', '/admin/merchants')).status).toBe(200);
 
-      const next = pki.server();
-      writePair(own, next);
+      const next = renewPair(own);
       expect(gw.rt.reloadTls()).toBe(true);
       const after = await handshake(adminPort);
       expect(after.fingerprint256).toBe(next.fingerprint256);

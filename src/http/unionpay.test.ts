@@ -11,7 +11,7 @@ import path from 'node:path';
 import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_KINDS, startGateway, startReceiver, waitFor, type Gateway } from '../test-support/harness.js';
-import { namedSandboxMerchant, stopFlowGateway, type Receiver } from '../test-support/flow.js';
+import { namedSandboxMerchant, stopFlowGateway, withFaults, type Receiver } from '../test-support/flow.js';
 
 type Payment = { id: string; status: string; amount: number; amount_refunded: number; next_action: { type: string; qr_code: string } | null; attempts: Array<{ id: string; provider_reference: string; provider_transaction_id: string | null; status: string }> };
 type Refund = { id: string; status: string; amount: number };
@@ -102,15 +102,12 @@ describe.each(DB_KINDS)('unionpay_qr on %s', (db) => {
   });
 
   it('settles by polling when the notification is dropped', async () => {
-    await sim('/_faults', { drop_notifications: true });
-    try {
+    await withFaults(gw, 'unionpay', { drop_notifications: true }, { drop_notifications: false }, async () => {
       const p = (await create()).body;
       await sim('/_payer/pay', { reference: p.next_action!.qr_code, outcome: 'success' });
       const done = await until(p.id, 'succeeded');
       expect(done.attempts[0]!.provider_transaction_id).toMatch(/^\d{21}$/);
-    } finally {
-      await sim('/_faults', { drop_notifications: false });
-    }
+    });
   });
 
   describe('notifications from an independent signer', () => {

@@ -119,6 +119,19 @@ const schema = z.object({
   PAYGATE_NOTIFICATION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** Hours an Idempotency-Key row and the answer it replays are kept; at most 24, the key's lifetime. */
   PAYGATE_IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(1).max(24).default(24),
+  // Reconciliation (docs/reconciliation.md).
+  /** on: every provider account with a bill is reconciled daily (yesterday's bill, after it is ready, at PAYGATE_RECON_DELAY_MINUTES past the provider's ready time in its own time zone); off: only on request. */
+  PAYGATE_RECON_SCHEDULE: z.enum(['on', 'off']).default('on'),
+  /** Minutes after a provider's bill-ready time (Alipay and WeChat Pay 10:00, UnionPay 09:00 Asia/Shanghai; Stripe 02:00, PayPal 06:00 UTC) the daily run starts; off-peak by default. */
+  PAYGATE_RECON_DELAY_MINUTES: z.coerce.number().int().min(0).max(12 * 60).default(30),
+  /** A success this close (seconds) to the end of the provider's day that the bill does not list is `timing` (expected in the next bill), not `missing_at_provider`. */
+  PAYGATE_RECON_TIMING_WINDOW_S: z.coerce.number().int().min(0).max(6 * 3600).default(600),
+  /** Days a run's matched rows (one per bill row) are kept: the next day's run reads the previous day's; older ones only serve a re-run of an old day. */
+  PAYGATE_RECON_MATCH_RETENTION_DAYS: z.coerce.number().int().min(2).max(3650).default(7),
+  /** A run that finds more differences than this fails (RECON.TOO_MANY_DIFFERENCES) rather than holding them all until its commit. */
+  PAYGATE_RECON_MAX_DIFFERENCES: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
+  /** A bill download larger than this is refused (RECON.BILL_TOO_LARGE). */
+  PAYGATE_RECON_MAX_BILL_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 ** 3).default(2 * 1024 ** 3),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -73,6 +73,12 @@ export function createMetrics(opts: MetricsOptions = {}) {
         },
       } : {}),
     }),
+    reconRows: new Counter({ name: 'paygate_reconciliation_rows_total', help: 'Bill rows read by reconciliation runs', labelNames: ['provider'] as const, registers: [registry] }),
+    reconDifferences: new Counter({ name: 'paygate_reconciliation_differences_total', help: 'Differences committed by reconciliation runs, by class (docs/reconciliation.md)', labelNames: ['provider', 'class'] as const, registers: [registry] }),
+    reconRuns: new Histogram({
+      name: 'paygate_reconciliation_run_seconds', help: 'Reconciliation run duration by outcome (clean, differences, failed)', labelNames: ['provider', 'outcome'] as const,
+      buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 300, 900], registers: [registry],
+    }),
   };
 }
 

@@ -64,3 +64,17 @@ export async function namedSandboxMerchant(gw: Gateway, name: string, provider: 
   await gw.api(m.secret_key, 'POST', '/v1/webhook_endpoints', { url: webhookUrl, events: ['*'] });
   return { key: m.secret_key, merchantId: m.id, accountId };
 }
+
+/**
+ * Runs `body` with faults set on the gateway's in-process simulator of `provider`, and sets
+ * `reset` afterwards even when the body fails, so a failed test leaves no fault on for the next.
+ */
+export async function withFaults(gw: Gateway, provider: string, faults: Record<string, unknown>, reset: Record<string, unknown>, body: () => Promise<void>): Promise<void> {
+  const set = (f: Record<string, unknown>) => fetch(`${gw.url}/sandbox/${provider}/_faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(f) });
+  await set(faults);
+  try {
+    await body();
+  } finally {
+    await set(reset);
+  }
+}

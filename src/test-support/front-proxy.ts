@@ -4,7 +4,7 @@ import type net from 'node:net';
 
 /** One copy of a provider notification, as the front proxy saw it come back. */
 export interface NotifyCopy { node: number; status?: number; body?: string; error?: string; ms: number }
-export interface NotifyRecord { path: string; nodes: number[]; copies: NotifyCopy[]; answered: number }
+export interface NotifyRecord { path: string; nodes: number[]; copies: NotifyCopy[]; answered: number; receivedAt: number }
 
 export interface FrontProxy {
   url: string;
@@ -63,7 +63,7 @@ export async function startFrontProxy(nodeUrls: string[], opts: { port?: number;
 
   const fanOutNotification = async (req: http.IncomingMessage, body: Buffer, res: http.ServerResponse) => {
     const k = notifyTurn++ % n;
-    const record: NotifyRecord = { path: req.url ?? '', nodes: [k, (k + 1) % n], copies: [], answered: 0 };
+    const record: NotifyRecord = { path: req.url ?? '', nodes: [k, (k + 1) % n], copies: [], answered: 0, receivedAt: Date.now() };
     notifications.push(record);
     const answer = (u: Upstream) => {
       if (record.answered !== 0) return;

@@ -34,6 +34,8 @@ export function gatewayNode(index: number, port: number, env: Record<string, str
     HOST: '127.0.0.1', PAYGATE_DATA_DIR: dataDir,
     // Test nodes use the simulators and loopback webhook receivers, which production mode refuses unless asked.
     PAYGATE_SIMULATORS: 'true', PAYGATE_WEBHOOK_ALLOWED_HOSTS: '127.0.0.0/8,::1,localhost',
+    // No daily reconciliation sweep mid-test (as in harness.ts); a test that wants it says so.
+    PAYGATE_RECON_SCHEDULE: 'off',
     ...env, PORT: String(port),
   };
   const url = `http://127.0.0.1:${port}`;

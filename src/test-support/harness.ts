@@ -68,6 +68,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     PORT: '0', HOST: '127.0.0.1', PAYGATE_DATA_DIR: dataDir, LOG_LEVEL: 'silent', PAYGATE_ADMIN_TOKEN: ADMIN_TOKEN,
     PAYGATE_TIME_SCALE: '0.001', PAYGATE_SANDBOX_TIME_SCALE: '0.001', PAYGATE_JOB_POLL_MS: '20', PAYGATE_PROVIDER_TIMEOUT_MS: '2000',
     PAYGATE_WEBHOOK_TIMEOUT_MS: '1000',
+    // The daily reconciliation sweep would read every sandbox account's bill mid-test; tests that want it turn it on.
+    PAYGATE_RECON_SCHEDULE: 'off',
     // Tests run the simulators and deliver webhooks to loopback receivers on both databases;
     // a real deployment with DATABASE_URL has neither unless it opts in like this.
     PAYGATE_SIMULATORS: 'true', PAYGATE_WEBHOOK_ALLOWED_HOSTS: '127.0.0.0/8,::1,localhost',
@@ -149,12 +151,13 @@ export async function startReceiver(respond: (n: number, r: Received) => number 
   };
 }
 
-export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
+/** `what` names the condition in the timeout error; a function is called then, to say what was still missing. */
+export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, opts: { timeoutMs?: number; intervalMs?: number; what?: string | (() => string | Promise<string>) } = {}): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
   for (;;) {
     const v = await fn();
     if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${opts.what ?? 'condition'}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof opts.what === 'function' ? await opts.what() : opts.what ?? 'condition'}`);
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 25));
   }
 }

@@ -7,9 +7,9 @@ import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { AlipaySdk } from 'alipay-sdk';
 import { describe, expect, it } from 'vitest';
-import { PaygateError } from '../../domain/errors.js';
 import { SandboxCa } from '../../simulators/alipay/ca.js';
 import { alipayConnector } from './index.js';
+import { rejection } from './testkit.js';
 
 const APP_ID = '2021000000000077';
 const app = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -19,17 +19,6 @@ const ca = new SandboxCa(undefined);
 const appCert = ca.issueAppCert(APP_ID, appPublicPem);
 const first = ca.current(Date.now()).cert;
 const good = { app_id: APP_ID, private_key: appPrivatePem, app_cert: appCert.certPem, alipay_public_cert: ca.alipayCertFile(first), alipay_root_cert: ca.rootBundle() };
-
-function rejection(raw: Record<string, unknown>): PaygateError {
-  try {
-    alipayConnector.parseCredentials(raw);
-  } catch (err) {
-    expect(err).toBeInstanceOf(PaygateError);
-    expect((err as PaygateError).code).toBe('PROVIDER_ACCOUNT.INVALID_CREDENTIALS');
-    return err as PaygateError;
-  }
-  throw new Error('parseCredentials accepted invalid credentials');
-}
 
 describe('certificate-mode credentials', () => {
   it('computes app_cert_sn, alipay_root_cert_sn and alipay_cert_sn exactly as alipay-sdk does from the same files', () => {

@@ -3,7 +3,7 @@
  */
 import type { CloseResult, WireRequest, WireResponse } from '../types.js';
 import { TRADE_NOT_EXIST } from './query.js';
-import { gatewayRequest, type AlipayContext } from './request.js';
+import { gatewayRequest, type AlipayContext, type AlipayPort } from './request.js';
 import { failureOf, isSignedBusiness, SUCCESS_CODE, readTradeReply } from './response.js';
 
 export const CLOSE = 'alipay.trade.close';
@@ -26,3 +26,5 @@ export function parseClose(ctx: AlipayContext, reference: string, res: WireRespo
   }
   return failureOf(reply);
 }
+
+export const close: AlipayPort['close'] = { build: buildClose, parse: parseClose };

@@ -1,7 +1,7 @@
 import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { PaygateError } from '../../domain/errors.js';
 import { alipayConnector } from './index.js';
+import { rejection } from './testkit.js';
 
 const app = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const alipay = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -20,17 +20,6 @@ const bare = {
 };
 
 const good = { app_id: '2021000122671080', private_key: pem.privatePkcs1, alipay_public_key: pem.publicSpki };
-
-function rejection(raw: unknown): PaygateError {
-  try {
-    alipayConnector.parseCredentials(raw);
-  } catch (err) {
-    expect(err).toBeInstanceOf(PaygateError);
-    expect((err as PaygateError).code).toBe('PROVIDER_ACCOUNT.INVALID_CREDENTIALS');
-    return err as PaygateError;
-  }
-  throw new Error('parseCredentials accepted invalid credentials');
-}
 
 /** The parsed keys are the right halves: app private signs, Alipay public verifies Alipay. */
 function expectWorkingKeys(raw: unknown): void {

@@ -3,15 +3,13 @@
  * Wire protocol: shared/providers/alipay.md.
  */
 import type { Connector } from '../types.js';
+import { close } from './close.js';
+import { alipayNotifications } from './notify.js';
+import { precreate } from './precreate.js';
+import { query } from './query.js';
+import { refund, refundQuery } from './refund.js';
 import { ALIPAY_AMOUNTS } from './limits.js';
-import { buildClose, parseClose } from './close.js';
 import { parseAlipayCredentials, type AlipayCredentials } from './credentials.js';
-import { alipayNotificationAck, verifyAlipayNotification } from './notify.js';
-import { alipayNotificationMaterial } from './notify-refund.js';
-import { alipayNotificationPrivacy } from './sensitive.js';
-import { buildPrecreate, parsePrecreate } from './precreate.js';
-import { buildQuery, parseQuery } from './query.js';
-import { buildRefund, buildRefundQuery, parseRefund, parseRefundQuery } from './refund.js';
 
 export type { AlipayCredentials } from './credentials.js';
 export { checkCreateInput } from './precreate.js';
@@ -30,13 +28,6 @@ export const alipayConnector: Connector<AlipayCredentials> = {
   provider: 'alipay',
   ...ALIPAY_AMOUNTS,
   parseCredentials: parseAlipayCredentials,
-  create: { build: buildPrecreate, parse: parsePrecreate },
-  query: { build: buildQuery, parse: parseQuery },
-  close: { build: buildClose, parse: parseClose },
-  refund: { build: buildRefund, parse: parseRefund },
-  refundQuery: { build: buildRefundQuery, parse: parseRefundQuery },
-  verifyNotification: verifyAlipayNotification,
-  notificationMaterial: alipayNotificationMaterial,
-  notificationAck: alipayNotificationAck,
-  notificationPrivacy: alipayNotificationPrivacy,
+  create: precreate, query, close, refund, refundQuery,
+  ...alipayNotifications,
 };

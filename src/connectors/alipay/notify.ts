@@ -5,10 +5,12 @@
  */
 import type { ErrorCode } from '../../domain/errors.js';
 import { parseMinor } from '../../domain/money.js';
-import type { ConnectorContext, InboundNotification, NotificationAck, VerifiedNotification, WireResponse } from '../types.js';
+import type { ConnectorContext, ConnectorNotifications, InboundNotification, VerifiedNotification, WireResponse } from '../types.js';
+import { ackWith } from '../common/ack.js';
 import type { AlipayCredentials } from './credentials.js';
+import { alipayNotificationPrivacy } from './sensitive.js';
 import { verifiedForm } from './notify-form.js';
-import { outsideRefundNotice, outsideRefundRequestNo } from './notify-refund.js';
+import { alipayNotificationMaterial, outsideRefundNotice, outsideRefundRequestNo } from './notify-refund.js';
 import { mapTradeStatus } from './status.js';
 
 const REQUIRED = ['out_trade_no', 'trade_status', 'total_amount', 'notify_id'] as const;
@@ -58,9 +60,11 @@ export function verifyAlipayNotification(ctx: ConnectorContext<AlipayCredentials
   };
 }
 
-/** Alipay stops retrying only on the literal body "success"; anything else means retry. */
-export function alipayNotificationAck(accepted: boolean): NotificationAck {
-  return accepted
-    ? { status: 200, contentType: 'text/plain', body: 'success' }
-    : { status: 400, contentType: 'text/plain', body: 'fail' };
-}
+/** Everything of the port that handles notifications, spread into the connector. */
+export const alipayNotifications: ConnectorNotifications<AlipayCredentials> = {
+  verifyNotification: verifyAlipayNotification,
+  notificationMaterial: alipayNotificationMaterial,
+  // Alipay stops retrying only on the literal body "success"; anything else means retry.
+  notificationAck: ackWith({ status: 200, contentType: 'text/plain', body: 'success' }, { status: 400, contentType: 'text/plain', body: 'fail' }),
+  notificationPrivacy: alipayNotificationPrivacy,
+};

@@ -4,7 +4,7 @@
  */
 import type { ConnectorFailure, CreateInput, CreateResult, WireRequest, WireResponse } from '../types.js';
 import { amountProblem, yuan } from './amount.js';
-import { gatewayRequest, type AlipayContext } from './request.js';
+import { gatewayRequest, type AlipayContext, type AlipayPort } from './request.js';
 import { badResponse, failureOf, stringField, SUCCESS_CODE, readTradeReply } from './response.js';
 import { chinaDateTime } from './time.js';
 import { timeProblem } from '../common/failure.js';
@@ -44,3 +44,5 @@ export function parsePrecreate(ctx: AlipayContext, input: CreateInput, res: Wire
   if (qrCode === undefined) return badResponse(PRECREATE, 'success answer has no qr_code');
   return { ok: true, reference: input.reference, qrCode };
 }
+
+export const precreate: AlipayPort['create'] = { build: buildPrecreate, parse: parsePrecreate };

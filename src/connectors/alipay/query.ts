@@ -2,7 +2,7 @@
  * alipay.trade.query: the trade's current state.
  */
 import type { QueryResult, WireRequest, WireResponse } from '../types.js';
-import { gatewayRequest, type AlipayContext } from './request.js';
+import { gatewayRequest, type AlipayContext, type AlipayPort } from './request.js';
 import { badResponse, failureOf, isSignedBusiness, stringField, SUCCESS_CODE, yuanField, readTradeReply } from './response.js';
 import { mapTradeStatus } from './status.js';
 
@@ -35,3 +35,5 @@ export function parseQuery(ctx: AlipayContext, reference: string, _currency: str
     ...(tradeNo === undefined ? {} : { providerTransactionId: tradeNo }),
   };
 }
+
+export const query: AlipayPort['query'] = { build: buildQuery, parse: parseQuery };

@@ -4,7 +4,7 @@
  */
 import type { ConnectorFailure, RefundInput, RefundResult, WireRequest, WireResponse } from '../types.js';
 import { amountProblem, yuan } from './amount.js';
-import { gatewayRequest, type AlipayContext } from './request.js';
+import { gatewayRequest, type AlipayContext, type AlipayPort } from './request.js';
 import { badResponse, echoMismatch, failureOf, isRetryable, stringField, SUCCESS_CODE, BUSINESS_FAILURE_CODE, yuanField, readTradeReply } from './response.js';
 
 export const REFUND = 'alipay.trade.refund';
@@ -68,3 +68,6 @@ export function parseRefundQuery(ctx: AlipayContext, input: RefundInput, res: Wi
   }
   return { ok: true, status: 'succeeded' };
 }
+
+export const refund: AlipayPort['refund'] = { build: buildRefund, parse: parseRefund };
+export const refundQuery: AlipayPort['refundQuery'] = { build: buildRefundQuery, parse: parseRefundQuery };

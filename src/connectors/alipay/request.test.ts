@@ -205,7 +205,7 @@ describe('other requests', () => {
       { out_trade_no: 'pay_1', refund_amount: '0.01', out_request_no: 'rf_1', refund_reason: '顾客 退货' },
     ],
     ['alipay.trade.fastpay.refund.query', sent(alipayConnector.refundQuery.build(ctx, refundInput)), { out_trade_no: 'pay_1', out_request_no: 'rf_1' }],
-    ['alipay.data.dataservice.bill.downloadurl.query', buildBillDownloadUrl(ctx, '2026-01-01'), { bill_type: 'trade', bill_date: '2026-01-01' }],
+    ['alipay.data.dataservice.bill.downloadurl.query', sent(buildBillDownloadUrl(ctx, '2026-01-01')), { bill_type: 'trade', bill_date: '2026-01-01' }],
   ];
 
   it.each(cases)('%s: method, biz_content, no notify_url, and the SDK signs identically', (method, req, biz) => {
@@ -228,7 +228,7 @@ describe('other requests', () => {
     // build() never throws (docs/adr/0008): the refusal is a failure value and nothing is sent.
     expect(alipayConnector.refund.build(ctx, { ...refundInput, currency: 'EUR' })).toMatchObject({ ok: false, retryable: false, code: 'VALIDATION.UNSUPPORTED_CURRENCY' });
     expect(alipayConnector.refund.build(ctx, { ...refundInput, amount: 0 })).toMatchObject({ ok: false, retryable: false, code: 'VALIDATION.INVALID_BODY' });
-    expect(() => buildBillDownloadUrl(ctx, '2026-1-01')).toThrow(RangeError);
-    expect(() => buildBillDownloadUrl(ctx, '2026-13-01')).toThrow(RangeError);
+    expect(buildBillDownloadUrl(ctx, '2026-1-01')).toMatchObject({ ok: false, retryable: false, code: 'VALIDATION.INVALID_BODY' });
+    expect(buildBillDownloadUrl(ctx, '2026-13-01')).toMatchObject({ ok: false, retryable: false, code: 'VALIDATION.INVALID_BODY' });
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Common request parameters and the signed form body for the v2 gateway.
  */
-import type { ConnectorContext, WireRequest } from '../types.js';
+import type { Connector, ConnectorContext, WireRequest } from '../types.js';
 import type { AlipayCredentials } from './credentials.js';
 import { canonicalString, signRsa2, type ParamMap } from './sign.js';
 import { chinaDateTime } from './time.js';
@@ -9,6 +9,8 @@ import { chinaDateTime } from './time.js';
 export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded;charset=utf-8';
 
 export type AlipayContext = ConnectorContext<AlipayCredentials>;
+/** The port this connector implements; each operation module declares its members against it. */
+export type AlipayPort = Connector<AlipayCredentials>;
 
 export interface GatewayOptions {
   /** Only calls that start an asynchronous flow (precreate) carry notify_url. */

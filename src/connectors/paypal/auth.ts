@@ -1,6 +1,6 @@
 /** POST /v1/oauth2/token, client credentials: the bearer token every other call carries. */
 import type { AuthResult, WireRequest, WireResponse } from '../types.js';
-import type { PaypalContext } from './request.js';
+import type { PaypalContext, PaypalPort } from './request.js';
 import { bad, readReply, str } from './response.js';
 
 export function buildToken(ctx: PaypalContext): WireRequest {
@@ -22,3 +22,5 @@ export function parseToken(ctx: PaypalContext, res: WireResponse): AuthResult {
   if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) return bad('oauth2/token', 'expires_in is not a positive number');
   return { ok: true, token, expiresAt: new Date(ctx.now.getTime() + expiresIn * 1000) };
 }
+
+export const token: PaypalPort['auth'] = { build: buildToken, parse: parseToken };

@@ -3,12 +3,11 @@
  * Wire protocol: shared/providers/paypal.md. Design notes: docs/providers/paypal.md.
  */
 import type { Connector } from '../types.js';
-import { buildToken, parseToken } from './auth.js';
+import { token } from './auth.js';
+import { paypalNotifications } from './notify.js';
+import { capture, close, createOrder, getOrder } from './orders.js';
+import { listRefunds, refund, refundQuery } from './refund.js';
 import { parsePaypalCredentials, type PaypalCredentials } from './credentials.js';
-import { paypalNotificationAck, paypalNotificationMaterial, verifyPaypalNotification } from './notify.js';
-import { paypalNotificationPrivacy } from './sensitive.js';
-import { buildCapture, buildCreateOrder, buildGetOrder, parseCapture, parseClose, parseCreateOrder, parseGetOrder } from './orders.js';
-import { buildListRefunds, buildRefund, buildRefundQuery, parseListRefunds, parseRefund } from './refund.js';
 import { PAYPAL_AMOUNTS } from './limits.js';
 
 export type { PaypalCredentials } from './credentials.js';
@@ -22,16 +21,8 @@ export const paypalConnector: Connector<PaypalCredentials> = {
   provider: 'paypal',
   ...PAYPAL_AMOUNTS,
   parseCredentials: parsePaypalCredentials,
-  auth: { build: buildToken, parse: parseToken },
-  create: { build: buildCreateOrder, parse: parseCreateOrder },
-  query: { build: buildGetOrder, parse: parseGetOrder },
-  capture: { build: buildCapture, parse: parseCapture },
-  close: { build: buildGetOrder, parse: parseClose },
-  refund: { build: buildRefund, parse: parseRefund },
-  refundQuery: { build: buildRefundQuery, parse: parseRefund },
-  listRefunds: { build: buildListRefunds, parse: parseListRefunds },
-  notificationMaterial: paypalNotificationMaterial,
-  verifyNotification: verifyPaypalNotification,
-  notificationAck: paypalNotificationAck,
-  notificationPrivacy: paypalNotificationPrivacy,
+  auth: token,
+  create: createOrder, query: getOrder, capture, close,
+  refund, refundQuery, listRefunds,
+  ...paypalNotifications,
 };

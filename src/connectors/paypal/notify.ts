@@ -7,7 +7,10 @@
  */
 import { X509Certificate, verify } from 'node:crypto';
 import type { ErrorCode } from '../../domain/errors.js';
-import type { InboundNotification, NotificationAck, NotificationMaterialRequest, VerifiedNotification, WireResponse } from '../types.js';
+import type { ConnectorNotifications, InboundNotification, NotificationMaterialRequest, VerifiedNotification, WireResponse } from '../types.js';
+import { ackWith } from '../common/ack.js';
+import type { PaypalCredentials } from './credentials.js';
+import { paypalNotificationPrivacy } from './sensitive.js';
 import { crc32 } from './crc32.js';
 import type { PaypalContext } from './request.js';
 import { amountOf, first, isObject, obj, str, type Json } from './response.js';
@@ -161,7 +164,11 @@ function payment(eventId: string, reference: string | undefined, money: Json | u
   };
 }
 
-/** Any 2xx stops PayPal's retries; anything else is retried (up to 25 times over 3 days). */
-export function paypalNotificationAck(accepted: boolean): NotificationAck {
-  return accepted ? { status: 200, contentType: 'application/json', body: '{}' } : { status: 400, contentType: 'application/json', body: '{"error":"rejected"}' };
-}
+/** Everything of the port that handles notifications, spread into the connector. */
+export const paypalNotifications: ConnectorNotifications<PaypalCredentials> = {
+  notificationMaterial: paypalNotificationMaterial,
+  verifyNotification: verifyPaypalNotification,
+  // Any 2xx stops PayPal's retries; anything else is retried (up to 25 times over 3 days).
+  notificationAck: ackWith({ status: 200, contentType: 'application/json', body: '{}' }, { status: 400, contentType: 'application/json', body: '{"error":"rejected"}' }),
+  notificationPrivacy: paypalNotificationPrivacy,
+};

@@ -5,7 +5,7 @@
  */
 import { formatMinor } from '../../domain/money.js';
 import type { CaptureInput, CaptureResult, CloseOrder, ConnectorFailure, CloseResult, CreateInput, CreateResult, ProviderPaymentStatus, QueryResult, WireRequest, WireResponse } from '../types.js';
-import { enc, getRequest, postRequest, requestId, type PaypalContext } from './request.js';
+import { enc, getRequest, postRequest, requestId, type PaypalContext, type PaypalPort } from './request.js';
 import { paypalAmountProblem } from './limits.js';
 import { mapCaptureStatus, mapOrderStatus } from './status.js';
 import { paypalDecline, RETRYABLE_CAPTURE_ISSUES } from './declines.js';
@@ -154,3 +154,8 @@ export function parseClose(_ctx: PaypalContext, _reference: string, res: WireRes
   if (status === undefined) return bad('get order', 'order has no status');
   return { ok: true, outcome: status === 'COMPLETED' ? 'not_closable' : 'closed' };
 }
+
+export const createOrder: PaypalPort['create'] = { build: buildCreateOrder, parse: parseCreateOrder };
+export const getOrder: PaypalPort['query'] = { build: buildGetOrder, parse: parseGetOrder };
+export const capture: PaypalPort['capture'] = { build: buildCapture, parse: parseCapture };
+export const close: PaypalPort['close'] = { build: buildGetOrder, parse: parseClose };

@@ -5,7 +5,7 @@
 import { formatMinor } from '../../domain/money.js';
 import { unsendable } from '../common/failure.js';
 import type { CloseOrder, ConnectorFailure, ListRefundsResult, ProviderRefund, RefundInput, RefundResult, RefundStatus, WireRequest, WireResponse } from '../types.js';
-import { enc, postRequest, getRequest, requestId, type PaypalContext } from './request.js';
+import { enc, postRequest, getRequest, requestId, type PaypalContext, type PaypalPort } from './request.js';
 import { amountOf, bad, isObject, obj, readReply, str } from './response.js';
 
 /** custom_id of a refund: both Paygate references, so a PAYMENT.CAPTURE.REFUNDED webhook names its refund. */
@@ -88,3 +88,7 @@ export function parseListRefunds(_ctx: PaypalContext, order: CloseOrder & { refe
   }
   return { ok: true, refunds };
 }
+
+export const refund: PaypalPort['refund'] = { build: buildRefund, parse: parseRefund };
+export const refundQuery: PaypalPort['refundQuery'] = { build: buildRefundQuery, parse: parseRefund };
+export const listRefunds: PaypalPort['listRefunds'] = { build: buildListRefunds, parse: parseListRefunds };

@@ -1,9 +1,11 @@
 /** Request shapes shared by every PayPal REST call. */
 import { unsendable } from '../common/failure.js';
-import type { ConnectorContext, ConnectorFailure, WireRequest } from '../types.js';
+import type { Connector, ConnectorContext, ConnectorFailure, WireRequest } from '../types.js';
 import type { PaypalCredentials } from './credentials.js';
 
 export type PaypalContext = ConnectorContext<PaypalCredentials>;
+/** The port this connector implements; each operation module declares its members against it. */
+export type PaypalPort = Connector<PaypalCredentials>;
 
 /** PayPal-Request-Id must be stable across retries of one logical operation; PayPal accepts up to 108 characters. */
 export function requestId(operation: string, key: string): string {

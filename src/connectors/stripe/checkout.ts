@@ -7,7 +7,7 @@
 import type { ConnectorFailure, CreateInput, CreateResult, WireRequest, WireResponse } from '../types.js';
 import { fromStripeCurrency, toStripeCurrency } from './amount.js';
 import { stripeAmountProblem as amountProblem } from './limits.js';
-import { badResponse, int, readReply, stripePost, str, obj, type StripeContext } from './http.js';
+import { badResponse, int, readReply, stripePost, str, obj, type StripeContext, type StripePort } from './http.js';
 import { idempotencyKey } from './ids.js';
 
 export const REFERENCE_KEY = 'paygate_reference';
@@ -69,3 +69,5 @@ export function parseCheckout(_ctx: StripeContext, input: CreateInput, res: Wire
   }
   return { ok: true, reference: input.reference, redirectUrl: url, providerOrderId: id };
 }
+
+export const checkout: StripePort['create'] = { build: buildCheckout, parse: parseCheckout };

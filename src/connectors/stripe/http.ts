@@ -3,13 +3,15 @@
  * auth, a pinned API version, Idempotency-Key on every POST, and Stripe's error contract
  * ({error:{type, code, decline_code, message}} plus the Stripe-Should-Retry header).
  */
-import type { ConnectorContext, ConnectorFailure, WireRequest, WireResponse } from '../types.js';
+import type { Connector, ConnectorContext, ConnectorFailure, WireRequest, WireResponse } from '../types.js';
 import type { StripeCredentials } from './credentials.js';
 import { encodeForm, type FormValue } from './form.js';
 import { badResponse as commonBadResponse, classifyFailure, fail, isUnavailableStatus, type FailureTable } from '../common/failure.js';
 import { anyString, intField, isObject, objectField, objectsField, type JsonObject } from '../common/json.js';
 
 export type StripeContext = ConnectorContext<StripeCredentials>;
+/** The port this connector implements; each operation module declares its members against it. */
+export type StripePort = Connector<StripeCredentials>;
 export type { JsonObject } from '../common/json.js';
 
 const LABEL = 'stripe';

@@ -4,13 +4,12 @@
  * JSON answers, Idempotency-Key on every POST.
  */
 import type { Connector } from '../types.js';
+import { checkout } from './checkout.js';
+import { stripeNotifications } from './notify.js';
+import { close, query } from './query.js';
+import { listRefunds, refund, refundQuery } from './refund.js';
 import { STRIPE_AMOUNTS } from './limits.js';
-import { buildCheckout, parseCheckout } from './checkout.js';
 import { parseStripeCredentials, type StripeCredentials } from './credentials.js';
-import { stripeNotificationAck, verifyStripeNotification } from './notify.js';
-import { stripeNotificationPrivacy } from './sensitive.js';
-import { buildClose, buildQuery, parseClose, parseQuery } from './query.js';
-import { buildListRefunds, buildRefund, buildRefundQuery, parseListRefunds, parseRefund, parseRefundQuery } from './refund.js';
 
 export type { StripeCredentials } from './credentials.js';
 export { STRIPE_EVENTS } from './notify.js';
@@ -20,13 +19,7 @@ export const stripeConnector: Connector<StripeCredentials> = {
   provider: 'stripe',
   ...STRIPE_AMOUNTS,
   parseCredentials: parseStripeCredentials,
-  create: { build: buildCheckout, parse: parseCheckout },
-  query: { build: buildQuery, parse: parseQuery },
-  close: { build: buildClose, parse: parseClose },
-  refund: { build: buildRefund, parse: parseRefund },
-  refundQuery: { build: buildRefundQuery, parse: parseRefundQuery },
-  listRefunds: { build: buildListRefunds, parse: parseListRefunds },
-  verifyNotification: verifyStripeNotification,
-  notificationAck: stripeNotificationAck,
-  notificationPrivacy: stripeNotificationPrivacy,
+  create: checkout, query, close,
+  refund, refundQuery, listRefunds,
+  ...stripeNotifications,
 };

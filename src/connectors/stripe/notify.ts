@@ -5,7 +5,10 @@
  * metadata and disputes are reported as such (app/disputes.ts has the contract).
  */
 import type { ErrorCode } from '../../domain/errors.js';
-import type { InboundNotification, NotificationAck, VerifiedNotification } from '../types.js';
+import type { ConnectorNotifications, InboundNotification, VerifiedNotification } from '../types.js';
+import { ackWith } from '../common/ack.js';
+import type { StripeCredentials } from './credentials.js';
+import { stripeNotificationPrivacy } from './sensitive.js';
 import { fromStripeCurrency } from './amount.js';
 import { REFERENCE_KEY } from './checkout.js';
 import { dataOf, int, obj, str, type JsonObject, type StripeContext } from './http.js';
@@ -141,9 +144,10 @@ export function verifyStripeNotification(ctx: StripeContext, inbound: InboundNot
   return mapEvent(id, type, object);
 }
 
-/** Stripe treats any 2xx as delivered; anything else is retried for up to 3 days. */
-export function stripeNotificationAck(accepted: boolean): NotificationAck {
-  return accepted
-    ? { status: 200, contentType: 'application/json', body: '{"received":true}' }
-    : { status: 400, contentType: 'application/json', body: '{"received":false}' };
-}
+/** Everything of the port that handles notifications, spread into the connector. */
+export const stripeNotifications: ConnectorNotifications<StripeCredentials> = {
+  verifyNotification: verifyStripeNotification,
+  // Stripe treats any 2xx as delivered; anything else is retried for up to 3 days.
+  notificationAck: ackWith({ status: 200, contentType: 'application/json', body: '{"received":true}' }, { status: 400, contentType: 'application/json', body: '{"received":false}' }),
+  notificationPrivacy: stripeNotificationPrivacy,
+};

@@ -7,7 +7,7 @@
 import type { CloseOrder, CloseResult, ProviderPaymentStatus, QueryResult, WireRequest, WireResponse } from '../types.js';
 import { fromStripeCurrency } from './amount.js';
 import { REFERENCE_KEY } from './checkout.js';
-import { badResponse, dataOf, int, obj, readReply, stripeGet, stripePost, str, type JsonObject, type StripeContext } from './http.js';
+import { badResponse, dataOf, int, obj, readReply, stripeGet, stripePost, str, type JsonObject, type StripeContext, type StripePort } from './http.js';
 import { idempotencyKey, idsOf } from './ids.js';
 import { mapPaymentIntent, mapSession } from './status.js';
 import { stripeDecline } from './declines.js';
@@ -113,3 +113,6 @@ export function parseClose(_ctx: StripeContext, reference: string, res: WireResp
       return badResponse('close', `unexpected object ${String(o.object)}`);
   }
 }
+
+export const query: StripePort['query'] = { build: buildQuery, parse: parseQuery };
+export const close: StripePort['close'] = { build: buildClose, parse: parseClose };

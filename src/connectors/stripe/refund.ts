@@ -8,7 +8,7 @@ import type { CloseOrder, ConnectorFailure, ListRefundsResult, ProviderRefund, R
 import { fromStripeCurrency } from './amount.js';
 import { REFERENCE_KEY } from './checkout.js';
 import { unsendable } from '../common/failure.js';
-import { badResponse, dataOf, int, obj, readReply, stripeGet, stripePost, str, type JsonObject, type StripeContext } from './http.js';
+import { badResponse, dataOf, int, obj, readReply, stripeGet, stripePost, str, type JsonObject, type StripeContext, type StripePort } from './http.js';
 import { idempotencyKey, idsOf, isPaymentIntentId } from './ids.js';
 import { mapRefund } from './status.js';
 
@@ -102,3 +102,7 @@ export function parseListRefunds(_ctx: StripeContext, _order: ListOrder, res: Wi
   const last = refunds[refunds.length - 1];
   return { ok: true, refunds, ...(reply.object.has_more === true && last ? { nextCursor: last.providerRefundId } : {}) };
 }
+
+export const refund: StripePort['refund'] = { build: buildRefund, parse: parseRefund };
+export const refundQuery: StripePort['refundQuery'] = { build: buildRefundQuery, parse: parseRefundQuery };
+export const listRefunds: StripePort['listRefunds'] = { build: buildListRefunds, parse: parseListRefunds };

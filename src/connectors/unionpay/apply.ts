@@ -4,7 +4,7 @@
  */
 import type { ConnectorFailure, CreateInput, CreateResult, WireRequest, WireResponse } from '../types.js';
 import { amountProblem, beijingTime, failure, isPaygateReference, orderIdOf, txnTimeOf } from './order.js';
-import { backTransRequest, type UnionpayContext } from './request.js';
+import { backTransRequest, type UnionpayContext, type UnionpayPort } from './request.js';
 import { timeProblem } from '../common/failure.js';
 import { badResponse, failureOf, field, readReply } from './response.js';
 
@@ -40,3 +40,5 @@ export function parseApply(ctx: UnionpayContext, input: CreateInput, res: WireRe
   if (qrCode === undefined) return badResponse(OP, 'success answer has no qrCode');
   return { ok: true, reference: input.reference, qrCode };
 }
+
+export const apply: UnionpayPort['create'] = { build: buildApply, parse: parseApply };

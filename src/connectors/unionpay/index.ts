@@ -3,14 +3,13 @@
  * shared/providers/unionpay.md.
  */
 import type { Connector } from '../types.js';
-import { buildApply, parseApply } from './apply.js';
+import { apply } from './apply.js';
+import { unionpayNotifications } from './notify.js';
+import { query, refundQuery } from './query.js';
+import { refund } from './refund.js';
+import { undo } from './undo.js';
 import { parseUnionpayCredentials, type UnionpayCredentials } from './credentials.js';
-import { unionpayNotificationAck, verifyUnionpayNotification } from './notify.js';
-import { unionpayNotificationPrivacy } from './sensitive.js';
 import { UNIONPAY_AMOUNTS } from './limits.js';
-import { buildQuery, buildRefundQuery, parseQuery, parseRefundQuery } from './query.js';
-import { buildRefund, parseRefund } from './refund.js';
-import { buildUndo, parseUndo } from './undo.js';
 
 export type { UnionpayCredentials } from './credentials.js';
 export { checkCreateInput } from './apply.js';
@@ -33,12 +32,7 @@ export const unionpayConnector: Connector<UnionpayCredentials> = {
   ...UNIONPAY_AMOUNTS,
   pollDelaysS: UNIONPAY_QUERY_DELAYS_S,
   parseCredentials: parseUnionpayCredentials,
-  create: { build: buildApply, parse: parseApply },
-  query: { build: buildQuery, parse: parseQuery },
-  close: { build: buildUndo, parse: parseUndo },
-  refund: { build: buildRefund, parse: parseRefund },
-  refundQuery: { build: buildRefundQuery, parse: parseRefundQuery },
-  verifyNotification: verifyUnionpayNotification,
-  notificationAck: unionpayNotificationAck,
-  notificationPrivacy: unionpayNotificationPrivacy,
+  // UnionPay has no close for a QR order: the consume undo (txnType 31) stands in for it.
+  create: apply, query, close: undo, refund, refundQuery,
+  ...unionpayNotifications,
 };

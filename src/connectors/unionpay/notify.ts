@@ -5,9 +5,11 @@
  * result, 31 a consume undo result (acknowledged, not acted on).
  */
 import type { ErrorCode } from '../../domain/errors.js';
-import type { ConnectorContext, InboundNotification, NotificationAck, VerifiedNotification } from '../types.js';
+import type { ConnectorContext, ConnectorNotifications, InboundNotification, VerifiedNotification } from '../types.js';
+import { ackWith } from '../common/ack.js';
 import { checkSignerCert } from './cert.js';
 import type { UnionpayCredentials } from './credentials.js';
+import { unionpayNotificationPrivacy } from './sensitive.js';
 import { readFormNotification } from '../common/form.js';
 import { CURRENCY, CURRENCY_CODE, ORDER_ID, orderIdOf, parseFen } from './order.js';
 import { origState } from './query.js';
@@ -90,9 +92,10 @@ export function verifyUnionpayNotification(ctx: ConnectorContext<UnionpayCredent
   return reject('NOTIFY.MALFORMED', `txnType ${txnType ?? '(none)'} is not a consume (01), refund (04) or consume undo (31) result`);
 }
 
-/** UnionPay stops retrying on HTTP 200; any other status means "send again". */
-export function unionpayNotificationAck(accepted: boolean): NotificationAck {
-  return accepted
-    ? { status: 200, contentType: 'text/plain', body: 'ok' }
-    : { status: 400, contentType: 'text/plain', body: 'fail' };
-}
+/** Everything of the port that handles notifications, spread into the connector. */
+export const unionpayNotifications: ConnectorNotifications<UnionpayCredentials> = {
+  verifyNotification: verifyUnionpayNotification,
+  // UnionPay stops retrying on HTTP 200; any other status means "send again".
+  notificationAck: ackWith({ status: 200, contentType: 'text/plain', body: 'ok' }, { status: 400, contentType: 'text/plain', body: 'fail' }),
+  notificationPrivacy: unionpayNotificationPrivacy,
+};

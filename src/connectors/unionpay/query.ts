@@ -4,7 +4,7 @@
  */
 import type { ConnectorFailure, QueryResult, RefundInput, RefundResult, WireRequest, WireResponse } from '../types.js';
 import { orderIdOf, parseFen, referenceProblem, txnTimeOf } from './order.js';
-import { QUERY_PATH, unionpayRequest, type UnionpayContext } from './request.js';
+import { QUERY_PATH, unionpayRequest, type UnionpayContext, type UnionpayPort } from './request.js';
 import { unionpayDecline } from './declines.js';
 import { badResponse, failureOf, field, IN_PROGRESS, NOT_FOUND, readReply, type UnionpayReply } from './response.js';
 
@@ -82,3 +82,6 @@ export function parseRefundQuery(ctx: UnionpayContext, input: RefundInput, res: 
   const queryId = field(r.reply, 'queryId');
   return { ok: true, status: 'succeeded', ...(queryId === undefined ? {} : { providerRefundId: queryId }) };
 }
+
+export const query: UnionpayPort['query'] = { build: buildQuery, parse: parseQuery };
+export const refundQuery: UnionpayPort['refundQuery'] = { build: buildRefundQuery, parse: parseRefundQuery };

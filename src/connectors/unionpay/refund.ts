@@ -5,7 +5,7 @@
  */
 import type { ConnectorFailure, RefundInput, RefundResult, WireRequest, WireResponse } from '../types.js';
 import { amountProblem, orderIdOf, referenceProblem, txnTimeOf } from './order.js';
-import { backTransRequest, type UnionpayContext } from './request.js';
+import { backTransRequest, type UnionpayContext, type UnionpayPort } from './request.js';
 import { failureOf, IN_PROGRESS, readReply } from './response.js';
 import { originOf } from './undo.js';
 
@@ -42,3 +42,5 @@ export function parseRefund(ctx: UnionpayContext, input: RefundInput, res: WireR
   // Any other signed answer is UnionPay declining this refund (amount over, original refunded ...).
   return { ok: true, status: 'failed', failureReason: `respCode ${reply.respCode}${reply.respMsg ? ` ${reply.respMsg}` : ''}` };
 }
+
+export const refund: UnionpayPort['refund'] = { build: buildRefund, parse: parseRefund };

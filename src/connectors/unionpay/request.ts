@@ -1,13 +1,15 @@
 /**
  * Common ACP 5.1.0 request fields and the signed form sent to UnionPay's back-end paths.
  */
-import type { ConnectorContext, WireRequest } from '../types.js';
+import type { Connector, ConnectorContext, WireRequest } from '../types.js';
 import type { UnionpayCredentials } from './credentials.js';
 import { encodeForm } from './form.js';
 import { CURRENCY_CODE } from './order.js';
 import { signFields } from './sign.js';
 
 export type UnionpayContext = ConnectorContext<UnionpayCredentials>;
+/** The port this connector implements; each operation module declares its members against it. */
+export type UnionpayPort = Connector<UnionpayCredentials>;
 
 export const BACK_TRANS_PATH = '/gateway/api/backTransReq.do';
 export const QUERY_PATH = '/gateway/api/queryTrans.do';

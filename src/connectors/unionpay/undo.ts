@@ -10,7 +10,7 @@
 import { unsendable } from '../common/failure.js';
 import type { CloseOrder, CloseResult, ConnectorFailure, WireRequest, WireResponse } from '../types.js';
 import { amountProblem, beijingTime, orderIdOf, referenceProblem, txnTimeOf } from './order.js';
-import { backTransRequest, type UnionpayContext } from './request.js';
+import { backTransRequest, type UnionpayContext, type UnionpayPort } from './request.js';
 import { failureOf, readReply } from './response.js';
 
 const OP = 'consume undo (31/00)';
@@ -52,3 +52,5 @@ export function parseUndo(ctx: UnionpayContext, reference: string, res: WireResp
   // 03/04/05 included: an undo whose outcome is unknown is retried, never assumed done.
   return failureOf(reply);
 }
+
+export const undo: UnionpayPort['close'] = { build: buildUndo, parse: parseUndo };

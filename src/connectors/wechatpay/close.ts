@@ -2,7 +2,7 @@
  * POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close {mchid} → 204.
  */
 import type { CloseResult, WireRequest, WireResponse } from '../types.js';
-import { apiRequest, seg, type WechatpayContext } from './request.js';
+import { apiRequest, seg, type WechatpayContext, type WechatpayPort } from './request.js';
 import { failureOf, isSignedError, readReply } from './response.js';
 import { ORDER_NOT_EXIST } from './query.js';
 
@@ -24,3 +24,5 @@ export function parseClose(ctx: WechatpayContext, _reference: string, res: WireR
   if (isSignedError(reply, 'ORDERPAID', 'ORDER_PAID', 'ORDER_CLOSED', 'ORDERCLOSED', 'TRADE_ERROR')) return { ok: true, outcome: 'not_closable' };
   return failureOf(reply);
 }
+
+export const close: WechatpayPort['close'] = { build: buildClose, parse: parseClose };

@@ -3,14 +3,13 @@
  * certificates (several, for rotation) second. Wire protocol: shared/providers/wechatpay.md.
  */
 import type { Connector } from '../types.js';
+import { close } from './close.js';
+import { native } from './native.js';
+import { wechatpayNotifications } from './notify.js';
+import { query } from './query.js';
+import { refund, refundQuery } from './refund.js';
 import { WECHATPAY_AMOUNTS } from './limits.js';
-import { buildClose, parseClose } from './close.js';
 import { parseWechatpayCredentials, type WechatpayCredentials } from './credentials.js';
-import { buildNative, parseNative } from './native.js';
-import { verifyWechatpayNotification, wechatpayNotificationAck } from './notify.js';
-import { wechatpayNotificationPrivacy } from './sensitive.js';
-import { buildQuery, parseQuery } from './query.js';
-import { buildRefund, buildRefundQuery, parseRefund, parseRefundQuery } from './refund.js';
 
 export type { WechatpayCredentials } from './credentials.js';
 export { checkCreateInput } from './native.js';
@@ -32,12 +31,6 @@ export const wechatpayConnector: Connector<WechatpayCredentials> = {
   provider: 'wechatpay',
   ...WECHATPAY_AMOUNTS,
   parseCredentials: parseWechatpayCredentials,
-  create: { build: buildNative, parse: parseNative },
-  query: { build: buildQuery, parse: parseQuery },
-  close: { build: buildClose, parse: parseClose },
-  refund: { build: buildRefund, parse: parseRefund },
-  refundQuery: { build: buildRefundQuery, parse: parseRefundQuery },
-  verifyNotification: verifyWechatpayNotification,
-  notificationAck: wechatpayNotificationAck,
-  notificationPrivacy: wechatpayNotificationPrivacy,
+  create: native, query, close, refund, refundQuery,
+  ...wechatpayNotifications,
 };

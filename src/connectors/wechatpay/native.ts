@@ -4,7 +4,7 @@
  */
 import type { ConnectorFailure, CreateInput, CreateResult, WireRequest, WireResponse } from '../types.js';
 import { amountProblem, CURRENCY } from './amount.js';
-import { apiRequest, type WechatpayContext } from './request.js';
+import { apiRequest, type WechatpayContext, type WechatpayPort } from './request.js';
 import { badResponse, failureOf, readReply, stringField } from './response.js';
 import { timeProblem } from '../common/failure.js';
 import { rfc3339China } from './time.js';
@@ -49,3 +49,5 @@ export function parseNative(ctx: WechatpayContext, input: CreateInput, res: Wire
   if (codeUrl === undefined) return badResponse(NATIVE, 'success answer has no code_url');
   return { ok: true, reference: input.reference, qrCode: codeUrl };
 }
+
+export const native: WechatpayPort['create'] = { build: buildNative, parse: parseNative };

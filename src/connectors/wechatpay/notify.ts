@@ -5,9 +5,11 @@
  */
 import type { ErrorCode } from '../../domain/errors.js';
 import { hasPrefix } from '../../domain/ids.js';
-import type { ConnectorContext, InboundNotification, NotificationAck, VerifiedNotification } from '../types.js';
+import type { ConnectorContext, ConnectorNotifications, InboundNotification, VerifiedNotification } from '../types.js';
+import { ackWith } from '../common/ack.js';
 import { CURRENCY } from './amount.js';
 import type { WechatpayCredentials } from './credentials.js';
+import { wechatpayNotificationPrivacy } from './sensitive.js';
 import { fenField, objectField, stringField } from './response.js';
 import { decryptResource } from './sign.js';
 import { mapRefundStatus, mapTradeState } from './status.js';
@@ -134,14 +136,15 @@ function refund(id: string, expectedStatus: string, plain: Node): VerifiedNotifi
   return { ...common, providerRefundId: refundId, ...(transactionId === undefined ? {} : { providerTransactionId: transactionId }) };
 }
 
-/** 204 without a body stops WeChat's retries; any 4xx/5xx with {code:"FAIL"} asks for another. */
-export function wechatpayNotificationAck(accepted: boolean): NotificationAck {
-  return accepted
-    ? { status: 204, contentType: 'text/plain', body: '' }
-    : { status: 400, contentType: 'application/json', body: JSON.stringify({ code: 'FAIL', message: '失败' }) };
-}
-
 function decline(state: string, desc: string | undefined) {
   const d = wechatDecline(state, desc);
   return d ? { decline: d } : {};
 }
+
+/** Everything of the port that handles notifications, spread into the connector. */
+export const wechatpayNotifications: ConnectorNotifications<WechatpayCredentials> = {
+  verifyNotification: verifyWechatpayNotification,
+  // 204 without a body stops WeChat's retries; any 4xx/5xx with {code:"FAIL"} asks for another.
+  notificationAck: ackWith({ status: 204, contentType: 'text/plain', body: '' }, { status: 400, contentType: 'application/json', body: JSON.stringify({ code: 'FAIL', message: '失败' }) }),
+  notificationPrivacy: wechatpayNotificationPrivacy,
+};

@@ -3,7 +3,7 @@
  */
 import type { QueryResult, WireRequest, WireResponse } from '../types.js';
 import { CURRENCY } from './amount.js';
-import { apiRequest, seg, type WechatpayContext } from './request.js';
+import { apiRequest, seg, type WechatpayContext, type WechatpayPort } from './request.js';
 import { badResponse, echoMismatch, failureOf, fenField, isSignedError, objectField, readReply, stringField } from './response.js';
 import { mapTradeState } from './status.js';
 import { wechatDecline } from './declines.js';
@@ -50,3 +50,5 @@ function decline(state: string, desc: string | undefined) {
   const d = wechatDecline(state, desc);
   return d ? { decline: d } : {};
 }
+
+export const query: WechatpayPort['query'] = { build: buildQuery, parse: parseQuery };

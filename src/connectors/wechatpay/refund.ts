@@ -5,7 +5,7 @@
 import { unsendable } from '../common/failure.js';
 import type { ConnectorFailure, RefundInput, RefundResult, WireRequest, WireResponse } from '../types.js';
 import { amountProblem, CURRENCY } from './amount.js';
-import { apiRequest, seg, type WechatpayContext } from './request.js';
+import { apiRequest, seg, type WechatpayContext, type WechatpayPort } from './request.js';
 import { badResponse, echoMismatch, failureOf, fenField, objectField, readReply, stringField, type WechatReply } from './response.js';
 import { mapRefundStatus } from './status.js';
 
@@ -76,3 +76,6 @@ export function parseRefundQuery(ctx: WechatpayContext, input: RefundInput, res:
   if (read.reply.status !== 200) return failureOf(read.reply);
   return refundObject(read.reply, input);
 }
+
+export const refund: WechatpayPort['refund'] = { build: buildRefund, parse: parseRefund };
+export const refundQuery: WechatpayPort['refundQuery'] = { build: buildRefundQuery, parse: parseRefundQuery };

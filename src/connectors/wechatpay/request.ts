@@ -5,11 +5,13 @@
  * distinct requests, and a 256-bit hash makes collisions out of the question.
  */
 import { createHash } from 'node:crypto';
-import type { ConnectorContext, WireRequest } from '../types.js';
+import type { Connector, ConnectorContext, WireRequest } from '../types.js';
 import type { WechatpayCredentials } from './credentials.js';
 import { authorizationHeader, requestMessage, signMessage } from './sign.js';
 
 export type WechatpayContext = ConnectorContext<WechatpayCredentials>;
+/** The port this connector implements; each operation module declares its members against it. */
+export type WechatpayPort = Connector<WechatpayCredentials>;
 
 const USER_AGENT = 'paygate-wechatpay/0.1';
 

@@ -16,14 +16,14 @@ import { EVENT_TYPES } from '../schemas.js';
 
 /** Every named response schema, keyed by its OpenAPI component name (see openapi.ts). */
 export const responseRegistry = z.registry<{ id: string; description?: string }>();
-function named<T extends z.ZodType>(id: string, schema: T, description?: string): T {
+export function named<T extends z.ZodType>(id: string, schema: T, description?: string): T {
   responseRegistry.add(schema, description ? { id, description } : { id });
   return schema;
 }
 
-const time = z.iso.datetime();
-const minor = z.number().int().meta({ description: 'Integer minor units (fen, cents): 8888 is 88.88 CNY' });
-const list = <T extends z.ZodType>(id: string, item: T) => named(id, z.looseObject({ object: z.literal('list'), data: z.array(item), has_more: z.boolean().meta({ description: 'More items after the last one: ask again with starting_after=<its id>' }), url: z.string().meta({ description: 'The path this list was read from, e.g. /v1/payments', example: '/v1/payments' }) }));
+export const time = z.iso.datetime();
+export const minor = z.number().int().meta({ description: 'Integer minor units (fen, cents): 8888 is 88.88 CNY' });
+export const list = <T extends z.ZodType>(id: string, item: T) => named(id, z.looseObject({ object: z.literal('list'), data: z.array(item), has_more: z.boolean().meta({ description: 'More items after the last one: ask again with starting_after=<its id>' }), url: z.string().meta({ description: 'The path this list was read from, e.g. /v1/payments', example: '/v1/payments' }) }));
 
 export const attemptObject = named('Attempt', z.looseObject({
   id: z.string(), provider: z.enum(PROVIDERS), provider_account_id: z.string(),
@@ -53,7 +53,7 @@ export const disputeObject = named('Dispute', z.looseObject({
 
 const paymentExample = {
   id: 'pay_01jf8x2k3m4n5p6q7r8s9t0v1w', object: 'payment', livemode: false, status: 'requires_action', amount: 8888, currency: 'CNY', method: 'alipay_qr',
-  provider: 'alipay', merchant_order_id: 'ORDER-1001', description: 'Order 1001', amount_refunded: 0, disputed: false, disputes: [], failure_code: null, failure_message: null,
+  provider: 'alipay', merchant_order_id: 'ORDER-1001', description: 'Order 1001', amount_refunded: 0, fee: null, net: null, disputed: false, disputes: [], failure_code: null, failure_message: null,
   return_url: 'https://shop.example/orders/1001', payer_country: null,
   next_action: { type: 'display_qr_code', qr_code: 'https://qr.alipay.com/bax01234', checkout_url: 'https://pay.example/pay/pay_01jf8x2k3m4n5p6q7r8s9t0v1w' },
   attempts: [{ id: 'att_01jf8x2k3m4n5p6q7r8s9t0v1x', provider: 'alipay', provider_account_id: 'pa_01jf8x0a1b2c3d4e5f6g7h8j9k', status: 'requires_action', provider_reference: 'pay_01jf8x2k3m4n5p6q7r8s9t0v1w', provider_transaction_id: null, error: null, failure_code: null, failure_message: null, created_at: '2026-12-01T08:00:00.000Z' }],
@@ -65,6 +65,8 @@ export const paymentObject = named('Payment', z.looseObject({
   livemode: z.boolean().nullable().meta({ description: 'Whether the attempts went to a live provider account; null before any attempt' }),
   status: z.enum(PAYMENT_STATUSES), amount: minor, currency: z.string(), method: z.enum(METHODS), provider: z.string().nullable(),
   merchant_order_id: z.string(), description: z.string().nullable(), amount_refunded: minor,
+  fee: minor.nullable().meta({ description: 'The provider\'s fee on the payment, from its bill (a reconciliation run); null until one has read it' }),
+  net: minor.nullable().meta({ description: 'amount − fee: what reached the merchant\'s provider balance; null until a reconciliation run has read the bill' }),
   disputed: z.boolean().meta({ description: 'True while a dispute is open, or after one was lost or the provider reversed the payment' }),
   disputes: z.array(disputeObject), return_url: z.string().nullable(), payer_country: z.string().nullable(),
   next_action: z.looseObject({

@@ -55,6 +55,9 @@ export function openDb(opts: DbOptions): DbHandle {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
+  // 64 MiB of page cache (the default is 2 MiB): index probes of a day's bill against a
+  // ledger of millions of rows stay in memory instead of going back to the OS per page.
+  database.pragma('cache_size = -65536');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return { db, dialect: 'sqlite', supportsRowLocks: false, destroy: () => db.destroy() };
 }

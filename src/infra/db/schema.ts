@@ -30,6 +30,8 @@ export interface PaymentRow {
   disputed?: number;
   /** Why it failed or what the last decline was: domain/failure-codes.ts (migration 0006). */
   failure_code?: string | null; failure_message?: string | null;
+  /** The provider's fee and what reached the merchant, learnt from its bill (migration 0008). */
+  fee?: number | null; net?: number | null;
 }
 export interface AttemptRow {
   id: string; payment_id: string; merchant_id: string; provider: string; provider_account_id: string;
@@ -46,6 +48,8 @@ export interface AttemptRow {
    * (INSTRUMENT_DECLINED) — equal means "waiting for the buyer to approve again".
    */
   capture_round?: number; capture_declined_round?: number | null;
+  /** When Paygate recorded the success (migration 0008): the day reconciliation expects it in the bill. */
+  succeeded_at?: number | null;
 }
 export interface RefundRow {
   id: string; merchant_id: string; payment_id: string; attempt_id: string; amount: number; currency: string;
@@ -93,6 +97,22 @@ export interface MetaRow { key: string; value: string }
 export interface RoutingRulesRow { merchant_id: string; rules: string; updated_at: number }
 export interface AccountDailyUsageRow { provider_account_id: string; day: string; amount: number; count: number }
 
+export interface ReconciliationRunRow {
+  id: string; merchant_id: string; provider: string; provider_account_id: string; day: string; status: string; trigger: string;
+  execution: number; committed_execution: number | null; rows_read: number; rows_matched: number;
+  /** JSON {class: count} of the last committed execution. */
+  differences: string;
+  error_code: string | null; error_message: string | null; node: string | null; heartbeat_at: number | null;
+  started_at: number; finished_at: number | null; created_at: number;
+}
+export interface ReconciliationDifferenceRow {
+  id: string; run_id: string; class: string; key: string; status: string;
+  payment_id: string | null; attempt_id: string | null; refund_id: string | null; reference: string | null; provider_transaction_id: string | null;
+  /** JSON: what Paygate has, what the bill says, what the repair did. */
+  expected: string | null; actual: string | null; repair: string | null;
+  created_at: number; updated_at: number;
+}
+export interface ReconciliationMatchRow { run_id: string; execution: number; attempt_id: string; payment_id: string; fee: number | null; net: number | null }
 export interface Database {
   merchants: MerchantRow;
   api_keys: ApiKeyRow;
@@ -111,5 +131,8 @@ export interface Database {
   routing_rules: RoutingRulesRow;
   account_daily_usage: AccountDailyUsageRow;
   buyer_identifiers: BuyerIdentifierRow;
+  reconciliation_runs: ReconciliationRunRow;
+  reconciliation_differences: ReconciliationDifferenceRow;
+  reconciliation_matches: ReconciliationMatchRow;
   _unused?: Generated<never>;
 }

@@ -16,7 +16,7 @@ import { newId } from '../../domain/ids.js';
 import type { DbHandle, DbOrTx } from '../db/index.js';
 import type { JobRow } from '../db/schema.js';
 
-export const JOB_KINDS = ['deliver_webhook', 'poll_attempt', 'expire_payment', 'sync_refund', 'purge_idempotency', 'purge_notifications'] as const;
+export const JOB_KINDS = ['deliver_webhook', 'poll_attempt', 'expire_payment', 'sync_refund', 'purge_idempotency', 'purge_notifications', 'reconcile_daily'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** run_at of a dead job: later than any real time, still exact in a double and a bigint. */

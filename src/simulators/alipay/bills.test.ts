@@ -89,4 +89,27 @@ describe('alipay simulator bills', () => {
       .toBe('40004');
     expect((await fetch(`${url}/sandbox/alipay/_bills/unknown`)).status).toBe(404);
   });
+
+  it('writes BillControls into the bytes: a fee as a negative 服务费 (summed in the summary), a renamed column, UTF-8 text', async () => {
+    const outTradeNo = `F${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+    await exec('alipay.trade.precreate', { out_trade_no: outTradeNo, total_amount: '10.00', subject: 'fee' });
+    await sim.pay(outTradeNo, 'success');
+    const appId = (sdk.config as { appId: string }).appId;
+    const date = todayGmt8();
+    sim.billControls.addDiscrepancy(appId, date, { kind: 'fee', reference: outTradeNo, fee: 6 });
+    const download = async () => {
+      const res = await exec('alipay.data.dataservice.bill.downloadurl.query', { bill_type: 'trade', bill_date: date });
+      return unzip(Buffer.from(await (await fetch(res.bill_download_url as string)).arrayBuffer()));
+    };
+    const gbk = await download();
+    const detail = iconv.decode(gbk.find((f) => f.name.endsWith('_业务明细.csv'))!.data, 'gbk').split('\r\n');
+    expect(detail.find((l) => l.includes(outTradeNo))?.split(',')[22]).toBe('-0.06');
+    const summary = iconv.decode(gbk.find((f) => f.name.includes('(汇总)'))!.data, 'gbk').split('\r\n');
+    expect(summary.find((l) => l.startsWith('合计,'))).toMatch(/,-0\.06,0\.00,[\d.]+$/);
+
+    sim.billControls.setFault(appId, date, 'header_changed');
+    expect(iconv.decode((await download())[0]!.data, 'gbk').split('\r\n')[4]).toContain(',商家订单号,');
+    sim.billControls.setFault(appId, date, 'encoding');
+    expect((await download())[0]!.data.toString('utf8').startsWith('#支付宝业务明细查询\r\n')).toBe(true);
+  });
 });

@@ -1,115 +1,101 @@
-// The trade bill ("业务明细") as Alipay serves it: a zip holding two GBK-encoded CSV files.
+// The trade bill ("业务明细") as Alipay serves it: a zip holding two GBK-encoded CSV files,
+// streamed from the ledger (or a synthetic bill) with the day's BillControls applied.
 import type { FastifyInstance } from 'fastify';
 import iconv from 'iconv-lite';
+import { Readable, Transform } from 'node:stream';
 import yazl from 'yazl';
+import type { BillFault } from '../common/bill-controls.js';
+import { ledgerEntries, syntheticEntries, withDiscrepancies, type BillEntry } from './bill-entries.js';
+import { detailLines, summaryLines, totalsOf, type BillMeta } from './bill-text.js';
 import type { SimContext } from './context.js';
-import { DAY_MS, formatCst, formatCstChinese, formatYuan, parseCstDate } from './format.js';
-import type { AppRow, Store } from './store.js';
+import { DAY_MS, parseCstDate } from './format.js';
+import type { AppRow } from './store.js';
 
 /** bill_download_url lifetime (Alipay: 30 s). */
 export const BILL_URL_TTL_MS = 30_000;
 
+export { DETAIL_COLUMNS } from './bill-text.js';
 
-export const DETAIL_COLUMNS = [
-  '支付宝交易号', '商户订单号', '业务类型', '商品名称', '创建时间', '完成时间', '门店编号', '门店名称', '操作员', '终端号',
-  '对方账户', '订单金额（元）', '商家实收（元）', '支付宝红包（元）', '集分宝（元）', '支付宝优惠（元）', '商家优惠（元）',
-  '券核销金额（元）', '券名称', '商家红包消费金额（元）', '卡消费金额（元）', '退款批次号/请求号', '服务费（元）', '分润（元）', '备注',
-] as const;
-
-const SUMMARY_COLUMNS = [
-  '门店编号', '门店名称', '交易订单总笔数', '退款订单总笔数', '订单金额（元）', '商家实收（元）', '支付宝优惠（元）',
-  '商家优惠（元）', '卡消费金额（元）', '服务费（元）', '分润（元）', '实收净额（元）',
-] as const;
-
-const DASHES_41 = '-'.repeat(41);
 const EOL = '\r\n';
-const ZERO = '0.00';
+/** Lines are encoded in batches of about this many characters: few small writes, bounded memory. */
+const BATCH_CHARS = 64 * 1024;
+/** "oversize": a stored padding entry this large goes first, so any download cap trips at once. */
+const OVERSIZE_BYTES = 1024 * 1024 * 1024;
+/** "truncate": the last bytes held back; more than the central directory of two entries, so the zip cannot be opened. */
+const TRUNCATE_BYTES = 512;
 
-function csvCell(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+function* encoded(lines: Iterable<string>, charset: string): Generator<Buffer> {
+  let batch = '';
+  for (const line of lines) {
+    batch += line + EOL;
+    if (batch.length >= BATCH_CHARS) {
+      yield iconv.encode(batch, charset);
+      batch = '';
+    }
+  }
+  if (batch !== '') yield iconv.encode(batch, charset);
 }
 
-/** Alipay appends a tab to id cells so that spreadsheet programs keep them as text. */
-const idCell = (value: string): string => `${value}\t`;
-
-export interface BillFiles {
-  zipName: string;
-  files: Array<{ name: string; text: string }>;
+function* zeros(bytes: number): Generator<Buffer> {
+  const chunk = Buffer.alloc(1024 * 1024);
+  for (let left = bytes; left > 0; left -= chunk.length) yield left >= chunk.length ? chunk : chunk.subarray(0, left);
 }
 
-/** Builds the text of both CSV files for one app and one GMT+8 day. */
-export function buildBillFiles(store: Store, app: AppRow, date: string, now: number): BillFiles {
+/** Passes everything but the last `keep` bytes: a download that stopped early. */
+function dropTail(keep: number): Transform {
+  let held = Buffer.alloc(0);
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      held = Buffer.concat([held, chunk]);
+      const out = held.length > keep ? held.subarray(0, held.length - keep) : undefined;
+      if (out !== undefined) held = Buffer.from(held.subarray(held.length - keep));
+      done(null, out);
+    },
+  });
+}
+
+/** The bill account: the seller's PID with Alipay's "0156" suffix. */
+const billAccount = (app: AppRow) => `${app.seller_id}0156`;
+/** The files' common name: the bill account and the day. */
+const billBase = (app: AppRow, date: string) => `${billAccount(app)}_${date.replace(/-/g, '')}`;
+
+/** A plain synthetic day's zip, built once (BillControls.builtFile); undefined for any other day. */
+function builtZip(sim: SimContext, app: AppRow, date: string) {
+  return sim.billControls.builtFile(app.app_id, date, 'zip', () => billZip(sim, app, date, undefined));
+}
+
+/** POST /_bills/synthetic: the day's zip is built then, so downloads only read a file. */
+export async function prepareSyntheticBill(sim: SimContext, appId: string, date: string): Promise<void> {
+  const app = sim.store.getApp(appId);
+  if (app !== undefined && parseCstDate(date) !== null) await builtZip(sim, app, date);
+}
+
+/** The bill zip of one app and one GMT+8 day, as a stream; two passes over the entries (totals first), none kept. */
+export function billZip(sim: SimContext, app: AppRow, date: string, fault: BillFault | undefined): Readable {
   const from = parseCstDate(date);
   if (from === null) throw new Error(`bad bill date ${date}`);
-  const to = from + DAY_MS;
-  const account = `${app.seller_id}0156`;
-  const compactDate = date.replace(/-/g, '');
-  const period = `#起始日期：[${formatCstChinese(from)}]   终止日期：[${formatCstChinese(to)}]`;
-  const exported = `#导出时间：[${formatCstChinese(now)}]`;
+  const controls = sim.billControls;
+  const rows = controls.synthetic(app.app_id, date);
+  const entries = (): Iterable<BillEntry> => withDiscrepancies(
+    rows !== undefined ? syntheticEntries(date, rows) : ledgerEntries(sim.store, app.app_id, from),
+    { controls, store: sim.store, appId: app.app_id, date, from },
+  );
+  const now = sim.now();
+  const meta: BillMeta = { account: billAccount(app), from, to: from + DAY_MS, now };
+  const totals = totalsOf(entries());
+  // "encoding": the same text written as UTF-8, as a mis-configured export would.
+  const charset = fault === 'encoding' ? 'utf8' : 'gbk';
+  const base = billBase(app, date);
 
-  const rows: string[][] = [];
-  let paidCount = 0;
-  let paidFen = 0;
-  for (const t of store.listTradesPaidBetween(app.app_id, from, to)) {
-    paidCount++;
-    paidFen += t.total_fen;
-    const amount = formatYuan(t.total_fen);
-    rows.push([
-      idCell(t.trade_no ?? ''), idCell(t.out_trade_no), '交易', t.subject, formatCst(t.scanned_at ?? t.created_at),
-      formatCst(t.paid_at ?? t.created_at), '', '', '', '', t.buyer_logon_id ?? '', amount, amount, ZERO, ZERO, ZERO, ZERO,
-      ZERO, '', ZERO, ZERO, '', ZERO, ZERO, t.body ?? '',
-    ]);
-  }
-  let refundCount = 0;
-  let refundFen = 0;
-  for (const r of store.listRefundsBetween(app.app_id, from, to)) {
-    refundCount++;
-    refundFen += r.amount_fen;
-    const amount = formatYuan(-r.amount_fen);
-    const t = r.trade;
-    rows.push([
-      idCell(t.trade_no ?? ''), idCell(t.out_trade_no), '退款', t.subject, formatCst(t.scanned_at ?? t.created_at),
-      formatCst(r.created_at), '', '', '', '', t.buyer_logon_id ?? '', amount, amount, ZERO, ZERO, ZERO, ZERO,
-      ZERO, '', ZERO, ZERO, idCell(r.out_request_no), ZERO, ZERO, r.reason ?? '',
-    ]);
-  }
-
-  // Both files open alike: title, account, period, the list's ruler and its column names.
-  const head = (title: string, columns: readonly string[]) =>
-    [`#支付宝${title}查询`, `#账号：[${account}]`, period, `#${DASHES_41}${title}列表${'-'.repeat(40)}`, columns.join(',')];
-  const detail = [
-    ...head('业务明细', DETAIL_COLUMNS),
-    ...rows.map((r) => r.map(csvCell).join(',')),
-    `#${DASHES_41}业务明细列表结束${'-'.repeat(36)}`,
-    `#交易合计：${paidCount}笔，商家实收共${formatYuan(paidFen)}元，商家优惠共0.00元`,
-    `#退款合计：${refundCount}笔，商家实收退款共${formatYuan(-refundFen)}元，商家优惠退款共0.00元`,
-    exported,
-  ];
-  const net = formatYuan(paidFen - refundFen);
-  const summary = [
-    ...head('业务汇总', SUMMARY_COLUMNS),
-    ['合计', '', String(paidCount), String(refundCount), net, net, ZERO, ZERO, ZERO, ZERO, ZERO, net].join(','),
-    `#${'-'.repeat(40)}业务汇总列表结束${'-'.repeat(37)}`,
-    exported,
-  ];
-  const base = `${account}_${compactDate}`;
-  return {
-    zipName: `${base}.csv.zip`,
-    files: [
-      { name: `${base}_业务明细.csv`, text: detail.join(EOL) + EOL },
-      { name: `${base}_业务明细(汇总).csv`, text: summary.join(EOL) + EOL },
-    ],
-  };
-}
-
-export async function zipBillFiles(bill: BillFiles, now: number): Promise<Buffer> {
   const zip = new yazl.ZipFile();
+  const mtime = new Date(now);
+  if (fault === 'oversize') zip.addReadStream(Readable.from(zeros(OVERSIZE_BYTES)), 'padding.bin', { mtime, compress: false });
   // yazl writes UTF-8 entry names (with the UTF-8 flag set); real Alipay zips use GBK names.
-  for (const f of bill.files) zip.addBuffer(iconv.encode(f.text, 'gbk'), f.name, { mtime: new Date(now) });
+  zip.addReadStream(Readable.from(encoded(detailLines(entries(), meta, totals, fault), charset)), `${base}_业务明细.csv`, { mtime });
+  zip.addReadStream(Readable.from(encoded(summaryLines(meta, totals, fault), charset)), `${base}_业务明细(汇总).csv`, { mtime });
   zip.end();
-  const chunks: Buffer[] = [];
-  for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  const out = zip.outputStream as Readable;
+  return fault === 'truncate' ? out.pipe(dropTail(TRUNCATE_BYTES)) : out;
 }
 
 export function registerBillRoutes(app: FastifyInstance, sim: SimContext): void {
@@ -118,18 +104,19 @@ export function registerBillRoutes(app: FastifyInstance, sim: SimContext): void 
     if (grant === undefined) {
       return reply.code(404).send({ error: { code: 'BILL_NOT_FOUND', message: 'unknown bill download token' } });
     }
-    if (grant === 'expired') {
-      return reply.code(410).send({
-        error: { code: 'BILL_URL_EXPIRED', message: 'bill_download_url is valid for 30 s; query a new one' },
-      });
-    }
+    const gone = () => reply.code(410).send({
+      error: { code: 'BILL_URL_EXPIRED', message: 'bill_download_url is valid for 30 s; query a new one' },
+    });
+    if (grant === 'expired') return gone();
+    const fault = sim.billControls.fault(grant.appId, grant.date);
+    // "url_expired": every URL of that day is already past its 30 s when it is used.
+    if (fault === 'url_expired') return gone();
     const appRow = sim.store.getApp(grant.appId);
     if (!appRow) return reply.code(404).send({ error: { code: 'BILL_NOT_FOUND', message: 'app no longer exists' } });
-    const bill = buildBillFiles(sim.store, appRow, grant.date, sim.now());
-    const zip = await zipBillFiles(bill, sim.now());
+    const built = await builtZip(sim, appRow, grant.date);
     return reply
       .type('application/zip')
-      .header('content-disposition', `attachment; filename="${bill.zipName}"`)
-      .send(zip);
+      .header('content-disposition', `attachment; filename="${billBase(appRow, grant.date)}.csv.zip"`)
+      .send(built !== undefined ? built.open() : billZip(sim, appRow, grant.date, fault));
   });
 }

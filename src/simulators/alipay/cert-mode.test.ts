@@ -10,18 +10,17 @@ import { createPrivateKey, randomUUID, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sandboxCertSn } from './ca.js';
-import { AlipaySimulator, startAlipaySimulator } from './index.js';
+import { AlipaySimulator } from './index.js';
 import type { RegisteredCertApp } from './admin.js';
-import { nowGmt8Timestamp, rawNode, Receiver, signRequest, verifyRsa2, waitFor } from './testkit.js';
+import { nowGmt8Timestamp, rawNode, signRequest, simulatorSuite, verifyRsa2, waitFor } from './testkit.js';
 
-let url: string;
+const suite = simulatorSuite();
+const { receiver } = suite;
 let sim: AlipaySimulator;
-let close: () => Promise<void>;
 let gateway: string;
 let app: RegisteredCertApp;
-const receiver = new Receiver();
 
 const sdkWith = (alipayPublicCert: string, a: RegisteredCertApp = app) =>
   new AlipaySdk({
@@ -31,17 +30,11 @@ const sdkWith = (alipayPublicCert: string, a: RegisteredCertApp = app) =>
 const orderNo = () => `C${randomUUID().replace(/-/g, '')}`;
 
 beforeAll(async () => {
-  await receiver.start();
-  ({ url, sim, close } = await startAlipaySimulator({ port: 0, timeScale: 0.001 }));
-  gateway = `${url}/sandbox/alipay/gateway.do`;
-  const res = await fetch(`${url}/sandbox/alipay/_apps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'certificate' }) });
+  sim = suite.sim;
+  gateway = `${suite.url}/sandbox/alipay/gateway.do`;
+  const res = await fetch(`${suite.url}/sandbox/alipay/_apps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'certificate' }) });
   expect(res.status).toBe(200);
   app = (await res.json()) as RegisteredCertApp;
-});
-
-afterAll(async () => {
-  await close();
-  await receiver.close();
 });
 
 describe('alipay simulator, certificate mode', () => {
@@ -110,7 +103,7 @@ describe('alipay simulator, certificate mode', () => {
   it('rotates: announced ahead the old certificate still signs; then the new one does, the old one stays downloadable', async () => {
     const before = sdkWith(app.alipay_public_cert);
     // Announced 3 s ahead: the query with the old certificate must finish inside that window even on a loaded machine.
-    const res = await fetch(`${url}/sandbox/alipay/_alipay_cert/rotate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ activate_in_ms: 3000 }) });
+    const res = await fetch(`${suite.url}/sandbox/alipay/_alipay_cert/rotate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ activate_in_ms: 3000 }) });
     const rotated = (await res.json()) as { alipay_cert_sn: string; alipay_public_cert: string; active_from: number };
     const after = sdkWith(rotated.alipay_public_cert);
     expect(rotated.alipay_cert_sn).toBe(after.config.alipayCertSn);

@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import type { BillControls } from '../common/bill-controls.js';
 import type { SandboxCa } from './ca.js';
 import type { Signer } from './crypto.js';
 import type { HostContext } from '../common/host.js';
@@ -18,6 +19,8 @@ export interface SimContext extends HostContext {
   signerFor(app: AppRow | undefined): Signer;
   /** bill_download_url tokens: which app's bill of which day. */
   bills: ShortLivedTokens<{ appId: string; date: string }>;
+  /** Per app_id and day: discrepancies, a fault, or a synthetic bill (POST /_bills/…). */
+  billControls: BillControls;
   /** The registered app's public key, parsed once. */
   appPublicKey(appId: string): KeyObject | undefined;
 }

@@ -1,15 +1,14 @@
 import { AlipaySdk } from 'alipay-sdk';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startAlipaySimulator, type AlipaySimulator } from './index.js';
-import { GMT8_DATETIME, precreate, Receiver, sdkFor, sleep, verifyRsa2, waitFor } from './testkit.js';
+import { GMT8_DATETIME, precreate, Receiver, sdkFor, simulatorSuite, sleep, verifyRsa2, waitFor } from './testkit.js';
 
-let url: string;
+const suite = simulatorSuite();
+const { receiver } = suite;
 let sim: AlipaySimulator;
-let close: () => Promise<void>;
 let sdk: AlipaySdk;
 let appId: string;
-const receiver = new Receiver();
 
 /** The field set alipay.md documents for trade_status_sync notifications. */
 const DOCUMENTED = new Set([
@@ -19,21 +18,15 @@ const DOCUMENTED = new Set([
 ]);
 
 beforeAll(async () => {
-  await receiver.start();
-  ({ url, sim, close } = await startAlipaySimulator({ port: 0, timeScale: 0.001 }));
+  sim = suite.sim;
   const creds = sim.registerApp();
   appId = creds.app_id;
-  sdk = sdkFor(url, creds, sim.alipayPublicKeyPem);
+  sdk = sdkFor(suite.url, creds, sim.alipayPublicKeyPem);
 });
 
 beforeEach(() => {
   receiver.respond = () => 'success';
   sim.setFaults({ drop_notifications: false, duplicate_notifications: false, duplicate_count: 2 });
-});
-
-afterAll(async () => {
-  await close();
-  await receiver.close();
 });
 
 async function newTrade(amount = '10.00'): Promise<string> {
@@ -114,7 +107,7 @@ describe('alipay simulator notifications', () => {
   });
 
   it('duplicate_notifications sends each notification duplicate_count times', async () => {
-    const res = await fetch(`${url}/sandbox/alipay/_faults`, {
+    const res = await fetch(`${suite.url}/sandbox/alipay/_faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ duplicate_notifications: true, duplicate_count: 50 }),

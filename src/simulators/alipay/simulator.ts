@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { AppInputError, APP_ID_RE, registerAdminRoutes, type RegisterAppInput, type RegisteredApp, type RegisteredCertApp, type RotatedCert } from './admin.js';
-import { BILL_URL_TTL_MS, registerBillRoutes } from './bills.js';
+import { BILL_URL_TTL_MS, prepareSyntheticBill, registerBillRoutes } from './bills.js';
+import { BillControls } from '../common/bill-controls.js';
 import { ShortLivedTokens } from '../common/tokens.js';
 import { SandboxCa } from './ca.js';
 import type { SimContext } from './context.js';
@@ -23,6 +24,8 @@ export class AlipaySimulator extends SimulatorHost {
   /** Register with { prefix: '/sandbox/alipay' }. Encapsulated: its body parsers stay inside it. */
   readonly plugin: FastifyPluginAsync;
   readonly alipayPublicKeyPem: string;
+  /** The bill controls of POST /_bills/… (keyed by app_id and GMT+8 day), for tests that set them directly. */
+  readonly billControls = new BillControls();
 
   private readonly store: Store;
   private readonly keys: AlipayKeyPair;
@@ -53,8 +56,11 @@ export class AlipaySimulator extends SimulatorHost {
       ca: this.ca,
       signerFor,
       bills: new ShortLivedTokens(BILL_URL_TTL_MS),
+      billControls: this.billControls,
       appPublicKey: (appId) => this.appKeys.get(appId, this.store.getApp(appId)?.app_public_key),
     };
+    this.billControls.onSynthetic((appId, date) => prepareSyntheticBill(this.ctx, appId, date));
+    this.closeWith(this.billControls);
     this.startTicking(() => {
       trades.expireDue();
       outbox.runDue();
@@ -142,6 +148,7 @@ export class AlipaySimulator extends SimulatorHost {
       registerPayerRoutes(app, this.ctx);
       registerPortalRoutes(app, this.ctx);
       registerBillRoutes(app, this.ctx);
+      this.billControls.register(app);
       registerAdminRoutes(app, {
         registerApp: (input) => this.doRegisterApp(input),
         rotateAlipayCert: (ms) => this.rotateAlipayCert(ms),

@@ -5,6 +5,9 @@ import { createSign, createVerify } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inflateRawSync } from 'node:zlib';
+import { afterAll, beforeAll } from 'vitest';
+import type { AlipaySimulator } from './simulator.js';
+import { startAlipaySimulator } from './standalone.js';
 
 /** An alipay-sdk client for a public-key-mode app of the simulator served at `origin` (…/sandbox/alipay/gateway.do). */
 export function sdkFor(origin: string, app: { app_id: string; private_key?: string | undefined }, alipayPublicKey: string, timeout?: number): AlipaySdk {
@@ -99,6 +102,28 @@ export class Receiver {
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
+}
+
+/** What simulatorSuite() started; `url` and `sim` are set once the file's first beforeAll has run. */
+export interface SimulatorSuite { readonly receiver: Receiver; url: string; sim: AlipaySimulator }
+
+/**
+ * The simulator most suites run against (time scaled 1000×, so provider minutes pass in
+ * milliseconds) and a merchant Receiver, started before the file's tests and stopped after them.
+ * Call it before the file's own beforeAll, which can then use both.
+ */
+export function simulatorSuite(): SimulatorSuite {
+  const suite = { receiver: new Receiver() } as SimulatorSuite;
+  let close: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    await suite.receiver.start();
+    ({ url: suite.url, sim: suite.sim, close } = await startAlipaySimulator({ port: 0, timeScale: 0.001 }));
+  });
+  afterAll(async () => {
+    await close?.();
+    await suite.receiver.close();
+  });
+  return suite;
 }
 
 export async function waitFor(check: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {

@@ -1,3 +1,4 @@
+import type { BillControls } from '../common/bill-controls.js';
 import type { HostContext } from '../common/host.js';
 import type { SigningKeys } from './keys.js';
 import type { Notifier } from './notifier.js';
@@ -18,4 +19,8 @@ export interface SimContext extends HostContext {
   stats: SimStats;
   /** Access-token lifetime in seconds (PayPal: 32400). */
   tokenTtlSeconds: number;
+  /** What transaction search lists per day (discrepancies, faults, synthetic days): sandbox controls. */
+  bills: BillControls;
+  /** Rows a transaction search window may hold before PayPal answers RESULTSET_TOO_LARGE. */
+  searchMaxResults: number;
 }

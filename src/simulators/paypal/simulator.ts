@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { BillControls } from '../common/bill-controls.js';
 import { formParser, SimulatorHost, type SimulatorOptions } from '../common/host.js';
 import { registerApi } from './api.js';
 import { registerDashboard } from './dashboard.js';
@@ -8,6 +9,7 @@ import { loadOrCreateKeys, type SigningKeys } from './keys.js';
 import { deliveryProtocol, Notifier, RETRY_DELAYS_MS } from './notifier.js';
 import { decide, registerPayerRoutes, type PayOutcome } from './payer.js';
 import { orderView } from './resources.js';
+import { DEFAULT_MAX_RESULTS, registerBillControls } from './search.js';
 import { Store } from './store.js';
 
 /** dataDir, if set: keys in <dataDir>/paypal-keys.json, state in <dataDir>/paypal-sim.sqlite. */
@@ -41,6 +43,7 @@ export class PaypalSimulator extends SimulatorHost {
     this.closeWith(outbox, this.store);
     this.ctx = {
       ...host, store: this.store, notifier: new Notifier(this.store, outbox, now), keys: this.keys, stats: this.stats, tokenTtlSeconds: opts.tokenTtlSeconds ?? 32400,
+      bills: new BillControls(), searchMaxResults: DEFAULT_MAX_RESULTS,
     };
     // Nothing but webhooks runs in the background: the tick follows the first retry gap.
     this.startTicking(() => outbox.runDue(), RETRY_DELAYS_MS[0]);
@@ -87,6 +90,7 @@ export class PaypalSimulator extends SimulatorHost {
       registerApi(app, this.ctx);
       registerPayerRoutes(app, this.ctx);
       registerDashboard(app, this.ctx);
+      registerBillControls(app, this.ctx);
       this.faultsRoutes(app, { badRequest: (message) => ({ error: { code: 'INVALID_FAULTS', message } }) });
       app.post('/_admin/apps', async () => this.registerApp());
       // Test introspection: the order as the API shows it plus how often capture was asked for.

@@ -8,6 +8,7 @@ import { ParamError, paramList, paramString, parseParams, type Params } from './
 import { cancelPaymentIntent, createPaymentIntent, createSession, expireSession, searchPaymentIntents, sessionView } from './ledger.js';
 import { createRefund, listObjects, pageOf } from './refunds.js';
 import { dashboardRefund, moveDispute, openDispute } from './disputes.js';
+import { listBalanceTransactions } from './bill.js';
 import type { AccountRow, StripeObject } from './store.js';
 
 const IDEMPOTENCY_WINDOW_MS = 24 * 3600_000;
@@ -120,10 +121,10 @@ export function registerApi(app: FastifyInstance, sim: SimContext): void {
   route('POST', '/_dashboard/disputes', ({ account, params }) => openDispute(sim, account.id, params));
   route('POST', '/_dashboard/disputes/:id', ({ account, params }, req) => moveDispute(sim, account.id, idParam(req), params));
   route('POST', '/_dashboard/refunds', ({ account, params }) => dashboardRefund(sim, account.id, params));
-  route('GET', '/v1/balance_transactions', ({ account, params }) => {
-    const type = paramString(params, 'type');
-    return listObjects(sim, account.id, 'balance_transaction', pageOf(params), '/v1/balance_transactions', (t) => !type || t.type === type);
-  });
+  // GET /v1/account: the account the key belongs to (its id names it in the sandbox's bill controls).
+  route('GET', '/v1/account', ({ account }) => ({ id: account.id, object: 'account', type: 'standard', created: Math.floor(account.created / 1000) }));
+  // Also the bill reconciliation reads (created[gte|lt] over a day, expand[]=data.source): bill.ts.
+  route('GET', '/v1/balance_transactions', ({ account, params }) => listBalanceTransactions(sim, account.id, params));
 
   route('POST', '/v1/webhook_endpoints', ({ account, params }) => {
     const url = paramString(params, 'url');

@@ -11,7 +11,7 @@ const REASONS = new Set(['duplicate', 'fraudulent', 'requested_by_customer']);
 const CHARGED_BACK = new Set(['needs_response', 'under_review']);
 
 /** 2.9 % rounded half up, in the charge's own minor units (no fixed part: it differs per currency). */
-const feeOf = (amount: number): number => Math.floor((amount * 29 + 500) / 1000);
+export const feeOf = (amount: number): number => Math.floor((amount * 29 + 500) / 1000);
 
 /** A dispute's money moves as `adjustment` transactions with reporting_category `dispute` / `dispute_reversal`, as at Stripe. */
 export function balanceTransaction(sim: SimContext, accountId: string, type: 'charge' | 'refund' | 'adjustment', amount: number, fee: number, currency: string, source: string, reportingCategory: string = type): string {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { formParser, SimulatorHost, type SimulatorOptions } from '../common/host.js';
 import { addEndpoint, registerApi } from './api.js';
+import { billControls } from './bill.js';
 import type { SimContext } from './context.js';
 import { newId, randomToken, sha256Hex } from './crypto.js';
 import { expireDue, pay, type PayOutcome, type PayResult } from './ledger.js';
@@ -72,6 +73,8 @@ export class StripeSimulator extends SimulatorHost {
       // Kept as text: the idempotency fingerprint covers the raw body, and Stripe's bracketed keys need their own parser.
       formParser(app, 256 * 1024);
       registerApi(app, this.ctx);
+      // Sandbox-only: /_bills/* shape what GET /v1/balance_transactions lists for a day.
+      billControls(this.ctx).register(app);
       registerPayerRoutes(app, this.ctx);
       this.faultsRoutes(app, { badRequest, bodyLimit: JSON_BODY_LIMIT });
       // Sandbox-only: a fresh account for standalone use (the gateway calls registerAccount directly).

@@ -1,3 +1,4 @@
+import type { BillControls } from '../common/bill-controls.js';
 import type { HostContext } from '../common/host.js';
 import type { Ca } from './ca.js';
 import type { Store } from './store.js';
@@ -8,4 +9,6 @@ export interface SimContext extends HostContext {
   store: Store;
   ca: Ca;
   txns: Txns;
+  /** Discrepancies, faults and synthetic bills for the file transfer (76/01) answer. */
+  bills: BillControls;
 }

@@ -1,80 +1,99 @@
-// Reconciliation files for file transfer (76/01): a zip holding the INN...ZM_... file,
-// GBK fixed-width, deflated with zlib and base64-encoded into fileContent. Field widths are
-// unionpay.md's; which fields the sandbox fills is documented at ZM_FIELDS.
-import { deflateSync } from 'node:zlib';
-import iconv from 'iconv-lite';
+// Reconciliation files for file transfer (76/01): a zip holding the INN…ZM_… file (GBK
+// fixed-width, zm-lines.ts), deflated with zlib and base64-encoded into fileContent, as
+// UnionPay answers. The records are generated as a stream (bill-trades.ts) into yazl, which
+// computes the entry's CRC-32 as they pass; only the compressed archive is held, because
+// the ACP answer carries it inline. The day's bill fault (BillControls) is applied here.
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { deflate } from 'node:zlib';
 import yazl from 'yazl';
+import type { BillFault } from '../common/bill-controls.js';
+import { billPlan } from './bill-trades.js';
 import type { SimContext } from './context.js';
 import { cstStamp } from './format.js';
-import type { TxnRow } from './store.js';
+import { zmLine, type LineFaults, type ZmTxn } from './zm-lines.js';
 
-export const ZM_WIDTHS = [3, 11, 11, 6, 10, 19, 12, 4, 2, 21, 2, 32, 2, 6, 10, 13, 13, 4, 15, 2, 2, 6, 2, 4, 32, 1, 21, 15, 1, 15, 32, 13, 13, 8, 32, 13, 13, 12, 2, 1, 131];
+export { ZM_WIDTHS, zmLine } from './zm-lines.js';
 
-/** Transaction codes in field #1 (sandbox choice; the real code table is in the ACP appendix). */
-const TXN_CODE: Record<string, string> = { '01': 'S22', '04': 'S30', '31': 'S31' };
+const deflateAsync = promisify(deflate);
+/** oversize: padding far past any real bill (a million records is ~610 MB) and past Paygate's 1 GiB cap. */
+export const OVERSIZE_PAD_BYTES = 1024 * 1024 * 1024 + 64 * 1024 * 1024;
+/** Records per chunk handed to yazl: a few hundred KB, not one write per line. */
+const LINES_PER_CHUNK = 512;
 
-/** Pads (or cuts) to a byte width in GBK, never splitting a two-byte character. */
-function gbkField(text: string, width: number, alignRight = false): Buffer {
-  let bytes = iconv.encode(text, 'gbk');
-  while (bytes.length > width) {
-    text = text.slice(0, -1);
-    bytes = iconv.encode(text, 'gbk');
+/** yyyy-mm-dd of a settleDate (MMDD): the latest such day not after today in Beijing. */
+export function billDate(now: number, settleDate: string): string {
+  const today = cstStamp(now);
+  const year = Number(today.slice(0, 4));
+  const sameYear = settleDate <= today.slice(4, 8);
+  return `${sameYear ? year : year - 1}-${settleDate.slice(0, 2)}-${settleDate.slice(2, 4)}`;
+}
+
+function* chunks(txns: Generator<ZmTxn>, fault: BillFault | undefined): Generator<Buffer> {
+  let batch: Buffer[] = [];
+  let first = true;
+  for (const t of txns) {
+    // bad_amount / bad_date damage the first record; encoding writes every record in UTF-8.
+    const faults: LineFaults = { utf8: fault === 'encoding', badAmount: first && fault === 'bad_amount', badDate: first && fault === 'bad_date' };
+    first = false;
+    batch.push(zmLine(t, faults));
+    if (batch.length === LINES_PER_CHUNK) {
+      yield Buffer.concat(batch);
+      batch = [];
+    }
   }
-  const pad = Buffer.alloc(width - bytes.length, alignRight ? '0' : ' ');
-  return alignRight ? Buffer.concat([pad, bytes]) : Buffer.concat([bytes, pad]);
+  if (batch.length > 0) yield Buffer.concat(batch);
+  if (fault === 'oversize') {
+    const pad = Buffer.alloc(1024 * 1024, 0x20);
+    for (let n = 0; n < OVERSIZE_PAD_BYTES; n += pad.length) yield pad;
+  }
 }
 
-export function zmLine(txn: TxnRow, orig: TxnRow | undefined): Buffer {
-  const at = txn.completed_at ?? txn.created_at;
-  const values: Record<number, [string, boolean?]> = {
-    1: [TXN_CODE[txn.txn_type] ?? 'S22'],
-    2: ['00000000'],
-    3: ['00000000'],
-    4: [txn.trace_no ?? '000000'],
-    5: [cstStamp(at).slice(4)],
-    6: ['6216********0000'],
-    7: [String(txn.txn_amt), true],
-    8: ['5311'],
-    9: ['08'],
-    10: [txn.query_id],
-    12: [txn.order_id],
-    15: [orig ? cstStamp(orig.completed_at ?? orig.created_at).slice(4) : ''],
-    17: [String(txn.txn_amt), true],
-    20: [txn.txn_type],
-    21: [txn.txn_sub_type],
-    22: ['000000'],
-    27: [orig?.query_id ?? ''],
-    28: [txn.mer_id],
-    // A Chinese value, so readers must slice GBK bytes rather than characters.
-    31: ['银联沙箱商户'],
-  };
-  const parts: Buffer[] = [];
-  ZM_WIDTHS.forEach((width, i) => {
-    const [text = '', right = false] = values[i + 1] ?? [];
-    if (i > 0) parts.push(Buffer.from(' '));
-    parts.push(gbkField(text, width, right && text !== ''));
-  });
-  parts.push(Buffer.from('\r\n'));
-  return Buffer.concat(parts);
-}
-
-function zip(name: string, data: Buffer, mtime: Date): Promise<Buffer> {
+function zip(name: string, records: Readable, mtime: Date, compressionLevel: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const z = new yazl.ZipFile();
-    z.addBuffer(data, name, { mtime });
+    z.addReadStream(records, name, { mtime, compressionLevel });
     z.end();
-    const chunks: Buffer[] = [];
-    z.outputStream.on('data', (c: Buffer) => chunks.push(c));
+    const out: Buffer[] = [];
+    records.on('error', reject);
+    z.outputStream.on('data', (c: Buffer) => out.push(c));
     z.outputStream.on('error', reject);
-    z.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
+    z.outputStream.on('end', () => resolve(Buffer.concat(out)));
   });
 }
 
+/** hash_mismatch: the first central-directory entry's CRC-32 no longer matches its data. */
+function wrongCrc(archive: Buffer): Buffer {
+  const copy = Buffer.from(archive);
+  const eocd = copy.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const cd = copy.readUInt32LE(eocd + 16);
+  copy.writeUInt32LE((copy.readUInt32LE(cd + 16) ^ 0x5a5a5a5a) >>> 0, cd + 16);
+  return copy;
+}
+
+/** The archive as the fault of the day leaves it. */
+function damaged(archive: Buffer, fault: BillFault | undefined): Buffer {
+  if (fault === 'truncate') return archive.subarray(0, Math.floor(archive.length * 0.6));
+  if (fault === 'hash_mismatch') return wrongCrc(archive);
+  return archive;
+}
+
+/**
+ * Faults: no_bill (98), truncate (zip cut short), hash_mismatch (CRC-32), encoding (UTF-8
+ * records), bad_amount, bad_date, header_changed (the ZM file renamed ZMX_), oversize
+ * (padding). url_expired and totals do not apply: the file is inline and has no totals.
+ */
 export async function reconciliationFile(sim: SimContext, merId: string, settleDate: string): Promise<{ name: string; content: string } | undefined> {
-  const txns = sim.store.listSettled(merId, settleDate);
-  if (txns.length === 0) return undefined;
-  const body = Buffer.concat(txns.map((t) => zmLine(t, t.orig_id === null ? undefined : sim.store.getTxn(t.orig_id))));
-  const yymmdd = `${cstStamp(sim.now()).slice(2, 4)}${settleDate}`;
-  const archive = await zip(`INN${yymmdd}88ZM_${merId}`, body, new Date(sim.now()));
-  return { name: `${merId}_${yymmdd}.zip`, content: deflateSync(archive).toString('base64') };
+  const date = billDate(sim.now(), settleDate);
+  const fault = sim.bills.fault(merId, date);
+  if (fault === 'no_bill') return undefined;
+  const plan = billPlan(sim, sim.bills, merId, date, settleDate);
+  if (!plan.any) return undefined;
+  const yymmdd = `${date.slice(2, 4)}${settleDate}`;
+  const entry = `INN${yymmdd}88${fault === 'header_changed' ? 'ZMX' : 'ZM'}_${merId}`;
+  const records = Readable.from(chunks(plan.txns(), fault), { objectMode: false });
+  // Level 1 for the padding: gigabytes of spaces, compressed fast.
+  const archive = await zip(entry, records, new Date(sim.now()), fault === 'oversize' ? 1 : 6);
+  const content = (await deflateAsync(damaged(archive, fault))).toString('base64');
+  return { name: `${merId}_${yymmdd}.zip`, content };
 }

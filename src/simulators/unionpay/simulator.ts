@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { BillControls } from '../common/bill-controls.js';
 import { formParser, sandboxErrorBody, SimulatorHost, type SimulatorOptions } from '../common/host.js';
 import { MER_ID_RE, MerchantInputError, registerAdminRoutes, type RegisteredMerchant } from './admin.js';
 import { issueMerchantCert, loadOrCreateCa, type Ca } from './ca.js';
@@ -17,6 +18,8 @@ export class UnionpaySimulator extends SimulatorHost {
   /** Register with { prefix: '/sandbox/unionpay' }. Encapsulated: its body parsers stay inside it. */
   readonly plugin: FastifyPluginAsync;
   readonly ca: Ca;
+  /** The bill controls (POST /_bills/…), also for tests in the same process. */
+  readonly bills = new BillControls();
 
   private readonly store: Store;
   private readonly ctx: SimContext;
@@ -27,7 +30,7 @@ export class UnionpaySimulator extends SimulatorHost {
     this.store = new Store(opts.dataDir);
     const outbox = this.outbox(this.store.notifications, notificationProtocol(this.ca));
     this.closeWith(outbox, this.store);
-    this.ctx = { ...this.hostContext(), store: this.store, ca: this.ca, txns: new Txns(this.store, outbox, () => this.now()) };
+    this.ctx = { ...this.hostContext(), store: this.store, ca: this.ca, txns: new Txns(this.store, outbox, () => this.now()), bills: this.bills };
     this.startTicking(() => outbox.runDue());
     this.plugin = this.buildPlugin();
   }
@@ -54,6 +57,7 @@ export class UnionpaySimulator extends SimulatorHost {
       registerPayerRoutes(app, this.ctx);
       registerAdminRoutes(app, { registerMerchant: (input) => this.registerMerchant(input) });
       this.faultsRoutes(app, { bodyLimit: JSON_BODY_LIMIT });
+      this.bills.register(app);
     });
   }
 }

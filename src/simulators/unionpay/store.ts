@@ -107,6 +107,11 @@ export class Store extends SqliteStore {
     return this.all<TxnRow>("SELECT * FROM txns WHERE txn_type = '01' AND (qr_token = ? OR order_id = ?) LIMIT 2", reference, reference);
   }
 
+  /** The consume of an orderId, whatever its txnTime (bill controls name trades by reference only). */
+  findConsume(merId: string, orderId: string): TxnRow | undefined {
+    return this.row<TxnRow>("SELECT * FROM txns WHERE mer_id = ? AND order_id = ? AND txn_type = '01' ORDER BY id DESC LIMIT 1", merId, orderId);
+  }
+
   listSettled(merId: string, settleDate: string): TxnRow[] {
     return this.all<TxnRow>("SELECT * FROM txns WHERE mer_id = ? AND settle_date = ? AND status IN ('paid', 'undone', 'succeeded') ORDER BY completed_at, id", merId, settleDate);
   }

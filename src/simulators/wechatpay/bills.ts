@@ -1,61 +1,98 @@
 // Trade bills as WeChat Pay serves them: GET /v3/bill/tradebill answers (signed) with a SHA1
 // and a download_url; the download (a signed GET) returns the file itself, unsigned.
-// The file: UTF-8 with BOM, every data cell prefixed with a backtick, a summary at the end.
-import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+// The file (bill-file.ts): UTF-8 with BOM, every data cell prefixed with a backtick, a
+// summary at the end, built from the ledger or a synthetic day and the BillControls.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { syntheticTrade } from '../common/bill-controls.js';
 import { authenticate, send, WxError } from './api.js';
+import { billBytes, billSha1, billLines, feeOf, type BillPlan, type BillType, type Entry, type Trade } from './bill-file.js';
 import type { SimContext } from './context.js';
-import { cstDateTime, DAY_MS, parseCstDate, yuan } from './format.js';
-import type { MerchantRow } from './store.js';
+import { DAY_MS, parseCstDate } from './format.js';
+import type { MerchantRow, OrderRow } from './store.js';
 
 /** download_url lifetime (WeChat Pay: 30 s). */
 export const BILL_URL_TTL_MS = 30_000;
-const FEE_RATE_PER_MILLE = 6;
+const CST_OFFSET_MINUTES = 480;
 
-export const BILL_COLUMNS = [
-  '交易时间', '公众账号ID', '商户号', '特约商户号', '设备号', '微信订单号', '商户订单号', '用户标识', '交易类型', '交易状态', '付款银行',
-  '货币种类', '应结订单金额', '代金券金额', '微信退款单号', '商户退款单号', '退款金额', '充值券退款金额', '退款类型', '退款状态',
-  '商品名称', '商户数据包', '手续费', '费率', '订单金额', '申请退款金额', '费率备注',
-] as const;
-export const SUMMARY_COLUMNS = ['总交易单数', '应结订单总金额', '退款总金额', '充值券退款总金额', '手续费总金额', '订单总金额', '申请退款总金额'] as const;
+const trade = (o: OrderRow, at: number): Trade => ({
+  at, appid: o.appid, mchid: o.mchid, transactionId: o.transaction_id ?? '', outTradeNo: o.out_trade_no, openid: o.openid ?? '', description: o.description, attach: o.attach ?? '',
+});
+const payment = (o: OrderRow): Entry => ({ ...trade(o, o.paid_at ?? o.created_at), kind: 'payment', total: o.total, fee: feeOf(o.total), revoked: false });
 
-type BillType = 'ALL' | 'SUCCESS' | 'REFUND';
+/** The n-th trade of a synthetic day, as a bill entry. */
+function syntheticAt(m: MerchantRow, date: string, n: number, rows: number): Entry {
+  const t = syntheticTrade(date, n, rows, CST_OFFSET_MINUTES);
+  return {
+    kind: 'payment', at: t.paidAt, appid: m.appid, mchid: m.mchid, transactionId: t.providerTransactionId, outTradeNo: t.reference,
+    openid: '', description: 'synthetic', attach: '', total: t.amount, fee: feeOf(t.amount), revoked: false,
+  };
+}
 
-// Half-up on integer fen: fee = round(amount × 0.6%).
-const fee = (fen: number): number => Math.floor((fen * FEE_RATE_PER_MILLE + 500) / 1000);
-const line = (cells: readonly string[]): string => cells.map((c) => `\`${c}`).join(',');
+function* synthetic(m: MerchantRow, date: string, rows: number): Generator<Entry> {
+  for (let n = 0; n < rows; n++) yield syntheticAt(m, date, n, rows);
+}
 
-export function buildTradeBill(sim: SimContext, m: MerchantRow, date: string, type: BillType): string {
-  const from = parseCstDate(date);
-  if (from === null) throw new Error(`bad bill date ${date}`);
+const previousDay = (date: string): string => new Date(Date.parse(`${date}T00:00:00Z`) - DAY_MS).toISOString().slice(0, 10);
+
+/** Trades a `next_day` discrepancy of the day before moves onto this bill: ledger orders, or that day's synthetic trades. */
+function movedHere(sim: SimContext, m: MerchantRow, date: string): Entry[] {
+  const prev = previousDay(date);
+  const prevRows = sim.billControls.synthetic(m.mchid, prev);
+  const synRef = new RegExp(`^syn${prev.replace(/-/g, '')}(\\d{8})$`);
+  return sim.billControls.movedFromPreviousDay(m.mchid, date).flatMap((ref) => {
+    const o = sim.store.getOrderByOutTradeNo(m.mchid, ref);
+    if (o !== undefined && o.paid_at !== null) return [payment(o)];
+    const n = synRef.exec(ref);
+    if (prevRows === undefined || n === null || Number(n[1]) >= prevRows) return [];
+    return [syntheticAt(m, prev, Number(n[1]), prevRows)];
+  });
+}
+
+/** The plan of one merchant's bill of one GMT+8 day, with that day's controls. */
+export function planBill(sim: SimContext, m: MerchantRow, date: string, from: number, type: BillType, gzip: boolean): BillPlan {
   const to = from + DAY_MS;
-  const rows: string[] = [];
-  let count = 0, settled = 0, refunded = 0, fees = 0;
-  if (type !== 'REFUND') {
-    for (const o of sim.store.listOrdersPaidBetween(m.mchid, from, to)) {
-      count++; settled += o.total; fees += fee(o.total);
-      rows.push(line([
-        cstDateTime(o.paid_at ?? o.created_at), o.appid, o.mchid, '0', '', o.transaction_id ?? '', o.out_trade_no, o.openid ?? '', 'NATIVE',
-        'SUCCESS', 'OTHERS', 'CNY', yuan(o.total), '0.00', '0', '0', '0.00', '0.00', '', '', o.description, o.attach ?? '',
-        yuan(fee(o.total)), '0.60%', yuan(o.total), '0.00', '',
-      ]));
-    }
-  }
-  if (type !== 'SUCCESS') {
+  const controls = sim.billControls;
+  const discrepancies = [...controls.discrepancies(m.mchid, date)];
+  const moved = movedHere(sim, m, date);
+  const rows = controls.synthetic(m.mchid, date);
+  let entries: () => Iterable<Entry>;
+  if (rows !== undefined) {
+    entries = function* () { yield* moved; yield* synthetic(m, date, rows); };
+  } else {
+    // A snapshot: a payment arriving between the hash and the download must not change the file.
+    const snapshot = [...moved, ...sim.store.listOrdersPaidBetween(m.mchid, from, to).map(payment)];
     for (const r of sim.store.listRefundsSucceededBetween(m.mchid, from, to)) {
       const o = sim.store.getOrder(r.order_id);
-      if (!o) continue;
-      count++; refunded += r.amount; fees -= fee(r.amount);
-      rows.push(line([
-        cstDateTime(r.success_at ?? r.created_at), o.appid, o.mchid, '0', '', o.transaction_id ?? '', o.out_trade_no, o.openid ?? '', 'NATIVE',
-        'REFUND', 'OTHERS', 'CNY', '0.00', '0.00', r.refund_id, r.out_refund_no, yuan(r.amount), '0.00', 'ORIGINAL', 'SUCCESS',
-        o.description, o.attach ?? '', yuan(-fee(r.amount)), '0.60%', '0.00', yuan(r.amount), '',
-      ]));
+      if (o) snapshot.push({ ...trade(o, r.success_at ?? r.created_at), kind: 'refund', refundId: r.refund_id, outRefundNo: r.out_refund_no, amount: r.amount, fee: -feeOf(r.amount) });
     }
+    entries = () => snapshot;
   }
-  const summary = line([String(count), yuan(settled), yuan(refunded), '0.00', yuan(fees), yuan(settled), yuan(refunded)]);
-  return `\uFEFF${[BILL_COLUMNS.join(','), ...rows, SUMMARY_COLUMNS.join(','), summary].join('\r\n')}\r\n`;
+  const trades = new Map<string, Trade>();
+  for (const d of discrepancies) {
+    const o = d.kind === 'refund' ? sim.store.getOrderByOutTradeNo(m.mchid, d.reference) : undefined;
+    if (o) trades.set(o.out_trade_no, trade(o, o.paid_at ?? o.created_at));
+  }
+  return { date, dayEnd: to, mchid: m.mchid, appid: m.appid, type, gzip, fault: controls.fault(m.mchid, date), discrepancies, entries, trades };
+}
+
+/** A plain synthetic day's file for this plan's type and packing, built once (BillControls.builtFile); undefined for any other day. */
+function builtFile(sim: SimContext, plan: BillPlan) {
+  return sim.billControls.builtFile(plan.mchid, plan.date, `${plan.type}|${plan.gzip ? 'gzip' : 'plain'}`, () => billBytes(plan));
+}
+
+/** POST /_bills/synthetic: the day's file (ALL, gzip: what Paygate asks for) is built and hashed then, so tradebill answers at once. */
+export async function prepareSyntheticBill(sim: SimContext, mchid: string, date: string): Promise<void> {
+  const m = sim.store.getMerchant(mchid);
+  const from = parseCstDate(date);
+  if (m !== undefined && from !== null) await builtFile(sim, planBill(sim, m, date, from, 'ALL', true));
+}
+
+/** WeChat Pay keeps no bill for a day without a line: it answers NO_STATEMENT_EXIST. */
+function hasLines(plan: BillPlan): boolean {
+  const lines = billLines({ ...plan, fault: undefined });
+  lines.next(); // the header
+  const first = lines.next();
+  return !first.done && first.value.startsWith('`');
 }
 
 function sendError(sim: SimContext, reply: FastifyReply, err: unknown, mchid: string | undefined): FastifyReply {
@@ -76,12 +113,15 @@ export function registerBillRoutes(app: FastifyInstance, sim: SimContext): void 
       const type = q.bill_type ?? 'ALL';
       if (type !== 'ALL' && type !== 'SUCCESS' && type !== 'REFUND') throw new WxError(400, 'PARAM_ERROR', 'bill_type 只能是 ALL、SUCCESS 或 REFUND');
       if (q.tar_type !== undefined && q.tar_type !== 'GZIP') throw new WxError(400, 'PARAM_ERROR', 'tar_type 只能是 GZIP');
-      const gzip = q.tar_type === 'GZIP';
-      const file = fileBytes(buildTradeBill(sim, merchant, date, type), gzip);
-      const token = sim.bills.issue({ mchid: merchant.mchid, gzip, file }, sim.now());
+      const plan = planBill(sim, merchant, date, from, type, q.tar_type === 'GZIP');
+      if (plan.fault === 'no_bill' || !hasLines(plan)) throw new WxError(400, 'NO_STATEMENT_EXIST', '账单文件不存在，请检查当前商户号在指定日期内是否有成功的交易');
+      const hash = (await builtFile(sim, plan))?.sha1 ?? (await billSha1(plan));
+      // The `url_expired` fault: the URL is already past its 30 s when handed out.
+      const issuedAt = plan.fault === 'url_expired' ? sim.now() - BILL_URL_TTL_MS : sim.now();
+      const token = sim.bills.issue({ mchid: merchant.mchid, plan }, issuedAt);
       return send(sim, reply, merchant.mchid, {
         status: 200,
-        body: { hash_type: 'SHA1', hash_value: createHash('sha1').update(file).digest('hex'), download_url: `${sim.publicBaseUrl()}/v3/billdownload/file?token=${token}` },
+        body: { hash_type: 'SHA1', hash_value: hash, download_url: `${sim.publicBaseUrl()}/v3/billdownload/file?token=${token}` },
       });
     } catch (err) {
       return sendError(sim, reply, err, merchant?.mchid);
@@ -97,15 +137,10 @@ export function registerBillRoutes(app: FastifyInstance, sim: SimContext): void 
       if (grant === undefined || (grant !== 'expired' && grant.mchid !== merchant.mchid)) throw new WxError(404, 'RESOURCE_NOT_EXISTS', '账单下载链接无效');
       if (grant === 'expired') throw new WxError(400, 'INVALID_REQUEST', 'download_url 有效期为 30 秒，请重新申请账单');
       // Unsigned on purpose, as at WeChat Pay: integrity comes from hash_value.
-      return reply.type(grant.gzip ? 'application/x-gzip' : 'text/plain; charset=utf-8').send(grant.file);
+      const built = await builtFile(sim, grant.plan);
+      return reply.type(grant.plan.gzip ? 'application/x-gzip' : 'text/plain; charset=utf-8').send(built !== undefined ? built.open() : billBytes(grant.plan));
     } catch (err) {
       return sendError(sim, reply, err, merchant?.mchid);
     }
   });
-}
-
-function fileBytes(csv: string, gzip: boolean): Buffer {
-  const bytes = Buffer.from(csv, 'utf8');
-  // mtime 0 in the header (zlib's default) keeps the gzip bytes, and so the SHA1, stable.
-  return gzip ? gzipSync(bytes) : bytes;
 }

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { BillControls } from '../common/bill-controls.js';
 import { SimulatorHost, type SimulatorOptions } from '../common/host.js';
 import { merchantKeys, PublicKeyCache } from '../common/keys.js';
 import { registerPortalRoutes } from './portal.js';
 import { APPID_RE, MCHID_RE, MerchantInputError, registerAdminRoutes, type RegisteredMerchant, type RegisterMerchantInput } from './admin.js';
 import { registerApi } from './api.js';
-import { BILL_URL_TTL_MS, registerBillRoutes } from './bills.js';
+import { BILL_URL_TTL_MS, prepareSyntheticBill, registerBillRoutes } from './bills.js';
 import { ShortLivedTokens } from '../common/tokens.js';
 import type { SimContext } from './context.js';
 import { newApiv3Key, newAppid, newMchid, newSerial } from './ids.js';
@@ -24,6 +25,8 @@ export class WechatpaySimulator extends SimulatorHost {
   /** Register with { prefix: '/sandbox/wechatpay' }. Encapsulated: its body parsers stay inside it. */
   readonly plugin: FastifyPluginAsync;
   readonly keys: PlatformKeys;
+  /** The bill controls, also reachable as POST /_bills/... */
+  readonly billControls = new BillControls();
 
   private readonly store: Store;
   private readonly ctx: SimContext;
@@ -45,10 +48,13 @@ export class WechatpaySimulator extends SimulatorHost {
       orders,
       keys: this.keys,
       bills: new ShortLivedTokens(BILL_URL_TTL_MS),
+      billControls: this.billControls,
       merchantKey: (mchid) => this.merchantKeys.get(mchid, this.store.getMerchant(mchid)?.public_key),
       signerFor,
       rawBody: (req: FastifyRequest) => (typeof req.body === 'string' ? req.body : ''),
     };
+    this.billControls.onSynthetic((mchid, date) => prepareSyntheticBill(this.ctx, mchid, date));
+    this.closeWith(this.billControls);
     // Expiry, refund settlement and due notifications.
     this.startTicking(() => {
       orders.sweep();
@@ -111,6 +117,11 @@ export class WechatpaySimulator extends SimulatorHost {
         ['GET', '/v3/refund/domestic/refunds/:out_refund_no', (c) => tx.refundQuery(sim, c)],
       ]);
       registerBillRoutes(app, sim);
+      // The controls read parsed JSON; everything else here keeps raw text for signatures.
+      void app.register(async (controls) => {
+        controls.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, parseJsonText(String(body)) ?? {}));
+        sim.billControls.register(controls);
+      });
       registerPayerRoutes(app, sim, parseJsonText);
       registerPortalRoutes(app, sim, jsonBody);
       registerAdminRoutes(app, { registerMerchant: (input) => this.registerMerchant(input) }, jsonBody);

@@ -29,6 +29,12 @@ export async function accountIdsFor(db: DbOrTx, merchantId: string, provider: st
   return rows.map((r) => r.id);
 }
 
+/** Every account of these providers, keyset-paged by id (the daily reconciliation sweep). */
+export async function accountsOfProviders(db: DbOrTx, providers: readonly string[], afterId: string, limit: number): Promise<Array<Pick<ProviderAccountRow, 'id' | 'provider'>>> {
+  if (providers.length === 0) return [];
+  return db.selectFrom('provider_accounts').select(['id', 'provider']).where('provider', 'in', providers).where('id', '>', afterId).orderBy('id').limit(limit).execute();
+}
+
 export async function insertAccount(db: DbOrTx, row: ProviderAccountRow): Promise<void> {
   await db.insertInto('provider_accounts').values(row).execute();
 }

@@ -13,6 +13,8 @@ export const billDownloadUrl: MethodHandler = (ctx) => {
   }
   // Real Alipay only has a day's bill from T+1; the sandbox also serves today so tests need no clock games.
   if (billDate > cstDate(sim.now())) throw bizFail('isp.bill_not_exist', '账单不存在');
+  // BillControls "no_bill": Alipay has no bill for that day (as for a day without any trade).
+  if (sim.billControls.fault(app.app_id, billDate) === 'no_bill') throw bizFail('isp.bill_not_exist', '账单不存在');
   const token = sim.bills.issue({ appId: app.app_id, date: billDate }, sim.now());
   return success({ bill_download_url: `${sim.publicBaseUrl()}/_bills/${token}` });
 };

@@ -1,0 +1,14 @@
+/** Reconciliation end to end against the WeChat Pay simulator's trade bill (test-support/reconcile-suite.ts). */
+import { storedCredentials } from '../test-support/flow.js';
+import { reconciliationSuite } from '../test-support/reconcile-suite.js';
+
+reconciliationSuite({
+  provider: 'wechatpay', method: 'wechat_native', currency: 'CNY', utcOffsetMinutes: 480, currencies: false, lostNotification: true,
+  billAccount: async (gw, id) => (await storedCredentials<{ mchid: string }>(gw, id)).mchid,
+  env: { PAYGATE_RECON_MAX_BILL_BYTES: String(1024 * 1024) },
+  faults: {
+    truncate: 'RECON.BILL_TRUNCATED', hash_mismatch: 'RECON.BILL_HASH_MISMATCH', encoding: 'RECON.BILL_ENCODING', bad_amount: 'RECON.BILL_ROW_INVALID',
+    bad_date: 'RECON.BILL_ROW_INVALID', header_changed: 'RECON.BILL_HEADER_CHANGED', url_expired: 'RECON.BILL_URL_EXPIRED', no_bill: 'empty',
+    oversize: 'RECON.BILL_TOO_LARGE', totals: 'RECON.BILL_TOTALS_MISMATCH',
+  },
+});
