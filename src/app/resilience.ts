@@ -43,7 +43,12 @@ export async function withResilience<R extends { ok: boolean }>(
   // timeout hangs a listener on it (a MaxListenersExceeded warning at 11 calls in flight);
   // the breaker also re-runs calls that waited for a half-open probe without their signal.
   const own = new AbortController().signal;
-  const once = () => p.bulkhead.execute(() => p.breaker.execute(() => p.deadline.execute(({ signal }) => measured(signal), own), own), own);
+  const timed = () => p.deadline.execute(({ signal }) => measured(signal), own);
+  // A resume is the repeat of a create that got no answer: the provider may hold that order,
+  // so the payment can go to no other account, and refusing the call here would only turn a
+  // possible success into another 503. The breaker keeps new payments off the account
+  // (routing skips it); the resumes, bounded by the creates that hung, still go and are counted.
+  const once = () => p.bulkhead.execute(() => (operation === 'resume' ? timed() : p.breaker.execute(timed, own)), own);
   try {
     return await (REPEATABLE.has(operation) ? p.retry.execute(once, own) : once());
   } catch (err) {

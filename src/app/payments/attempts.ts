@@ -72,10 +72,11 @@ export async function insertAttempt(ctx: AppContext, trx: Tx, payment: PaymentRo
 }
 
 /** Creates the order at the provider; undefined on success, else the failure. */
-export async function createAtProvider(ctx: AppContext, payment: PaymentRow, attempt: AttemptRow, acc: LoadedAccount): Promise<ConnectorFailure | undefined> {
+/** Sends the attempt's create; `resumed`: its earlier send got no answer (the call is a 'resume', resilience.ts). */
+export async function createAtProvider(ctx: AppContext, payment: PaymentRow, attempt: AttemptRow, acc: LoadedAccount, resumed = false): Promise<ConnectorFailure | undefined> {
   // returnUrl: redirect providers (PayPal) send the buyer back through Paygate, which captures before handing over to payments.return_url.
   const input = { reference: attempt.provider_reference, amount: payment.amount, currency: payment.currency, description: payment.description || payment.merchant_order_id, expiresAt: new Date(payment.expires_at), returnUrl: `${ctx.publicUrl()}/pay/${payment.id}/return` };
-  const result = await callAccount(ctx, acc, 'create', (cctx) => acc.connector.create.build(cctx, input), (cctx, res) => acc.connector.create.parse(cctx, input, res));
+  const result = await callAccount(ctx, acc, resumed ? 'resume' : 'create', (cctx) => acc.connector.create.build(cctx, input), (cctx, res) => acc.connector.create.parse(cctx, input, res));
   if (!result.ok) return result;
   await updateAttempt(ctx.db, attempt.id, {
     qr_code: result.qrCode ?? null, redirect_url: result.redirectUrl ?? null, error_code: null, error_message: null, updated_at: ctx.now(),

@@ -47,7 +47,7 @@ export async function offerToAccounts(ctx: AppContext, payment: PaymentRow, cand
   let lastFailure: ConnectorFailure | undefined;
   /** Sends one attempt: an outcome that ends the routing, or undefined to move on to the next candidate. */
   const send = async (attempt: AttemptRow, acc: LoadedAccount, resumed: boolean): Promise<FallbackOutcome | undefined> => {
-    const failure = await createAtProvider(ctx, payment, attempt, acc);
+    const failure = await createAtProvider(ctx, payment, attempt, acc, resumed);
     if (!failure) return ANSWERED;
     if (!failure.retryable) {
       await failAttempt(ctx, payment, attempt, acc, failure);
