@@ -47,7 +47,7 @@ function countOutbound(rt: Runtime): Map<string, number> {
 export async function startBenchGateway(dataDir: string, databaseUrl: string | undefined): Promise<BenchGateway> {
   const rt = await createRuntime({
     ...process.env,
-    PORT: '0', HOST: '127.0.0.1', PAYGATE_DATA_DIR: dataDir, LOG_LEVEL: 'silent',
+    PORT: '0', HOST: '127.0.0.1', PAYGATE_DATA_DIR: dataDir, LOG_LEVEL: process.env.PAYGATE_BENCH_LOG_LEVEL ?? 'silent',
     // Real time: polls (except UnionPay's, from 1 s) are 60 s away; parkPolls handles the rest.
     PAYGATE_TIME_SCALE: '1', PAYGATE_SANDBOX_TIME_SCALE: undefined, PAYGATE_PUBLIC_URL: undefined,
     PAYGATE_MASTER_KEY: crypto.randomBytes(32).toString('base64'),

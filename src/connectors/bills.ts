@@ -90,7 +90,19 @@ export interface BillIo {
   scratch(name: string): { path: string; write(): Writable };
   /** The run's clock. */
   now(): Date;
+  /**
+   * The rows of a bill file of this run, read by the connector's parser for `format`
+   * (bill-files.ts) with `params`. The app may run the parser on a worker thread, so a
+   * million-row file is unpacked and parsed while the rows before are matched; the rows,
+   * their order and every BillError are exactly what the parser itself gives.
+   */
+  parseFile(format: BillFileFormat, path: string, params: BillFileParams): AsyncIterable<BillRow>;
 }
+
+/** The bill files a connector parses from disk (a downloaded zip or gzip). */
+export type BillFileFormat = 'alipay' | 'wechatpay' | 'unionpay';
+/** What a file parser needs besides the file: plain values, so they can cross to a worker thread. */
+export type BillFileParams = Readonly<Record<string, string | number>>;
 
 export type BillErrorCode =
   | 'RECON.BILL_UNAVAILABLE'

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { billFileParsers } from '../connectors/bill-files.js';
 import { BillError, type BillIo } from '../connectors/bills.js';
 import type { WireRequest, WireResponse } from '../connectors/types.js';
 
@@ -56,6 +57,8 @@ export function testBillIo(opts: { capBytes?: number; now?: () => Date } = {}): 
       return { status: res.status, headers: Object.fromEntries(res.headers), path: file, bytes };
     },
     read: async (file, range) => createReadStream(file, range ?? {}),
+    // In process: the worker thread the app may use runs the same parser (app/reconciliation/bill-parse.ts).
+    parseFile: (format, file, params) => billFileParsers[format](file, params, io.read),
     scratch: (name) => {
       const file = path.join(dir, `scratch-${++files}-${name}`);
       return { path: file, write: () => createWriteStream(file) };

@@ -12,6 +12,7 @@ import { TransportError } from '../../infra/http/transport.js';
 import type { AppContext } from '../context.js';
 import type { LoadedAccount } from '../accounts.js';
 import { callAccount } from '../provider-auth.js';
+import { parseFile } from './bill-parse.js';
 
 function inside(dir: string, file: string): string {
   const resolved = path.resolve(file);
@@ -21,6 +22,7 @@ function inside(dir: string, file: string): string {
 
 export function billIo(ctx: AppContext, acc: LoadedAccount, scratch: string, signal: AbortSignal): BillIo {
   let files = 0;
+  const read: BillIo['read'] = async (file, range) => createReadStream(inside(scratch, file), range ?? {});
   return {
     call: (operation, build, parse) => callAccount(ctx, acc, `bill ${operation}`, (cctx) => build(cctx.accessToken ? { accessToken: cctx.accessToken } : {}), (_cctx, res) => parse(res)),
     async download(req) {
@@ -37,7 +39,8 @@ export function billIo(ctx: AppContext, acc: LoadedAccount, scratch: string, sig
     },
     now: () => new Date(ctx.now()),
     // Only files inside the run's scratch folder: a source cannot be talked into reading others.
-    read: async (file, range) => createReadStream(inside(scratch, file), range ?? {}),
+    read,
+    parseFile: (format, file, params) => parseFile(format, inside(scratch, file), params, read, { root: scratch }),
     scratch: (name) => {
       const file = inside(scratch, path.join(scratch, `scratch-${++files}-${name.replace(/[^\w.-]/g, '_')}`));
       return { path: file, write: () => createWriteStream(file) };

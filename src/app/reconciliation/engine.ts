@@ -47,24 +47,32 @@ async function pass(ctx: AppContext, acc: LoadedAccount, source: BillSource<unkn
   const differences: NewDifference[] = [];
   const seenRefunds = new Set<string>();
   let rowsRead = 0, rowsMatched = 0;
+  // Where a run's time goes, for the log line of a finished run (the bench reads it too).
+  const timings = { lookup_ms: 0, match_ms: 0, write_ms: 0 };
   let batch: BillRow[] = [];
   const flush = async (rows: BillRow[], readSoFar: number) => {
+    let t = performance.now();
     const keys = batchKeys(rows);
-    const attempts = await attemptsForBill(ctx.db, ctx.dbh.dialect, acc.row.id, keys.references, keys.transactionIds);
+    const attempts = await attemptsForBill(ctx.dbh, acc.row.id, keys.references, keys.transactionIds);
     // Rows whose reference Paygate does not know may still name a trade it knows by the provider's id.
     const known = new Set(attempts.map((a) => a.provider_reference));
     const second = rows.filter((r) => r.reference !== null && !known.has(r.reference) && r.providerTransactionId !== null).map((r) => r.providerTransactionId!);
-    if (second.length > 0) attempts.push(...(await attemptsForBill(ctx.db, ctx.dbh.dialect, acc.row.id, [], second)));
+    if (second.length > 0) attempts.push(...(await attemptsForBill(ctx.dbh, acc.row.id, [], second)));
     const refunds = keys.refundReferences.length + keys.providerRefundIds.length > 0 ? await refundsForBill(ctx.db, acc.row.id, keys.refundReferences, keys.providerRefundIds) : [];
+    timings.lookup_ms += performance.now() - t;
+    t = performance.now();
     const r = matchBatch(rows, { attempts, refunds }, run.id, run.execution);
     holdDifferences(ctx, differences, r.differences);
     for (const id of r.seenRefunds) seenRefunds.add(id);
     rowsMatched += r.matches.length;
+    timings.match_ms += performance.now() - t;
+    t = performance.now();
     // One transaction per batch: on SQLite a commit per statement was a measurable share of the run.
     await ctx.db.transaction().execute(async (trx) => {
       await insertMatches(trx, r.matches);
       await beat(trx, run.id, run.execution, readSoFar, rowsMatched, ctx.now());
     });
+    timings.write_ms += performance.now() - t;
     opts.onProgress?.(readSoFar);
   };
   // One batch is matched while the next is read: on PostgreSQL the database works in its own
@@ -94,7 +102,7 @@ async function pass(ctx: AppContext, acc: LoadedAccount, source: BillSource<unkn
   }
   await inFlight;
   ctx.metrics.reconRows.inc({ provider: acc.row.provider }, rowsRead);
-  return { differences, seenRefunds, rowsRead, rowsMatched };
+  return { differences, seenRefunds, rowsRead, rowsMatched, timings };
 }
 
 /** The day's successes and refunds the bill did not list, added to what the pass found (`found`). */
@@ -121,6 +129,8 @@ async function unlisted(ctx: AppContext, acc: LoadedAccount, source: BillSource<
     expected: JSON.stringify({ refund_status: r.status, amount: r.amount, currency: r.currency, why: 'Paygate shows the refund succeeded; the bill does not list it' }), actual: null,
   })));
 }
+
+const roundAll = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v)]));
 
 export function previousDay(day: string, days = 1): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
@@ -163,7 +173,12 @@ export async function executeRun(ctx: AppContext, acc: LoadedAccount, source: Bi
   let committed = false;
   try {
     const p = await pass(ctx, acc, source, run, opts, scratch.dir);
+    const lap = (since: number) => Math.round(performance.now() - since);
+    const timings = { pass_ms: lap(started), ...p.timings, unlisted_ms: 0, commit_ms: 0, repair_ms: 0 };
+    let t = performance.now();
     await unlisted(ctx, acc, source, run, p.seenRefunds, p.differences);
+    timings.unlisted_ms = lap(t);
+    t = performance.now();
     const found = p.differences;
     // The run's counts are its stored differences (a repaired one stays counted), so a re-run of the same bill and ledger reports the same.
     const counts: DifferenceCounts = {};
@@ -174,14 +189,17 @@ export async function executeRun(ctx: AppContext, acc: LoadedAccount, source: Bi
       return saved;
     });
     committed = true;
+    timings.commit_ms = lap(t);
+    t = performance.now();
     await recheckTiming(ctx, acc, run, (attemptId) => isMatched(ctx.db, run.id, run.execution, attemptId));
     // After the commit: a repair is a normal transition of its own, and a run that stops here still has its findings.
     await repairDifferences(ctx, differences);
+    timings.repair_ms = lap(t);
     await finishRun(ctx.db, run.id, run.execution, ctx.now());
     await purgeOldMatches(ctx, acc, run);
     for (const d of found) ctx.metrics.reconDifferences.inc({ provider: acc.row.provider, class: d.class });
     ctx.metrics.reconRuns.observe({ provider: acc.row.provider, outcome: found.length > 0 ? 'differences' : 'clean' }, (performance.now() - started) / 1000);
-    ctx.log.info({ run_id: run.id, provider_account_id: acc.row.id, day: run.day, rows: p.rowsRead, differences: counts }, 'reconciliation run finished');
+    ctx.log.info({ run_id: run.id, provider_account_id: acc.row.id, day: run.day, rows: p.rowsRead, differences: counts, timings: roundAll(timings) }, 'reconciliation run finished');
     return (await runOf(ctx.db, acc.row.id, run.day))!;
   } catch (err) {
     const known = err instanceof BillError || err instanceof TooManyDifferences;

@@ -4,7 +4,6 @@
  */
 import { BillError, billUnavailable, type BillIo, type BillRow, type BillSource } from '../bills.js';
 import type { ConnectorContext } from '../types.js';
-import { readAlipayBill } from './bill-file.js';
 import { BILL_DOWNLOAD_URL, buildBillDownloadUrl, parseBillUrlOrNone } from './bill-url.js';
 import type { AlipayCredentials } from './credentials.js';
 
@@ -22,7 +21,7 @@ async function* rows(io: BillIo, ctx: ConnectorContext<AlipayCredentials>, day: 
     const file = await io.download({ method: 'GET', url: answer.url, headers: {} });
     if (file.status === GONE) continue;
     if (file.status !== 200) throw new BillError('RECON.BILL_UNAVAILABLE', `Alipay bill download: HTTP ${file.status}`);
-    yield* readAlipayBill(file.path);
+    yield* io.parseFile('alipay', file.path, {});
     return;
   }
   throw new BillError('RECON.BILL_URL_EXPIRED', `Alipay bill download: the bill_download_url had expired (HTTP ${GONE}) ${URL_ATTEMPTS} times; it is valid for 30 s, so the download must start right after the query`);

@@ -44,7 +44,7 @@ async function* rows(io: BillIo, ctx: ConnectorContext<UnionpayCredentials>, day
   const zip = io.scratch('bill.zip');
   // respCode 98: no transactions that day, so no file and no rows.
   if (!(await fetchZip(io, ctx, day, zip, maxBytes))) return;
-  yield* zmRows(zip.path, ctx.credentials.merId, day, maxBytes);
+  yield* io.parseFile('unionpay', zip.path, { merId: ctx.credentials.merId, day, maxBytes });
 }
 
 /**
@@ -60,7 +60,8 @@ async function fetchZip(io: BillIo, ctx: ConnectorContext<UnionpayCredentials>, 
   return true;
 }
 
-async function* zmRows(zipPath: string, merId: string, day: string, maxBytes: number): AsyncGenerator<BillRow> {
+/** The rows of the ZM file in the archive at `zipPath` (BillIo.parseFile 'unionpay'). */
+export async function* zmRows(zipPath: string, merId: string, day: string, maxBytes: number): AsyncGenerator<BillRow> {
   const zip = await readZip(zipPath);
   try {
     const wanted = zmEntryFor(merId);

@@ -37,7 +37,7 @@ export const wechatpayBills: BillSource<WechatpayCredentials> = {
     if (!digestMatches(digest, meta.hashValue)) {
       throw new BillError('RECON.BILL_HASH_MISMATCH', `${LABEL}: SHA1 ${digest.toString('hex')} of the ${file.bytes} downloaded bytes differs from the signed hash_value ${meta.hashValue}: the file was altered or cut short on the way; run again`);
     }
-    yield* parseTradeBillFile(io.read, file.path);
+    yield* io.parseFile('wechatpay', file.path, {});
   },
 };
 

@@ -24,6 +24,12 @@ const dialectOf = (db: DbOrTx): string => db.selectFrom('paygate_meta').select('
  * checked, so a key that forgets a shape fails loudly instead of running the wrong SQL.
  */
 export async function executeCompiled<R>(db: DbOrTx, key: string, build: () => Compilable<R>, parameters: readonly unknown[]): Promise<R[]> {
+  const compiled = compiledOnce(db, key, build, parameters.length);
+  return (await db.executeQuery<R>({ ...compiled, parameters })).rows;
+}
+
+/** The compiled form executeCompiled runs, for a caller that executes the SQL text itself. */
+export function compiledOnce<R>(db: DbOrTx, key: string, build: () => Compilable<R>, parameterCount: number): CompiledQuery<R> {
   const k = `${dialectOf(db)}\n${key}`;
   let compiled = cache.get(k) as CompiledQuery<R> | undefined;
   if (compiled === undefined) {
@@ -31,8 +37,8 @@ export async function executeCompiled<R>(db: DbOrTx, key: string, build: () => C
     if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
     cache.set(k, compiled);
   }
-  if (compiled.parameters.length !== parameters.length) {
-    throw new Error(`compiled query ${key} takes ${compiled.parameters.length} parameters, was given ${parameters.length}`);
+  if (compiled.parameters.length !== parameterCount) {
+    throw new Error(`compiled query ${key} takes ${compiled.parameters.length} parameters, was given ${parameterCount}`);
   }
-  return (await db.executeQuery<R>({ ...compiled, parameters })).rows;
+  return compiled;
 }

@@ -25,6 +25,13 @@ export interface DbHandle {
   supportsRowLocks: boolean;
   /** The PostgreSQL pool, for the few things Kysely does not cover (NOTIFY). */
   pgPool?: pg.Pool;
+  /**
+   * SQLite only: runs a read and answers its rows as arrays (columns in select order), on
+   * statements prepared once. Kysely builds an object per row; for the million-row reads of
+   * a reconciliation that was a third of the lookups' time. Holds Kysely's connection while
+   * it reads, so it never runs inside another caller's open transaction.
+   */
+  sqliteRawAll?: (db: Db, text: string, parameters: readonly unknown[]) => Promise<unknown[][]>;
   destroy(): Promise<void>;
 }
 
@@ -59,7 +66,13 @@ export function openDb(opts: DbOptions): DbHandle {
   // ledger of millions of rows stay in memory instead of going back to the OS per page.
   database.pragma('cache_size = -65536');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
-  return { db, dialect: 'sqlite', supportsRowLocks: false, destroy: () => db.destroy() };
+  const raw = withStatementCache(database, 64);
+  const sqliteRawAll = (on: Db, text: string, parameters: readonly unknown[]) => on.connection().execute(async () => {
+    const stmt = raw.prepare(text);
+    if (!stmt.reader) throw new Error('sqliteRawAll runs reads only');
+    return stmt.raw(true).all(...parameters) as unknown[][];
+  });
+  return { db, dialect: 'sqlite', supportsRowLocks: false, sqliteRawAll, destroy: () => db.destroy() };
 }
 
 /**

@@ -95,7 +95,8 @@ export async function insertMatches(db: DbOrTx, rows: readonly ReconciliationMat
   // Compiled once per row count (compiled.ts): the values go in column order, row by row.
   for (let i = 0; i < rows.length; i += 500) {
     const chunk = rows.slice(i, i + 500);
-    const build = () => db.insertInto('reconciliation_matches').values(chunk.map(() => placeholderMatch));
+    // A bill that lists one trade twice matches its attempt twice; the first row's fee stands.
+    const build = () => db.insertInto('reconciliation_matches').values(chunk.map(() => placeholderMatch)).onConflict((oc) => oc.columns(['run_id', 'execution', 'attempt_id']).doNothing());
     const params = new Array<unknown>(chunk.length * MATCH_COLUMNS.length);
     let k = 0;
     for (const r of chunk) {
