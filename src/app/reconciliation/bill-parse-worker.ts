@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { billFileParsers } from '../../connectors/bill-files.js';
 import { BillError, type BillIo, type BillRow } from '../../connectors/bills.js';
-import { BATCH_ROWS, CREDIT, type WorkerInput, type WorkerMessage } from './bill-parse.js';
+import { BATCH_ROWS, CREDIT, toColumns, type WorkerInput, type WorkerMessage } from './bill-parse.js';
 
 const input = workerData as WorkerInput;
 const port = parentPort!;
@@ -31,7 +31,8 @@ async function send(rows: BillRow[]): Promise<void> {
   while (credit === 0) await new Promise<void>((resolve) => (waiting = resolve));
   waiting = undefined;
   credit--;
-  post({ t: 'rows', rows });
+  const columns = toColumns(rows);
+  port.postMessage({ t: 'rows', columns } satisfies WorkerMessage, [columns.numbers.buffer as ArrayBuffer]);
 }
 
 try {

@@ -70,7 +70,7 @@ export function openDb(opts: DbOptions): DbHandle {
   const sqliteRawAll = (on: Db, text: string, parameters: readonly unknown[]) => on.connection().execute(async () => {
     const stmt = raw.prepare(text);
     if (!stmt.reader) throw new Error('sqliteRawAll runs reads only');
-    return stmt.raw(true).all(...parameters) as unknown[][];
+    return stmt.raw(true).all(parameters) as unknown[][];
   });
   return { db, dialect: 'sqlite', supportsRowLocks: false, sqliteRawAll, destroy: () => db.destroy() };
 }
