@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CATALOG, PaygateError, type ErrorCode } from './errors.js';
 
-const EXPECTED_CODES = 89;
+const EXPECTED_CODES = 93;
 const CODES = Object.keys(ERROR_CATALOG) as ErrorCode[];
 const SRC = path.resolve(import.meta.dirname, '..');
 const DOC = path.resolve(SRC, '../docs/errors.md');
@@ -19,7 +19,7 @@ const DOC = path.resolve(SRC, '../docs/errors.md');
 /** A new namespace is a new family of client branches: it is added here on purpose, not by a typo. */
 const NAMESPACES = [
   'VALIDATION', 'AUTH', 'RESOURCE', 'MERCHANT', 'API_KEY', 'PAYMENT', 'REFUND', 'DISPUTE', 'WEBHOOK_ENDPOINT', 'EVENT',
-  'JOB', 'PROVIDER_ACCOUNT', 'IDEMPOTENCY', 'CONNECTOR', 'NOTIFY', 'SERVICE', 'ROUTING', 'RATE_LIMIT', 'RECON', 'INTERNAL',
+  'JOB', 'PROVIDER_ACCOUNT', 'IDEMPOTENCY', 'CONNECTOR', 'NOTIFY', 'SERVICE', 'ROUTING', 'RATE_LIMIT', 'RECON', 'RISK', 'INTERNAL',
 ] as const;
 
 /**

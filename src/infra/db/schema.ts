@@ -113,6 +113,12 @@ export interface ReconciliationDifferenceRow {
   created_at: number; updated_at: number;
 }
 export interface ReconciliationMatchRow { run_id: string; execution: number; attempt_id: string; payment_id: string; fee: number | null; net: number | null }
+/** Risk control's link graph (migration 0009): a and b appeared in one payment; kept in both directions. */
+export type RiskEntityKindColumn = 'customer' | 'device' | 'ip' | 'email' | 'buyer';
+export interface RiskEdgeRow {
+  merchant_id: string; a_kind: RiskEntityKindColumn; a_value: string; b_kind: RiskEntityKindColumn; b_value: string;
+  first_seen: number; last_seen: number;
+}
 export interface Database {
   merchants: MerchantRow;
   api_keys: ApiKeyRow;
@@ -134,5 +140,6 @@ export interface Database {
   reconciliation_runs: ReconciliationRunRow;
   reconciliation_differences: ReconciliationDifferenceRow;
   reconciliation_matches: ReconciliationMatchRow;
+  risk_edges: RiskEdgeRow;
   _unused?: Generated<never>;
 }
