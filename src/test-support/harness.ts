@@ -12,6 +12,7 @@ import pg from 'pg';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { DestinationStream } from 'pino';
 import { createRuntime, type Runtime } from '../runtime.js';
+import { migrate, openDb, type DbHandle } from '../infra/db/index.js';
 
 export type DbKind = 'sqlite' | 'postgres';
 export const DB_KINDS: DbKind[] = ['sqlite', 'postgres'];
@@ -33,6 +34,22 @@ export async function createPgDatabase(): Promise<{ url: string; drop(): Promise
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
+    },
+  };
+}
+
+/** A migrated database of `kind` on its own (no gateway), for repository and worker tests; `drop()` closes and removes it. */
+export async function migratedDb(kind: DbKind, prefix: string): Promise<{ h: DbHandle; drop(): Promise<void> }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const pgdb = kind === 'postgres' ? await createPgDatabase() : undefined;
+  const h = openDb({ dataDir: dir, ...(pgdb ? { databaseUrl: pgdb.url } : {}) });
+  await migrate(h.db);
+  return {
+    h,
+    async drop() {
+      await h.destroy();
+      await pgdb?.drop();
+      fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

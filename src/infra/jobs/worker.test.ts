@@ -3,12 +3,9 @@
  * as a dead letter after its bound — thrown errors and lost leases included — is counted and
  * logged, is never claimed again, and comes back only when revived.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createPgDatabase, DB_KINDS, waitFor } from '../../test-support/harness.js';
-import { migrate, openDb, type DbHandle } from '../db/index.js';
+import { DB_KINDS, migratedDb, waitFor } from '../../test-support/harness.js';
+import type { DbHandle } from '../db/index.js';
 import { createMetrics } from '../metrics.js';
 import { claim, enqueue, PARKED_RUN_AT, type JobKind } from './queue.js';
 import { countDeadByKind, listJobs, revive } from './dead-letters.js';
@@ -20,15 +17,9 @@ describe.each(DB_KINDS)('job worker on %s', (kind) => {
   const workers: Worker[] = [];
 
   beforeAll(async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paygate-worker-'));
-    const pgdb = kind === 'postgres' ? await createPgDatabase() : undefined;
-    h = openDb({ dataDir: dir, ...(pgdb ? { databaseUrl: pgdb.url } : {}) });
-    await migrate(h.db);
-    cleanup = async () => {
-      await h.destroy();
-      await pgdb?.drop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    };
+    const db = await migratedDb(kind, 'paygate-worker-');
+    h = db.h;
+    cleanup = db.drop;
   });
   // One worker at a time: another test's worker would claim this test's jobs.
   afterEach(async () => {

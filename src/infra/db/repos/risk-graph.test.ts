@@ -1,10 +1,7 @@
 /** The risk link graph on SQLite and PostgreSQL: upserts, neighbour counts, hops to blocked entities. */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgDatabase, DB_KINDS } from '../../../test-support/harness.js';
-import { migrate, openDb, type DbHandle } from '../index.js';
+import { DB_KINDS, migratedDb } from '../../../test-support/harness.js';
+import type { DbHandle } from '../index.js';
 import { distinctNeighbours, hopsToAny, recordEdges, type RiskEntity } from './risk-graph.js';
 
 const cus = (v: string): RiskEntity => ({ kind: 'customer', value: v });
@@ -21,15 +18,9 @@ describe.each(DB_KINDS)('risk graph on %s', (kind) => {
   let cleanup: () => Promise<void>;
 
   beforeAll(async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paygate-risk-graph-'));
-    const pgdb = kind === 'postgres' ? await createPgDatabase() : undefined;
-    h = openDb({ dataDir: dir, ...(pgdb ? { databaseUrl: pgdb.url } : {}) });
-    await migrate(h.db);
-    cleanup = async () => {
-      await h.destroy();
-      await pgdb?.drop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    };
+    const db = await migratedDb(kind, 'paygate-risk-graph-');
+    h = db.h;
+    cleanup = db.drop;
   });
   afterAll(async () => {
     await cleanup?.();
