@@ -8,10 +8,9 @@
  * derived from the master key, so the table alone (a backup, a replica) reveals nothing and
  * cannot be tested against guessed e-mails. An erase computes the same hashes.
  *
- * Customer ids: payments carry none yet. The index already has the kind `customer_id` and a
- * `source_id` that may name a payment; once payments carry a customer, recording
- * `{ kind: 'customer_id', source_id: payment id }` at create makes erase-by-customer work
- * with no change here. Until then a customer id is also matched against payment metadata.
+ * Customer ids and e-mails a create carries (`customer`, docs/risk.md) are indexed the same
+ * way at create, with the payment as the source; a customer id is also matched against
+ * payment metadata, where merchants kept it before payments had a `customer`.
  */
 import crypto from 'node:crypto';
 import type { BuyerIdentifierKind } from '../connectors/types.js';
@@ -57,7 +56,7 @@ export interface EraseInput { provider_buyer_id?: string | undefined; email?: st
 export interface EraseResult {
   /** The buyer's payments (ids and amounts stay for the books). */
   payment_ids: string[];
-  /** Rows changed: payments whose metadata, payer_country and return_url were cleared. */
+  /** Rows changed: payments whose metadata, payer_country, return_url and risk inputs (customer, client_ip, device_id) were cleared. */
   payments: number;
   /** Events (webhook payloads) of those payments with the same fields cleared. */
   events: number;
@@ -133,6 +132,7 @@ function scrubObject(o: Record<string, unknown>): Record<string, unknown> {
   if ('metadata' in o) next.metadata = {};
   if ('payer_country' in o) next.payer_country = null;
   if ('return_url' in o) next.return_url = null;
+  for (const key of ['customer', 'client_ip', 'device_id']) if (key in o) next[key] = null;
   return next;
 }
 

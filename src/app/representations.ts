@@ -56,6 +56,10 @@ export function paymentToApi(p: PaymentRow, attempts: AttemptRow[], publicUrl: s
     disputes: disputes.map(disputeToApi),
     return_url: p.return_url,
     payer_country: p.payer_country ?? null,
+    /** Risk inputs as the merchant gave them (docs/risk.md); null when none were. */
+    customer: p.customer_id || p.customer_email || p.customer_phone ? { id: p.customer_id ?? null, email: p.customer_email ?? null, phone: p.customer_phone ?? null } : null,
+    client_ip: p.client_ip ?? null,
+    device_id: p.device_id ?? null,
     /** Why the payment failed, or the last decline while the buyer may still pay (docs/failure-codes.md). */
     failure_code: p.failure_code ?? null,
     failure_message: p.failure_message ?? null,

@@ -9,6 +9,7 @@ import type { PaymentStatus } from '../domain/payment-state.js';
 import type { PolicyDeps } from './account-policies.js';
 import { ProviderGateway } from './provider-gateway.js';
 import { SharedRuns } from './shared-runs.js';
+import { openGeoIp, type GeoIp } from '../infra/risk/geoip.js';
 
 /** Payments remembered per node; past it the oldest are forgotten (at worst one more query each). */
 const MAX_TRACKED = 10_000;
@@ -80,6 +81,16 @@ export class BackgroundRuns {
   }
 }
 
+/** The offline geo-IP database (infra/risk/geoip.ts), read on first use: about 8 MB this node only needs once a payment carries a client_ip. */
+export class LazyGeoIp {
+  #geo: GeoIp | undefined;
+  constructor(readonly file?: string) {}
+  country(address: string): string | null {
+    this.#geo ??= openGeoIp(this.file === undefined ? {} : { file: this.file });
+    return this.#geo.country(address);
+  }
+}
+
 export interface NodeServices {
   /** Resilience policies, OAuth tokens, parsed credentials, warning windows, notification material. */
   readonly providers: ProviderGateway;
@@ -89,8 +100,10 @@ export interface NodeServices {
   readonly logBudgets: MinuteBudgets;
   /** Reconciliation runs under way on this node. */
   readonly background: BackgroundRuns;
+  /** Country of an IP address (payer_country's default, risk rules). */
+  readonly geo: LazyGeoIp;
 }
 
 export function createNodeServices(deps: PolicyDeps): NodeServices {
-  return { providers: new ProviderGateway(deps), buyerQueries: new BuyerQueries(), captures: new SharedRuns<CaptureResult>(), logBudgets: new MinuteBudgets(), background: new BackgroundRuns() };
+  return { providers: new ProviderGateway(deps), buyerQueries: new BuyerQueries(), captures: new SharedRuns<CaptureResult>(), logBudgets: new MinuteBudgets(), background: new BackgroundRuns(), geo: new LazyGeoIp() };
 }

@@ -96,6 +96,9 @@ export const ERROR_CATALOG = {
   'RISK.RULE_TOO_BROAD': { status: 422, hint: 'An active block or review rule would match every payment (its `when` is always true, or it matches every ordinary sample payment); the message names it. Narrow its `when`, put it in `shadow` mode first, or send `force: true` if that is really meant; nothing was stored.' },
   'RISK.INVALID_LIST_ENTRY': { status: 400, hint: 'A risk list entry is invalid (an IP that is not an IPv4/IPv6 address or CIDR, an email without @, a country that is not ISO 3166 alpha-2, an unknown list or action, a bad expires_at); `details.problems` lists every entry by index. Correct the entries it names; nothing was stored.' },
   'RISK.INVALID_ATTRIBUTES': { status: 500, hint: 'The facts gathered for a risk decision do not match the attribute schema (a missing required attribute, a wrong type, an unknown name); this is a bug in the code that gathers them. Check the message for the attribute and have the operator report it.' },
+  'RISK.RULE_VERSION_NOT_FOUND': { status: 404, hint: 'The merchant has no risk rule set of that version. Use a version from 1 to the one GET /admin/merchants/{id}/risk/rules answers (the latest).' },
+  'RISK.LIST_ENTRY_NOT_FOUND': { status: 404, hint: 'The merchant has no risk list entry with that id (it was deleted, or belongs to another merchant). List the merchant\'s entries with GET /admin/merchants/{id}/risk/lists and use one of their ids.' },
+  'RISK.LIST_TOO_LARGE': { status: 400, hint: 'One call carries at most 1,000 list entries; nothing was stored. Send a larger import in pages of up to 1,000 entries (an entry sent again is updated, not duplicated).' },
   'INTERNAL.ERROR': { status: 500, hint: 'Unexpected error; it has been logged with the request_id. Repeat the request (with the same Idempotency-Key); if it fails again, give the request_id to the operator.' },
 } as const satisfies Record<string, { status: number; hint: string }>;
 

@@ -6,7 +6,7 @@
  */
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
-export type IdPrefix = 'mch' | 'key' | 'pa' | 'pay' | 'att' | 're' | 'dsp' | 'evt' | 'we' | 'whd' | 'ntf' | 'job' | 'rcr' | 'rcd';
+export type IdPrefix = 'mch' | 'key' | 'pa' | 'pay' | 'att' | 're' | 'dsp' | 'evt' | 'we' | 'whd' | 'ntf' | 'job' | 'rcr' | 'rcd' | 'rle';
 
 export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   let time = '';

@@ -33,6 +33,8 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.
    * idempotency store, so a replay answers them as null with `<field>_shown_once: true`.
    */
   secretFields?: readonly string[];
+  /** Bytes this route's body may have, when it needs more than PAYGATE_BODY_LIMIT (a bulk import). */
+  bodyLimit?: number;
 }
 
 export interface Handled {
@@ -83,6 +85,7 @@ export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType
   app.route({
     method: def.method,
     url: def.url.replace(/\{(\w+)\}/g, ':$1'),
+    ...(def.bodyLimit !== undefined ? { bodyLimit: Math.max(def.bodyLimit, ctx.config.PAYGATE_BODY_LIMIT) } : {}),
     // Authentication and admission run before the body is read: a request without a valid key
     // is answered at once and never holds a merchant-API slot while its body trickles in.
     onRequest: async (req: FastifyRequest, reply: FastifyReply) => {

@@ -1,4 +1,4 @@
-/** The log redaction list covers every provider's signature headers, as pino applies it. */
+/** The log redaction list covers every provider's signature headers and a buyer's risk inputs, as pino applies it. */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { LOG_REDACT } from './server.js';
@@ -16,5 +16,17 @@ describe('LOG_REDACT', () => {
     for (const h of ['authorization', 'idempotency-key', 'wechatpay-signature', 'paypal-transmission-sig', 'stripe-signature']) expect(out.req.headers[h], h).toBe('[redacted]');
     expect(out.req.headers['content-type']).toBe('application/json');
     expect(lines[0]).not.toMatch(/WXSIG|PPSIG|STSIG|sk_test_abc/);
+  });
+
+  it('censors who pays (customer, client_ip, device_id) in a logged body or payment', () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'info', redact: { paths: LOG_REDACT, censor: '[redacted]' } }, { write: (l: string) => { lines.push(l); } });
+    const buyer = { customer: { id: 'cus_42', email: 'li.lei@example.com', phone: '+8613800138000' }, client_ip: '203.0.113.7', device_id: 'dev-7f3a', amount: 1200 };
+    log.info({ body: buyer }, 'create');
+    log.info({ payment: { ...buyer, customer_email: 'li.lei@example.com', customer_phone: '+8613800138000' } }, 'row');
+    for (const line of lines) {
+      expect(line).not.toMatch(/li\.lei|8613800138000|203\.0\.113\.7|dev-7f3a|cus_42/);
+      expect(line).toContain('"amount":1200');
+    }
   });
 });

@@ -1,4 +1,5 @@
 /** Request schemas (zod). They validate input and feed the OpenAPI document. */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { METHODS, PROVIDERS } from '../app/connectors.js';
 import { PAYMENT_STATUSES } from '../domain/payment-state.js';
@@ -28,6 +29,14 @@ export const createPaymentBody = z.strictObject({
   metadata: z.record(z.string().max(40), z.string().max(500)).refine((m) => Object.keys(m).length <= 50, 'at most 50 keys').optional(),
   provider_account_id: id('pa').nullable().optional(),
   payer_country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 code in upper case, e.g. CN').nullable().optional(),
+  // Risk inputs (docs/risk.md): who pays, as the merchant knows them. All optional.
+  customer: z.strictObject({
+    id: z.string().min(1).max(64).regex(/^[\w\-.:@]+$/, 'your own id of the customer: letters, digits and _ - . : @ only').optional(),
+    email: z.email('an e-mail address, e.g. buyer@example.com').max(254).optional(),
+    phone: z.string().regex(/^\+?[0-9][0-9 ()-]{4,24}$/, 'a phone number, digits with an optional leading +, e.g. +8613800138000').optional(),
+  }).optional(),
+  client_ip: z.string().max(45).refine((v) => isIP(v) !== 0, 'the buyer\'s IPv4 or IPv6 address as your server saw it, e.g. 203.0.113.7').optional(),
+  device_id: z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, 'your device fingerprint or id: printable ASCII without spaces').optional(),
 });
 
 export const paymentIdParams = z.object({ id: id('pay') });

@@ -20,6 +20,7 @@ import { adminRoutingRoutes } from './routes/admin-routing.js';
 import { adminPrivacyRoutes } from './routes/admin-privacy.js';
 import { adminJobsRoutes } from './routes/admin-jobs.js';
 import { adminReconciliationRoutes } from './routes/admin-reconciliation.js';
+import { adminRiskRoutes } from './routes/admin-risk.js';
 import { notificationSecretHeaderPaths } from '../app/privacy.js';
 import { notifyRoutes } from './routes/notify.js';
 import { opsRoutes } from './routes/ops.js';
@@ -43,6 +44,8 @@ export interface MountedSimulator { provider: string; plugin: FastifyPluginAsync
 
 export const LOG_REDACT = [
   'req.headers.authorization', 'req.headers["idempotency-key"]', '*.credentials', '*.private_key', '*.secret_key', '*.apiv3_key', '*.client_secret', '*.webhook_secret', '*.secret',
+  // Risk inputs: who pays (a create's body, a payment logged whole).
+  '*.customer', '*.client_ip', '*.device_id', '*.customer_email', '*.customer_phone',
   // Provider signature headers (wechatpay-signature, paypal-transmission-sig, stripe-signature), from each connector's declaration.
   ...notificationSecretHeaderPaths(),
 ];
@@ -127,6 +130,7 @@ export async function buildServer(ctx: AppContext, opts: { logger: FastifyBaseLo
   adminPrivacyRoutes(app, ctx);
   adminJobsRoutes(app, ctx);
   adminReconciliationRoutes(app, ctx);
+  adminRiskRoutes(app, ctx);
   opsRoutes(app, ctx);
   payPageRoutes(app, ctx);
   payReturnRoutes(app, ctx);

@@ -22,6 +22,12 @@ import { loadPaymentApi, toApi, type PaymentApi } from './queries.js';
 import { insertAttempt, REPEAT_ADVICE } from './attempts.js';
 import { refuseUnsendable } from './checks.js';
 import { offerToAccounts, type FallbackOutcome, type Latest } from './fallback.js';
+import { indexIdentifiers } from '../privacy.js';
+
+const buyerIdentifiers = (input: CreatePaymentInput) => [
+  ...(input.customer?.id ? [{ kind: 'customer_id' as const, value: input.customer.id }] : []),
+  ...(input.customer?.email ? [{ kind: 'email' as const, value: input.customer.email }] : []),
+];
 
 export interface CreatePaymentInput {
   amount: number;
@@ -33,8 +39,12 @@ export interface CreatePaymentInput {
   return_url?: string | null | undefined;
   metadata?: Record<string, string> | undefined;
   provider_account_id?: string | null | undefined;
-  /** ISO 3166-1 alpha-2; routing rules may match on it. */
+  /** ISO 3166-1 alpha-2; routing rules may match on it. Default: the country of client_ip. */
   payer_country?: string | null | undefined;
+  /** Risk inputs (docs/risk.md). */
+  customer?: { id?: string | undefined; email?: string | undefined; phone?: string | undefined } | undefined;
+  client_ip?: string | undefined;
+  device_id?: string | undefined;
 }
 
 /** How the create was asked for: the pinned account, if any, and the calling key's mode. */
@@ -64,7 +74,11 @@ export async function createPayment(ctx: AppContext, merchantId: string, input: 
     currency: input.currency, method: input.method, provider, status: 'requires_action', description: input.description ?? '',
     return_url: input.return_url ?? null, metadata: JSON.stringify(input.metadata ?? {}), amount_refunded: 0,
     expires_at: now + (input.expires_in_seconds ?? 900) * 1000, created_at: now, updated_at: now,
-    payer_country: input.payer_country ?? null, routing_log: null,
+    // Given, or where the buyer's IP is (offline geo-IP; null for a private or unknown address).
+    payer_country: input.payer_country !== undefined ? input.payer_country : input.client_ip ? ctx.geo.country(input.client_ip) : null,
+    routing_log: null,
+    customer_id: input.customer?.id ?? null, customer_email: input.customer?.email?.toLowerCase() ?? null, customer_phone: input.customer?.phone ?? null,
+    client_ip: input.client_ip ?? null, device_id: input.device_id ?? null,
   };
   const candidates = await candidateAccounts(ctx, merchantId, provider, factsOf(payment), input.provider_account_id, keyMode);
   // The common case — first account's breaker closed, no daily limit to reserve — places the
@@ -76,6 +90,8 @@ export async function createPayment(ctx: AppContext, merchantId: string, input: 
   try {
     await ctx.db.transaction().execute(async (trx) => {
       await insertPayment(trx, payment);
+      // So an erase by customer id or e-mail finds this payment (app/privacy.ts); hashed, never the value.
+      await indexIdentifiers(ctx, trx, { sourceId: payment.id, paymentId: payment.id, merchantId, now }, buyerIdentifiers(input));
       await enqueue(trx, { kind: 'expire_payment', refId: payment.id, runAt: payment.expires_at }, now);
       if (direct) placed = await insertAttempt(ctx, trx, payment, direct, now, now);
     });

@@ -54,7 +54,8 @@ export const disputeObject = named('Dispute', z.looseObject({
 const paymentExample = {
   id: 'pay_01jf8x2k3m4n5p6q7r8s9t0v1w', object: 'payment', livemode: false, status: 'requires_action', amount: 8888, currency: 'CNY', method: 'alipay_qr',
   provider: 'alipay', merchant_order_id: 'ORDER-1001', description: 'Order 1001', amount_refunded: 0, fee: null, net: null, disputed: false, disputes: [], failure_code: null, failure_message: null,
-  return_url: 'https://shop.example/orders/1001', payer_country: null,
+  return_url: 'https://shop.example/orders/1001', payer_country: 'CN',
+  customer: { id: 'cus_42', email: 'buyer@example.com', phone: null }, client_ip: '203.0.113.7', device_id: 'dev_9f8e7d',
   next_action: { type: 'display_qr_code', qr_code: 'https://qr.alipay.com/bax01234', checkout_url: 'https://pay.example/pay/pay_01jf8x2k3m4n5p6q7r8s9t0v1w' },
   attempts: [{ id: 'att_01jf8x2k3m4n5p6q7r8s9t0v1x', provider: 'alipay', provider_account_id: 'pa_01jf8x0a1b2c3d4e5f6g7h8j9k', status: 'requires_action', provider_reference: 'pay_01jf8x2k3m4n5p6q7r8s9t0v1w', provider_transaction_id: null, error: null, failure_code: null, failure_message: null, created_at: '2026-12-01T08:00:00.000Z' }],
   routing: [], created_at: '2026-12-01T08:00:00.000Z', updated_at: '2026-12-01T08:00:00.000Z', expires_at: '2026-12-01T08:15:00.000Z', metadata: { cart: '42' },
@@ -68,7 +69,12 @@ export const paymentObject = named('Payment', z.looseObject({
   fee: minor.nullable().meta({ description: 'The provider\'s fee on the payment, from its bill (a reconciliation run); null until one has read it' }),
   net: minor.nullable().meta({ description: 'amount − fee: what reached the merchant\'s provider balance; null until a reconciliation run has read the bill' }),
   disputed: z.boolean().meta({ description: 'True while a dispute is open, or after one was lost or the provider reversed the payment' }),
-  disputes: z.array(disputeObject), return_url: z.string().nullable(), payer_country: z.string().nullable(),
+  disputes: z.array(disputeObject), return_url: z.string().nullable(),
+  payer_country: z.string().nullable().meta({ description: 'ISO 3166-1 alpha-2: as given, or the country of client_ip (offline geo-IP); null when neither says' }),
+  customer: z.object({ id: z.string().nullable(), email: z.string().nullable(), phone: z.string().nullable() }).nullable()
+    .meta({ description: 'Who pays, as the create said (risk inputs, docs/risk.md); the e-mail lower-cased; null when none was given. Cleared by an erase of the buyer' }),
+  client_ip: z.string().nullable().meta({ description: 'The buyer\'s IP address as the create gave it' }),
+  device_id: z.string().nullable().meta({ description: 'The buyer\'s device id as the create gave it' }),
   next_action: z.looseObject({
     type: z.enum(['display_qr_code', 'redirect']), qr_code: z.string().optional(), checkout_url: z.string().optional().meta({ description: 'Paygate\'s hosted cashier page for the QR code' }), url: z.string().optional(),
   }).nullable().meta({ description: 'What the buyer does next, while requires_action or processing' }),

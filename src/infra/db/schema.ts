@@ -32,6 +32,9 @@ export interface PaymentRow {
   failure_code?: string | null; failure_message?: string | null;
   /** The provider's fee and what reached the merchant, learnt from its bill (migration 0008). */
   fee?: number | null; net?: number | null;
+  /** Who pays, as the merchant says (risk inputs, migration 0011); erased with the buyer. */
+  customer_id?: string | null; customer_email?: string | null; customer_phone?: string | null;
+  client_ip?: string | null; device_id?: string | null;
 }
 export interface AttemptRow {
   id: string; payment_id: string; merchant_id: string; provider: string; provider_account_id: string;
@@ -119,6 +122,15 @@ export interface RiskEdgeRow {
   merchant_id: string; a_kind: RiskEntityKindColumn; a_value: string; b_kind: RiskEntityKindColumn; b_value: string;
   first_seen: number; last_seen: number;
 }
+/** A merchant's risk list entry (migration 0010); list and action are domain/risk unions, checked in repos/risk-config.ts. */
+export interface RiskListEntryRow {
+  id: string; merchant_id: string; list: string; action: string;
+  /** Normalised (domain/risk/lists.ts): lower-case email, upper-case country, canonical IP/CIDR. */
+  value: string;
+  expires_at: number | null; created_at: number; updated_at: number;
+}
+/** One version of a merchant's risk rules (migration 0010); rules is a JSON array of RiskRule. */
+export interface RiskRuleSetRow { merchant_id: string; version: number; rules: string; created_at: number; created_by: string | null }
 export interface Database {
   merchants: MerchantRow;
   api_keys: ApiKeyRow;
@@ -141,5 +153,7 @@ export interface Database {
   reconciliation_differences: ReconciliationDifferenceRow;
   reconciliation_matches: ReconciliationMatchRow;
   risk_edges: RiskEdgeRow;
+  risk_list_entries: RiskListEntryRow;
+  risk_rule_sets: RiskRuleSetRow;
   _unused?: Generated<never>;
 }

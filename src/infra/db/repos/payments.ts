@@ -94,7 +94,7 @@ export async function paymentWithMerchantName(db: DbOrTx, id: string): Promise<(
 
 /** Clears the fields that can hold a buyer's data (set by the merchant); ids, amounts and state stay. Returns the rows changed. */
 export async function erasePersonalFields(db: DbOrTx, ids: readonly string[], now: number): Promise<number> {
-  const r = await db.updateTable('payments').set({ metadata: '{}', payer_country: null, return_url: null, updated_at: now }).where('id', 'in', ids).executeTakeFirst();
+  const r = await db.updateTable('payments').set({ metadata: '{}', payer_country: null, return_url: null, customer_id: null, customer_email: null, customer_phone: null, client_ip: null, device_id: null, updated_at: now }).where('id', 'in', ids).executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
 
