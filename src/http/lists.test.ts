@@ -34,6 +34,9 @@ describe('list endpoints', () => {
     expect(run.status).toBe(202);
     runId = run.body.id;
     await waitFor(async () => (await gw.admin<{ status: string }>('GET', `/admin/reconciliation_runs/${runId}`)).body.status !== 'running', { what: 'the run' });
+    // Risk list entries, so that list has pages to walk.
+    const entries = await gw.admin('POST', `/admin/merchants/${m.id}/risk/lists`, { entries: ['198.51.100.0/24', '203.0.113.9', '2001:db8::/32'].map((value) => ({ list: 'ip', action: 'block', value })) });
+    expect(entries.status).toBe(200);
     const doc = (await (await fetch(`${gw.url}/openapi.json`)).json()) as { paths: Record<string, { get?: { parameters?: Array<{ name: string; in: string }> } }> };
     lists = Object.entries(doc.paths).filter(([, ops]) => ops.get?.parameters?.some((p) => p.in === 'query' && p.name === 'limit')).map(([p]) => p);
   });
@@ -46,13 +49,14 @@ describe('list endpoints', () => {
     if (p === '/v1/events/{id}/deliveries') return `/v1/events/${eventId}/deliveries`;
     if (p === '/admin/merchants/{id}/api_keys') return `/admin/merchants/${m.id}/api_keys`;
     if (p === '/admin/reconciliation_runs/{id}/differences') return `/admin/reconciliation_runs/${runId}/differences`;
+    if (p === '/admin/merchants/{id}/risk/lists') return `/admin/merchants/${m.id}/risk/lists`;
     expect(p, `no test value for the path parameters of list ${p}: add one here`).not.toContain('{');
     return p;
   };
   const call = <T>(path: string) => (path.startsWith('/admin/') ? gw.admin<T>('GET', path) : gw.api<T>(m.key, 'GET', path));
 
   it('the document lists every list endpoint', () => {
-    expect(lists).toEqual(expect.arrayContaining(['/v1/payments', '/v1/refunds', '/v1/disputes', '/v1/webhook_endpoints', '/v1/events', '/v1/events/{id}/deliveries', '/admin/merchants', '/admin/merchants/{id}/api_keys', '/admin/jobs', '/admin/reconciliation_runs', '/admin/reconciliation_runs/{id}/differences']));
+    expect(lists).toEqual(expect.arrayContaining(['/v1/payments', '/v1/refunds', '/v1/disputes', '/v1/webhook_endpoints', '/v1/events', '/v1/events/{id}/deliveries', '/admin/merchants', '/admin/merchants/{id}/api_keys', '/admin/jobs', '/admin/reconciliation_runs', '/admin/reconciliation_runs/{id}/differences', '/admin/merchants/{id}/risk/lists']));
   });
 
   it('every list answers {object: list, data, has_more, url}', async () => {
