@@ -7,7 +7,8 @@
  *   - end to end: a run through POST /admin/reconciliation_runs until it is done (rows/s, s);
  *   - peak RSS growth of the process during the run (the gateway runs in this process).
  * Knobs: PAYGATE_BENCH_RECON_ROWS, PAYGATE_BENCH_DBS ("sqlite,postgres"), PAYGATE_BENCH_RECON_PROVIDERS ("alipay,wechatpay"),
- * PAYGATE_BENCH_RECON_PROFILE (a directory: a CPU profile of each end-to-end run).
+ * PAYGATE_BENCH_RECON_PROFILE (a directory: a CPU profile of each end-to-end run), PAYGATE_BENCH_LOG_LEVEL (the
+ * gateway's log level, default silent; "info" shows each finished run's phase timings).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs';

@@ -29,7 +29,8 @@ export interface DbHandle {
    * SQLite only: runs a read and answers its rows as arrays (columns in select order), on
    * statements prepared once. Kysely builds an object per row; for the million-row reads of
    * a reconciliation that was a third of the lookups' time. Holds Kysely's connection while
-   * it reads, so it never runs inside another caller's open transaction.
+   * it reads, so it never runs inside another caller's open transaction — and so must not be
+   * called from inside one (it would wait for the connection that transaction holds).
    */
   sqliteRawAll?: (db: Db, text: string, parameters: readonly unknown[]) => Promise<unknown[][]>;
   destroy(): Promise<void>;
