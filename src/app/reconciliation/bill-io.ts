@@ -40,7 +40,9 @@ export function billIo(ctx: AppContext, acc: LoadedAccount, scratch: string, sig
     now: () => new Date(ctx.now()),
     // Only files inside the run's scratch folder: a source cannot be talked into reading others.
     read,
-    parseFile: (format, file, params) => parseFile(format, inside(scratch, file), params, read, { root: scratch }),
+    // On a thread of its own on SQLite, whose queries run on this thread; PostgreSQL works in its
+    // own process, so this thread parses while it waits, and a second heap would only cost memory.
+    parseFile: (format, file, params) => parseFile(format, inside(scratch, file), params, read, ctx.dbh.dialect === 'sqlite' ? { root: scratch } : undefined),
     scratch: (name) => {
       const file = inside(scratch, path.join(scratch, `scratch-${++files}-${name.replace(/[^\w.-]/g, '_')}`));
       return { path: file, write: () => createWriteStream(file) };
