@@ -69,7 +69,7 @@ async function pass(ctx: AppContext, acc: LoadedAccount, source: BillSource<unkn
     t = performance.now();
     // One transaction per batch: on SQLite a commit per statement was a measurable share of the run.
     await ctx.db.transaction().execute(async (trx) => {
-      await insertMatches(trx, r.matches);
+      await insertMatches(trx, r.matches, ctx.dbh.dialect);
       await beat(trx, run.id, run.execution, readSoFar, rowsMatched, ctx.now());
     });
     timings.write_ms += performance.now() - t;

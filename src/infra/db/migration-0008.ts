@@ -77,8 +77,12 @@ export const m0008: Migration = {
       .addColumn('attempt_id', 'text', (c) => c.notNull())
       .addColumn('payment_id', 'text', (c) => c.notNull())
       .addColumn('fee', 'bigint')
-      .addColumn('net', 'bigint')
-      .addPrimaryKeyConstraint('reconciliation_matches_pk', ['run_id', 'execution', 'attempt_id']);
-    await (db.getExecutor().adapter instanceof SqliteAdapter ? matches.modifyEnd(sql`without rowid`) : matches).execute();
+      .addColumn('net', 'bigint');
+    if (db.getExecutor().adapter instanceof SqliteAdapter) {
+      await matches.addPrimaryKeyConstraint('reconciliation_matches_pk', ['run_id', 'execution', 'attempt_id']).modifyEnd(sql`without rowid`).execute();
+    } else {
+      await matches.execute();
+      await db.schema.createIndex('reconciliation_matches_run').on('reconciliation_matches').columns(['run_id', 'execution', 'attempt_id']).execute();
+    }
   },
 };

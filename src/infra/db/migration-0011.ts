@@ -1,4 +1,4 @@
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run before the typed schema exists, as in migrations.ts
 type AnyDb = Kysely<any>;
@@ -13,6 +13,7 @@ export const m0011: Migration = {
     for (const column of ['customer_id', 'customer_email', 'customer_phone', 'client_ip', 'device_id']) {
       await db.schema.alterTable('payments').addColumn(column, 'text').execute();
     }
-    await db.schema.createIndex('payments_merchant_customer').on('payments').columns(['merchant_id', 'customer_id']).execute();
+    // Partial: payments without a customer (most, until merchants send one) cost the index nothing.
+    await db.schema.createIndex('payments_merchant_customer').on('payments').columns(['merchant_id', 'customer_id']).where(sql.ref('customer_id'), 'is not', null).execute();
   },
 };

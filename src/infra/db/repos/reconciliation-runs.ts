@@ -90,13 +90,17 @@ export async function failRun(db: DbOrTx, id: string, execution: number, code: s
 const MATCH_COLUMNS = ['run_id', 'execution', 'attempt_id', 'payment_id', 'fee', 'net'] as const;
 const placeholderMatch: ReconciliationMatchRow = { run_id: '', execution: 0, attempt_id: '', payment_id: '', fee: 0, net: 0 };
 
-export async function insertMatches(db: DbOrTx, rows: readonly ReconciliationMatchRow[]): Promise<void> {
+/**
+ * On SQLite the table is keyed by (run, execution, attempt) (migration 0008): a bill listing a
+ * trade twice keeps the first row's fee. PostgreSQL keeps both rows (the same fee, normally).
+ */
+export async function insertMatches(db: DbOrTx, rows: readonly ReconciliationMatchRow[], dialect: 'sqlite' | 'postgres'): Promise<void> {
+  const sqlite = dialect === 'sqlite';
   // 6 parameters a row; 500 rows stay far below SQLite's and PostgreSQL's parameter limits.
   // Compiled once per row count (compiled.ts): the values go in column order, row by row.
   for (let i = 0; i < rows.length; i += 500) {
     const chunk = rows.slice(i, i + 500);
-    // A bill that lists one trade twice matches its attempt twice; the first row's fee stands.
-    const build = () => db.insertInto('reconciliation_matches').values(chunk.map(() => placeholderMatch)).onConflict((oc) => oc.columns(['run_id', 'execution', 'attempt_id']).doNothing());
+    const build = () => db.insertInto('reconciliation_matches').values(chunk.map(() => placeholderMatch)).$if(sqlite, (q) => q.onConflict((oc) => oc.columns(['run_id', 'execution', 'attempt_id']).doNothing()));
     const params = new Array<unknown>(chunk.length * MATCH_COLUMNS.length);
     let k = 0;
     for (const r of chunk) {
