@@ -16,6 +16,7 @@ import { decide } from '../domain/risk/decide.js';
 import { ListIndex, validateListEntries, type ListEntry } from '../domain/risk/lists.js';
 import { compileRules, type CompiledRuleSet, type RiskRule } from '../domain/risk/rules.js';
 import { numEnv } from './env.js';
+import { seeded } from '../test-support/seeded.js';
 
 const RULES = numEnv('PAYGATE_BENCH_RISK_RULES', 1000, 1);
 const ENTRIES = numEnv('PAYGATE_BENCH_RISK_ENTRIES', 100_000, 10);
@@ -23,16 +24,8 @@ const DECISIONS = numEnv('PAYGATE_BENCH_RISK_DECISIONS', 200_000, 1000);
 const CEL_DECISIONS = numEnv('PAYGATE_BENCH_RISK_CEL_DECISIONS', 2000, 0);
 const log = (msg: string) => console.error(`[bench risk ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
-/** A deterministic generator, so two runs measure the same work. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded (test-support/seeded.ts): every run, and both databases, see the same data.
+const rng = seeded;
 const rand = rng(42);
 const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
 const one = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;

@@ -23,6 +23,7 @@ import type { RiskEdgeRow } from '../infra/db/schema.js';
 import { distinctNeighbours, hopsToAny, type RiskEntity } from '../infra/db/repos/risk-graph.js';
 import { createBenchDatabase } from './pg.js';
 import { numEnv } from './env.js';
+import { seeded } from '../test-support/seeded.js';
 
 const EDGES = numEnv('PAYGATE_BENCH_RISK_EDGES', 1_000_000, 1_000);
 const QUERIES = numEnv('PAYGATE_BENCH_RISK_QUERIES', 2_000, 10);
@@ -34,17 +35,8 @@ const BATCH = 1_000;
 
 const log = (msg: string) => console.error(`[bench risk-graph ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
-/** mulberry32: a small seeded generator, so every run and both databases see the same graph. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded (test-support/seeded.ts): every run, and both databases, see the same data.
+const rng = seeded;
 
 interface Graph { rows: RiskEdgeRow[]; payments: RiskEntity[][]; devices: RiskEntity[]; hubs: RiskEntity[] }
 

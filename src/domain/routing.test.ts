@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { seeded } from '../test-support/seeded.js';
 import { matchRule, routeCandidates, ruleProblems, weightedOrder, type RoutingRule } from './routing.js';
-
-/** mulberry32: a small seeded PRNG, so the distribution test is reproducible. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const acc = (...ids: string[]) => ids.map((provider_account_id) => ({ provider_account_id }));
 const never = () => {

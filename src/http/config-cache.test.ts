@@ -4,8 +4,8 @@
  * Redis broadcast.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, waitFor, type Gateway } from '../test-support/harness.js';
-import { TEST_REDIS_URL, uniquePrefix } from '../test-support/redis.js';
+import { waitFor, type Gateway } from '../test-support/harness.js';
+import { startTwoNodes } from '../test-support/two-nodes.js';
 
 interface Key { id: string; secret_key: string }
 
@@ -14,10 +14,7 @@ describe('config cache invalidation across nodes (Redis pub/sub)', () => {
   let b: Gateway;
   let mid: string;
   beforeAll(async () => {
-    const env = { REDIS_URL: TEST_REDIS_URL, PAYGATE_REDIS_PREFIX: uniquePrefix(), PAYGATE_CONFIG_CACHE_TTL_MS: '60000', PAYGATE_WORKER: 'false', PAYGATE_SIMULATORS: 'false' };
-    a = await startGateway({ db: 'postgres', env });
-    b = await startGateway({ db: 'postgres', databaseUrl: a.env.DATABASE_URL!, env: { ...env, PAYGATE_MASTER_KEY: a.env.PAYGATE_MASTER_KEY! } });
-    for (const gw of [a, b]) await waitFor(() => gw.rt.ctx.redis?.state === 'up', { timeoutMs: 5000, what: 'redis up' });
+    [a, b] = await startTwoNodes();
     mid = (await a.admin<{ id: string }>('POST', '/admin/merchants', { name: 'Cache' })).body.id;
   });
   afterAll(async () => {

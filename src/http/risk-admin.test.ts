@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRiskConfig } from '../app/risk/config.js';
 import { SAMPLE_PAYMENTS, type Attributes } from '../domain/risk/index.js';
 import { DB_KINDS, startGateway, waitFor, type Gateway } from '../test-support/harness.js';
-import { TEST_REDIS_URL, uniquePrefix } from '../test-support/redis.js';
+import { startTwoNodes } from '../test-support/two-nodes.js';
 
 interface RuleSet { object: string; merchant_id: string; version: number; rules: Array<Record<string, unknown>>; created_at: string | null; created_by: string | null }
 interface Entry { id: string; list: string; action: string; value: string; expires_at: number | null; expired: boolean; deleted?: boolean }
@@ -233,10 +233,7 @@ describe('risk config across two nodes (PostgreSQL, Redis broadcast)', () => {
   let b: Gateway;
   beforeAll(async () => {
     // A minute of cache TTL: a change seen at once on b can only have come through the broadcast.
-    const env = { REDIS_URL: TEST_REDIS_URL, PAYGATE_REDIS_PREFIX: uniquePrefix(), PAYGATE_CONFIG_CACHE_TTL_MS: '60000', PAYGATE_WORKER: 'false', PAYGATE_SIMULATORS: 'false' };
-    a = await startGateway({ db: 'postgres', env });
-    b = await startGateway({ db: 'postgres', databaseUrl: a.env.DATABASE_URL!, env: { ...env, PAYGATE_MASTER_KEY: a.env.PAYGATE_MASTER_KEY! } });
-    for (const gw of [a, b]) await waitFor(() => gw.rt.ctx.redis?.state === 'up', { timeoutMs: 5000, what: 'redis up' });
+    [a, b] = await startTwoNodes();
   }, 60_000);
   afterAll(async () => {
     await b?.stop();

@@ -115,37 +115,27 @@ function int(v: number): number {
   return v;
 }
 
-function and(l: Node, r: Node): Node {
-  if ((l.constant && l.value === false) || (r.constant && r.value === false)) return constant(false, 'bool');
-  if (l.constant && l.value === true) return r;
-  if (r.constant && r.value === true) return l;
+/**
+ * `&&` (false decides) and `||` (true decides), with CEL's commutative errors: an error on one
+ * side loses to the deciding value on the other, so `a && b` is false when either is false.
+ */
+function logical(l: Node, r: Node, decides: boolean): Node {
+  if ((l.constant && l.value === decides) || (r.constant && r.value === decides)) return constant(decides, 'bool');
+  if (l.constant && l.value === !decides) return r;
+  if (r.constant && r.value === !decides) return l;
   const a = l.fn, b = r.fn;
   return { type: 'bool', constant: false, fn: (x) => {
     let err: unknown;
     try {
-      if (a(x) === false) return false;
+      if (a(x) === decides) return decides;
     } catch (e) { err = e; }
-    if (b(x) === false) return false;
+    if (b(x) === decides) return decides;
     if (err !== undefined) throw err;
-    return true;
+    return !decides;
   } };
 }
-
-function or(l: Node, r: Node): Node {
-  if ((l.constant && l.value === true) || (r.constant && r.value === true)) return constant(true, 'bool');
-  if (l.constant && l.value === false) return r;
-  if (r.constant && r.value === false) return l;
-  const a = l.fn, b = r.fn;
-  return { type: 'bool', constant: false, fn: (x) => {
-    let err: unknown;
-    try {
-      if (a(x) === true) return true;
-    } catch (e) { err = e; }
-    if (b(x) === true) return true;
-    if (err !== undefined) throw err;
-    return false;
-  } };
-}
+const and = (l: Node, r: Node): Node => logical(l, r, false);
+const or = (l: Node, r: Node): Node => logical(l, r, true);
 
 function binary(op: string, l: Node, r: Node): Node {
   const a = l.fn, b = r.fn;

@@ -5,6 +5,8 @@ import { buildListIndex, validateListEntries, type ListEntry } from './lists.js'
 
 const pay = (extra: Partial<Attributes>): Attributes => ({ amount: 100, currency: 'CNY', method: 'alipay_qr', merchant_id: 'm', hour: 1, ...extra });
 const NOW = 1_800_000_000_000;
+/** An entry as the admin API receives it (list and action are strings there: bad ones are tested too). */
+const entry = (list: string, action: string, value: string) => ({ list, action, value });
 
 function problems(input: unknown): Array<{ index: number; field: string; message: string }> {
   try {
@@ -19,25 +21,25 @@ function problems(input: unknown): Array<{ index: number; field: string; message
 describe('list entries: validation and normalisation', () => {
   it('normalises emails, countries and addresses', () => {
     expect(validateListEntries([
-      { list: 'email', action: 'block', value: ' Bad.Guy@Example.COM ' },
-      { list: 'country', action: 'review', value: 'ng' },
-      { list: 'ip', action: 'block', value: '2001:DB8:0:0::/32' },
-      { list: 'ip', action: 'block', value: '::ffff:10.0.0.0/104' },
+      entry('email', 'block', ' Bad.Guy@Example.COM '),
+      entry('country', 'review', 'ng'),
+      entry('ip', 'block', '2001:DB8:0:0::/32'),
+      entry('ip', 'block', '::ffff:10.0.0.0/104'),
     ]).map((e) => e.value)).toEqual(['bad.guy@example.com', 'NG', '2001:db8::/32', '10.0.0.0/8']);
   });
 
   it('refuses each bad entry with RISK.INVALID_LIST_ENTRY, by index and field', () => {
     const p = problems([
-      { list: 'ip', action: 'block', value: '300.1.1.1' },
-      { list: 'ip', action: 'block', value: '10.1.2.3/8' },
-      { list: 'ip', action: 'block', value: '0x7f.1' },
-      { list: 'email', action: 'block', value: 'no-at-sign' },
-      { list: 'country', action: 'block', value: 'ZZ' },
-      { list: 'phone', action: 'block', value: 'x' },
-      { list: 'device', action: 'deny', value: 'd1' },
+      entry('ip', 'block', '300.1.1.1'),
+      entry('ip', 'block', '10.1.2.3/8'),
+      entry('ip', 'block', '0x7f.1'),
+      entry('email', 'block', 'no-at-sign'),
+      entry('country', 'block', 'ZZ'),
+      entry('phone', 'block', 'x'),
+      entry('device', 'deny', 'd1'),
       { list: 'device', action: 'block', value: 'd1', note: 'x' },
       { list: 'device', action: 'block', value: 'd1', expires_at: 1.5 },
-      { list: 'device', action: 'block', value: 'has space' },
+      entry('device', 'block', 'has space'),
     ]);
     expect(p.map((x) => [x.index, x.field])).toEqual([[0, 'value'], [1, 'value'], [2, 'value'], [3, 'value'], [4, 'value'], [5, 'list'], [6, 'action'], [7, 'note'], [8, 'expires_at'], [9, 'value']]);
     expect(p[1]!.message).toContain('host bits set under /8; send the network address, e.g. 10.0.0.0/8');
@@ -48,15 +50,15 @@ describe('list entries: validation and normalisation', () => {
 
 describe('list index', () => {
   const entries: ListEntry[] = validateListEntries([
-    { list: 'ip', action: 'review', value: '198.51.100.0/24' },
-    { list: 'ip', action: 'block', value: '198.51.100.128/25' },
-    { list: 'ip', action: 'block', value: '203.0.113.7' },
-    { list: 'ip', action: 'block', value: '2001:db8::/32' },
-    { list: 'ip', action: 'allow', value: '2001:db8:1::/48' },
-    { list: 'device', action: 'block', value: 'dev_bad' },
-    { list: 'customer', action: 'allow', value: 'cus_vip' },
-    { list: 'email', action: 'review', value: 'x@evil.com' },
-    { list: 'country', action: 'block', value: 'KP' },
+    entry('ip', 'review', '198.51.100.0/24'),
+    entry('ip', 'block', '198.51.100.128/25'),
+    entry('ip', 'block', '203.0.113.7'),
+    entry('ip', 'block', '2001:db8::/32'),
+    entry('ip', 'allow', '2001:db8:1::/48'),
+    entry('device', 'block', 'dev_bad'),
+    entry('customer', 'allow', 'cus_vip'),
+    entry('email', 'review', 'x@evil.com'),
+    entry('country', 'block', 'KP'),
     { list: 'device', action: 'block', value: 'dev_old', expires_at: NOW },
     { list: 'device', action: 'review', value: 'dev_soon', expires_at: NOW + 1 },
   ]);
