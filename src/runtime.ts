@@ -26,6 +26,8 @@ import { createNodeServices } from './app/services.js';
 import { rateLimitMetrics } from './app/rate-limit.js';
 import { createWindowCounter } from './infra/ratelimit/window.js';
 import { RedisLink } from './infra/redis/client.js';
+import { createMemoryVelocity } from './infra/risk/velocity-memory.js';
+import { createRedisVelocity } from './infra/risk/velocity-redis.js';
 import { RedisBroadcaster } from './infra/redis/broadcaster.js';
 import { buildServer, LOG_REDACT } from './http/server.js';
 import { createSimulators, type Simulators } from './sandbox/index.js';
@@ -106,6 +108,8 @@ export async function createRuntime(env: Record<string, string | undefined> = pr
     kickJobs: () => worker?.kick(),
     configCache: new ConfigCache(config.PAYGATE_CONFIG_CACHE_TTL_MS, now),
     rateWindows: createWindowCounter({ redis: redis?.client, prefix: config.PAYGATE_REDIS_PREFIX }),
+    // Exact across nodes on Redis; while Redis is unreachable this node counts alone in memory.
+    velocity: redis ? createRedisVelocity({ redis: redis.client, prefix: config.PAYGATE_REDIS_PREFIX, insurance: createMemoryVelocity() }) : createMemoryVelocity(),
     ...(redis ? { redis } : {}),
     // One node: in-process fan-out. Several nodes need a cross-node StatusBus (see infra/events/bus.ts).
     // Several nodes on one PostgreSQL hear each other's status changes (LISTEN/NOTIFY);

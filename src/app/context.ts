@@ -15,6 +15,7 @@ import type { WindowCounter } from '../infra/ratelimit/window.js';
 import type { RedisState } from '../infra/redis/client.js';
 import type { NodeServices } from './services.js';
 import type { AppLogger } from './logger.js';
+import type { VelocityStore } from '../infra/risk/velocity.js';
 
 export interface AppContext extends NodeServices {
   readonly config: Readonly<Config>;
@@ -39,6 +40,8 @@ export interface AppContext extends NodeServices {
   readonly configCache: ConfigCache;
   /** Per-API-key request windows: in memory, or shared by every node through Redis (see app/rate-limit.ts). */
   readonly rateWindows: WindowCounter;
+  /** Risk velocity counters: in memory (embedded), or shared by every node through Redis (infra/risk/velocity*.ts). */
+  readonly velocity: VelocityStore;
   /** Production mode only (REDIS_URL): the Redis connection's state, for /readyz. */
   readonly redis?: { readonly state: RedisState };
 }

@@ -17,6 +17,8 @@ import { recordEvent } from './outbox.js';
 import { paymentToApi } from './representations.js';
 import { liveAccounts, livemodeOf } from './modes.js';
 import { logPaymentEnd } from './transition-log.js';
+import { addToProfile } from '../infra/db/repos/risk-profiles.js';
+import { closeReviewOnTransition, type ReviewClose } from './risk/review-close.js';
 
 export async function lockPayment(ctx: AppContext, trx: Tx, id: string): Promise<Payment | undefined> {
   return lockPaymentRow(trx, id, ctx.dbh.supportsRowLocks);
@@ -31,6 +33,10 @@ export interface Observation {
   source: string;
   /** The provider's decline, when it reported one: recorded on the attempt and the payment whether or not the status changes. */
   decline?: Decline;
+  /** Paygate's own reason for a failure it decides (a denied review: RISK.DENIED), written as the payment's failure. */
+  failure?: { code: string; message: string };
+  /** Who closes the payment's open review and why, when this observation takes it out of requires_review. */
+  review?: ReviewClose;
 }
 
 export interface ObservationResult {
@@ -60,7 +66,7 @@ export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: 
 
     // The attempt mirrors what the provider said; a success is recorded on it even when the
     // payment becomes `conflict`, because the money was taken on that attempt.
-    if (obs.attemptId && (next !== null || obs.observed === 'succeeded')) {
+    if (obs.attemptId && obs.observed !== 'approved' && (next !== null || obs.observed === 'succeeded')) {
       await updateAttempt(trx, obs.attemptId, { status: obs.observed, updated_at: now, ...(obs.observed === 'succeeded' ? { succeeded_at: now } : {}), ...(obs.providerTransactionId ? { provider_transaction_id: obs.providerTransactionId } : {}) }, { notStatus: 'succeeded' });
     }
     const failure = failureFields(payment, obs, next);
@@ -76,6 +82,11 @@ export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: 
     }
 
     if (!(await updatePayment(trx, payment.id, { status: next, updated_at: now, ...failure }, from))) throw new Error(`payment ${payment.id} changed under a lock`);
+    if (from === 'requires_review') await closeReviewOnTransition(ctx, trx, payment, next, obs.review, now);
+    // The customer's behaviour profile learns from what they actually paid (domain/risk/profile.ts).
+    if (next === 'succeeded' && payment.customer_id) {
+      await addToProfile(trx, ctx.dbh.supportsRowLocks, payment.merchant_id, payment.customer_id, { amount: payment.amount, currency: payment.currency, method: payment.method, hour: new Date(Number(payment.created_at)).getUTCHours() }, now);
+    }
 
     const type = paymentEventFor(next);
     if (type) {
@@ -106,6 +117,7 @@ const CLOSING: ReadonlySet<string> = new Set(['order_closed', 'expired']);
  * cleared on success. Undefined: leave them as they are.
  */
 function failureFields(payment: Payment, obs: Observation, next: PaymentStatus | null): { failure_code: string | null; failure_message: string | null } | undefined {
+  if (obs.failure) return next === null ? undefined : { failure_code: obs.failure.code, failure_message: obs.failure.message };
   if (obs.observed === 'succeeded') return next === 'succeeded' ? { failure_code: null, failure_message: null } : undefined;
   // A decline heard late (out of order) about a paid payment is not its reason: keep it clean.
   if (payment.status === 'succeeded' || payment.status === 'conflict') return undefined;

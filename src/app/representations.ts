@@ -1,6 +1,6 @@
 /** Rows → the public API objects of API.md. The one place that shapes what merchants see. */
 import type { AttemptRow, DisputeRow, EventRow, PaymentRow, RefundRow, WebhookEndpointRow } from '../infra/db/schema.js';
-import { metadataOf, routingLogOf } from '../infra/db/repos/payments.js';
+import { metadataOf, riskDecisionOf, routingLogOf } from '../infra/db/repos/payments.js';
 import { endpointEventsOf, eventDataOf } from '../infra/db/repos/webhooks.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -60,6 +60,8 @@ export function paymentToApi(p: PaymentRow, attempts: AttemptRow[], publicUrl: s
     customer: p.customer_id || p.customer_email || p.customer_phone ? { id: p.customer_id ?? null, email: p.customer_email ?? null, phone: p.customer_phone ?? null } : null,
     client_ip: p.client_ip ?? null,
     device_id: p.device_id ?? null,
+    /** The risk decision before the provider call (docs/risk.md); null for payments made before risk control decided them. */
+    risk: riskDecisionOf(p),
     /** Why the payment failed, or the last decline while the buyer may still pay (docs/failure-codes.md). */
     failure_code: p.failure_code ?? null,
     failure_message: p.failure_message ?? null,

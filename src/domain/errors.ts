@@ -99,6 +99,9 @@ export const ERROR_CATALOG = {
   'RISK.RULE_VERSION_NOT_FOUND': { status: 404, hint: 'The merchant has no risk rule set of that version. Use a version from 1 to the one GET /admin/merchants/{id}/risk/rules answers (the latest).' },
   'RISK.LIST_ENTRY_NOT_FOUND': { status: 404, hint: 'The merchant has no risk list entry with that id (it was deleted, or belongs to another merchant). List the merchant\'s entries with GET /admin/merchants/{id}/risk/lists and use one of their ids.' },
   'RISK.LIST_TOO_LARGE': { status: 400, hint: 'One call carries at most 1,000 list entries; nothing was stored. Send a larger import in pages of up to 1,000 entries (an entry sent again is updated, not duplicated).' },
+  'RISK.BLOCKED': { status: 402, hint: 'Risk control blocked the payment before it reached a provider: a block rule or block-list entry matched (the message and `details.rules` / `details.lists` name them). The payment is stored as failed with failure_code RISK.BLOCKED; nothing was charged. If the block is wrong, change the merchant\'s risk rules or lists (PUT /admin/merchants/{id}/risk/rules, DELETE …/risk/lists/{entry_id}) and create the payment again with a new merchant_order_id.' },
+  'RISK.REVIEW_NOT_FOUND': { status: 404, hint: 'No review with that id. List the open reviews with GET /admin/reviews?status=open and use one of their ids; a payment\'s review id is in its `risk.review_id`.' },
+  'RISK.REVIEW_CLOSED': { status: 409, hint: 'The review is closed already (approved, denied, expired with its payment, or canceled with it); `details.closed_reason` says how. Nothing changed; read the payment to see where it stands.' },
   'INTERNAL.ERROR': { status: 500, hint: 'Unexpected error; it has been logged with the request_id. Repeat the request (with the same Idempotency-Key); if it fails again, give the request_id to the operator.' },
 } as const satisfies Record<string, { status: number; hint: string }>;
 

@@ -6,15 +6,25 @@
  */
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
-export type IdPrefix = 'mch' | 'key' | 'pa' | 'pay' | 'att' | 're' | 'dsp' | 'evt' | 'we' | 'whd' | 'ntf' | 'job' | 'rcr' | 'rcd' | 'rle';
+export type IdPrefix = 'mch' | 'key' | 'pa' | 'pay' | 'att' | 're' | 'dsp' | 'evt' | 'we' | 'whd' | 'ntf' | 'job' | 'rcr' | 'rcd' | 'rle' | 'rev';
 
-export function newId(prefix: IdPrefix, now: number = Date.now()): string {
+function timePart(now: number): string {
   let time = '';
   let t = now;
   for (let i = 0; i < 10; i++) {
     time = ALPHABET[t % 32] + time;
     t = Math.floor(t / 32);
   }
+  return time;
+}
+
+/** The smallest id of `prefix` made at or after `ms`: `id >= idFloor(…)` is "made since", an index range. */
+export function idFloor(prefix: IdPrefix, ms: number): string {
+  return `${prefix}_${timePart(ms)}${'0'.repeat(16)}`;
+}
+
+export function newId(prefix: IdPrefix, now: number = Date.now()): string {
+  const time = timePart(now);
   const bytes = new Uint8Array(16);
   globalThis.crypto.getRandomValues(bytes);
   let rand = '';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { nextPaymentStatus, PAYMENT_STATUSES, isTerminal, type PaymentObservation } from './payment-state.js';
+import { nextPaymentStatus, PAYMENT_OBSERVATIONS, PAYMENT_STATUSES, isTerminal } from './payment-state.js';
 import { nextRefundStatus, refundableAmount } from './refund-state.js';
 import { newId, hasPrefix } from './ids.js';
 
-const OBS: PaymentObservation[] = ['pending', 'processing', 'succeeded', 'failed', 'canceled', 'expired'];
+const OBS = PAYMENT_OBSERVATIONS;
 
 describe('payment state table', () => {
   it('moves forward from open states', () => {
@@ -13,6 +13,12 @@ describe('payment state table', () => {
     expect(nextPaymentStatus('processing', 'expired')).toBe('expired');
     expect(nextPaymentStatus('requires_action', 'pending')).toBeNull();
     expect(nextPaymentStatus('processing', 'processing')).toBeNull();
+  });
+  it('opens a payment held for review only on approval', () => {
+    expect(nextPaymentStatus('requires_review', 'approved')).toBe('requires_action');
+    expect(nextPaymentStatus('requires_review', 'pending')).toBeNull();
+    expect(nextPaymentStatus('requires_review', 'processing')).toBeNull();
+    for (const s of PAYMENT_STATUSES.filter((x) => x !== 'requires_review')) expect(nextPaymentStatus(s, 'approved'), s).toBeNull();
   });
   it('never regresses a terminal state; success after close is a conflict', () => {
     for (const s of PAYMENT_STATUSES.filter(isTerminal)) {

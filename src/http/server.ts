@@ -21,6 +21,7 @@ import { adminPrivacyRoutes } from './routes/admin-privacy.js';
 import { adminJobsRoutes } from './routes/admin-jobs.js';
 import { adminReconciliationRoutes } from './routes/admin-reconciliation.js';
 import { adminRiskRoutes } from './routes/admin-risk.js';
+import { adminReviewRoutes } from './routes/admin-reviews.js';
 import { notificationSecretHeaderPaths } from '../app/privacy.js';
 import { notifyRoutes } from './routes/notify.js';
 import { opsRoutes } from './routes/ops.js';
@@ -131,6 +132,7 @@ export async function buildServer(ctx: AppContext, opts: { logger: FastifyBaseLo
   adminJobsRoutes(app, ctx);
   adminReconciliationRoutes(app, ctx);
   adminRiskRoutes(app, ctx);
+  adminReviewRoutes(app, ctx);
   opsRoutes(app, ctx);
   payPageRoutes(app, ctx);
   payReturnRoutes(app, ctx);

@@ -79,6 +79,13 @@ export function createMetrics(opts: MetricsOptions = {}) {
       name: 'paygate_reconciliation_run_seconds', help: 'Reconciliation run duration by outcome (clean, differences, failed)', labelNames: ['provider', 'outcome'] as const,
       buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 300, 900], registers: [registry],
     }),
+    riskDecisions: new Counter({ name: 'paygate_risk_decisions_total', help: 'Risk decisions on new payments by action (allow, review, block)', labelNames: ['action'] as const, registers: [registry] }),
+    /** Rule names are the merchants' own (≤ 64 characters, a few per merchant); mode shadow counts what a shadow rule would have done. */
+    riskRulesFired: new Counter({ name: 'paygate_risk_rules_fired_total', help: 'Risk rules that fired, by rule name, mode and action', labelNames: ['rule', 'mode', 'action'] as const, registers: [registry] }),
+    riskDecisionSeconds: new Histogram({
+      name: 'paygate_risk_decision_seconds', help: 'Time to decide one payment: gathering velocity, limits, graph and profile facts, then the rules',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [registry],
+    }),
   };
 }
 

@@ -23,6 +23,8 @@ import { insertAttempt, REPEAT_ADVICE } from './attempts.js';
 import { refuseUnsendable } from './checks.js';
 import { offerToAccounts, type FallbackOutcome, type Latest } from './fallback.js';
 import { indexIdentifiers } from '../privacy.js';
+import { assessPayment, releaseAssessment, type Assessment } from '../risk/assess.js';
+import { blockedError, holdForReview, riskColumns, recordBlocked } from '../risk/outcomes.js';
 
 const buyerIdentifiers = (input: CreatePaymentInput) => [
   ...(input.customer?.id ? [{ kind: 'customer_id' as const, value: input.customer.id }] : []),
@@ -48,7 +50,7 @@ export interface CreatePaymentInput {
 }
 
 /** How the create was asked for: the pinned account, if any, and the calling key's mode. */
-interface RouteRequest { pinned: string | null | undefined; keyMode: KeyMode }
+export interface RouteRequest { pinned: string | null | undefined; keyMode: KeyMode }
 
 /** One round of routing: the accounts to offer the payment to, and its latest attempt. */
 interface Round { candidates: string[]; latest: Latest | undefined }
@@ -66,7 +68,7 @@ export async function createPayment(ctx: AppContext, merchantId: string, input: 
   const route: RouteRequest = { pinned: input.provider_account_id, keyMode };
 
   const existing = await findExisting(ctx, merchantId, input, keyMode);
-  if (existing) return { status: 200, payment: await settle(ctx, existing, undefined, route) };
+  if (existing) return repeated(ctx, existing, route);
 
   const now = ctx.now();
   const payment: Payment = {
@@ -80,7 +82,13 @@ export async function createPayment(ctx: AppContext, merchantId: string, input: 
     customer_id: input.customer?.id ?? null, customer_email: input.customer?.email?.toLowerCase() ?? null, customer_phone: input.customer?.phone ?? null,
     client_ip: input.client_ip ?? null, device_id: input.device_id ?? null,
   };
-  const candidates = await candidateAccounts(ctx, merchantId, provider, factsOf(payment), input.provider_account_id, keyMode);
+  // Risk control decides before any provider is asked (app/risk/assess.ts): a blocked payment
+  // is stored failed and a reviewed one waits in requires_review; neither is routed.
+  const risk = await assessPayment(ctx, payment);
+  const reviewId = risk.decision.action === 'review' ? newId('rev', now) : null;
+  Object.assign(payment, riskColumns(risk, reviewId));
+  const allowed = risk.decision.action === 'allow';
+  const candidates = allowed ? await candidateAccounts(ctx, merchantId, provider, factsOf(payment), input.provider_account_id, keyMode) : [];
   // The common case — first account's breaker closed, no daily limit to reserve — places the
   // first attempt in the same transaction as the payment: a new payment has no other attempt
   // to race with, so placeAttempt's lock-and-check would be a round trip for nothing.
@@ -92,19 +100,37 @@ export async function createPayment(ctx: AppContext, merchantId: string, input: 
       await insertPayment(trx, payment);
       // So an erase by customer id or e-mail finds this payment (app/privacy.ts); hashed, never the value.
       await indexIdentifiers(ctx, trx, { sourceId: payment.id, paymentId: payment.id, merchantId, now }, buyerIdentifiers(input));
-      await enqueue(trx, { kind: 'expire_payment', refId: payment.id, runAt: payment.expires_at }, now);
+      // A blocked payment is over at once: nothing to expire.
+      if (payment.status !== 'failed') await enqueue(trx, { kind: 'expire_payment', refId: payment.id, runAt: payment.expires_at }, now);
+      if (reviewId) await holdForReview(ctx, trx, payment, { id: reviewId, risk, keyMode, pinned: input.provider_account_id ?? null }, now);
+      if (payment.status === 'failed') await recordBlocked(ctx, trx, payment, now);
       if (direct) placed = await insertAttempt(ctx, trx, payment, direct, now, now);
     });
   } catch (err) {
+    // Never stored: its velocity counts go back, so a failed create does not count against the buyer.
+    await releaseAssessment(ctx, risk);
     if (!isUniqueViolation(err)) throw err;
     // Lost a race with a concurrent create of the same merchant_order_id.
     const winner = await findExisting(ctx, merchantId, input, keyMode);
     if (!winner) throw err;
-    return { status: 200, payment: await settle(ctx, winner, undefined, route) };
+    return repeated(ctx, winner, route);
   }
   ctx.metrics.paymentsCreated.inc({ provider, method: input.method });
+  if (!allowed) return decidedByRisk(ctx, payment, risk);
   // A placed attempt goes first as the payment's latest, unanswered attempt; the rest of the candidates follow.
   return { status: 201, payment: await settle(ctx, payment, { candidates, latest: placed && { attempt: placed, fresh: true } }, route) };
+}
+
+/** A create of an order that exists: a blocked one answers its 402 again, anything else is settled (routed if nobody can pay it yet). */
+async function repeated(ctx: AppContext, existing: Payment, route: RouteRequest): Promise<{ status: 200; payment: PaymentApi }> {
+  if (existing.status === 'failed' && existing.failure_code === 'RISK.BLOCKED') throw blockedError(existing);
+  return { status: 200, payment: await settle(ctx, existing, undefined, route) };
+}
+
+/** The answer to a create risk control did not allow: 402 RISK.BLOCKED, or 201 with the payment in requires_review. */
+async function decidedByRisk(ctx: AppContext, payment: Payment, risk: Assessment): Promise<{ status: 201; payment: PaymentApi }> {
+  if (risk.decision.action === 'block') throw blockedError(payment);
+  return { status: 201, payment: await toApi(ctx, payment) };
 }
 
 async function findExisting(ctx: AppContext, merchantId: string, input: CreatePaymentInput, keyMode: KeyMode): Promise<Payment | undefined> {
@@ -119,6 +145,15 @@ async function findExisting(ctx: AppContext, merchantId: string, input: CreatePa
     throw new PaygateError('PAYMENT.MODE_MISMATCH', `merchant_order_id ${input.merchant_order_id} already exists as ${p.id}, a ${mode}-mode payment; a ${keyMode} key cannot repeat it — use a new order id`, { field: 'merchant_order_id', details: { payment_id: p.id } });
   }
   return p;
+}
+
+/**
+ * Routes a payment an operator approved out of review (app/risk/reviews.ts), as its create
+ * would have been: to accounts of the creating key's mode, the pinned one if it named one.
+ * Answers the payment with its QR code or redirect, or throws what routing came to.
+ */
+export async function routeApproved(ctx: AppContext, payment: Payment, route: RouteRequest): Promise<PaymentApi> {
+  return settle(ctx, payment, undefined, route);
 }
 
 /** How many times one request re-reads a payment another request is routing at the same moment. */

@@ -11,6 +11,7 @@ import { newId } from '../../domain/ids.js';
 import { compileRules, ListIndex, validateListEntries, type CompiledRuleSet, type ListEntry, type ListName, type RiskRule } from '../../domain/risk/index.js';
 import * as repo from '../../infra/db/repos/risk-config.js';
 import type { StoredListEntry, StoredRuleSet } from '../../infra/db/repos/risk-config.js';
+import type { RiskEntity } from '../../infra/db/repos/risk-graph.js';
 import type { AppContext } from '../context.js';
 import { getMerchant } from '../merchants.js';
 
@@ -37,6 +38,39 @@ export interface RiskConfig {
   lists: ListIndex;
   /** The rule set's version (0: none saved), for the decision's record of why. */
   version: number;
+  /** Entities on a block list that the link graph can reach (devices, customers, e-mails, single IPs), for graph.hops_to_blocked. */
+  blocked: ReadonlyArray<{ entity: RiskEntity; expires_at: number | null }>;
+  /** The facts the rules read that cost a query to gather (app/risk/assess.ts gathers only these). */
+  needs: RuleNeeds;
+}
+
+/** Which costly attribute groups a rule set reads. */
+export interface RuleNeeds { limits: boolean; graphCounts: boolean; hops: boolean; profile: boolean }
+
+/**
+ * Read off the rules' text: an attribute group named anywhere in a `when` is gathered. A name
+ * inside a string literal gathers a group for nothing, which costs a query and changes no
+ * decision; a group the rules never name is never gathered (and its attributes stay absent).
+ */
+export function needsOf(rules: CompiledRuleSet): RuleNeeds {
+  const text = rules.rules.map((r) => r.when).join('\n');
+  return {
+    limits: /\blimits\s*\./.test(text),
+    graphCounts: /\bgraph\s*\.\s*(device_customers_24h|customer_devices_24h|ip_customers_24h)\b/.test(text),
+    hops: /\bgraph\s*\.\s*hops_to_blocked\b/.test(text),
+    profile: /\bprofile\s*\./.test(text),
+  };
+}
+
+const GRAPH_LISTS: Partial<Record<ListName, RiskEntity['kind']>> = { device: 'device', customer: 'customer', email: 'email', ip: 'ip' };
+
+/** Blocked entities the graph holds: a CIDR is not one entity, so only single IPs count. */
+function blockedEntities(entries: readonly StoredListEntry[]): RiskConfig['blocked'] {
+  return entries.flatMap((e) => {
+    const kind = GRAPH_LISTS[e.list];
+    if (!kind || e.action !== 'block' || (kind === 'ip' && e.value.includes('/'))) return [];
+    return [{ entity: { kind, value: e.value }, expires_at: e.expires_at }];
+  });
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -136,7 +170,11 @@ export async function deleteRiskListEntry(ctx: AppContext, merchantId: string, e
 }
 
 // Most merchants configure nothing: they all share this, and no rules are compiled for them.
-const NOTHING: RiskConfig = Object.freeze({ rules: compileRules([]), lists: new ListIndex([]), version: 0 });
+const EMPTY_RULES = compileRules([]);
+const NOTHING: RiskConfig = Object.freeze({ rules: EMPTY_RULES, lists: new ListIndex([]), version: 0, blocked: [], needs: needsOf(EMPTY_RULES) });
+
+/** True when the merchant configured nothing: the decision is then allow with only the built-in score. */
+export const isUnconfigured = (c: RiskConfig): boolean => c === NOTHING;
 
 async function loadStored(ctx: AppContext, merchantId: string): Promise<RiskConfig> {
   const [set, entries] = await Promise.all([repo.ruleSetOf(ctx.db, merchantId), repo.allListEntriesOf(ctx.db, merchantId)]);
@@ -144,7 +182,7 @@ async function loadStored(ctx: AppContext, merchantId: string): Promise<RiskConf
   // A stored set passed compileRules when saved (breadth included, or forced): force keeps it as accepted then.
   const rules = set ? compileRules(set.rules, { force: true }) : NOTHING.rules;
   const lists = entries.length === 0 ? NOTHING.lists : new ListIndex(entries.map((e) => ({ list: e.list, action: e.action, value: e.value, ...(e.expires_at !== null ? { expires_at: e.expires_at } : {}) })));
-  return Object.freeze({ rules, lists, version: set?.version ?? 0 });
+  return Object.freeze({ rules, lists, version: set?.version ?? 0, blocked: blockedEntities(entries), needs: needsOf(rules) });
 }
 
 /**

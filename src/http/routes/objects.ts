@@ -51,11 +51,30 @@ export const disputeObject = named('Dispute', z.looseObject({
   provider_status: z.string().nullable(), created_at: time, updated_at: time, closed_at: time.nullable(),
 }));
 
+export const riskDecisionObject = named('RiskDecision', z.looseObject({
+  action: z.enum(['allow', 'review', 'block']).meta({ description: 'What risk control decided before the provider call: allow goes on; review holds the payment in requires_review; block fails it (failure_code RISK.BLOCKED)' }),
+  score: z.number().int().min(0).max(99).meta({ description: '0..99: the strongest signal (behaviour, graph, geo, or a fired rule\'s score; see score_parts and docs/risk.md)' }),
+  rules: z.array(z.looseObject({ name: z.string(), action: z.enum(['allow', 'review', 'block']), mode: z.enum(['active', 'shadow']) })).meta({ description: 'Every rule that fired, active and shadow, in rule order' }),
+  shadow_action: z.enum(['allow', 'review', 'block']).meta({ description: 'What the action would have been with the shadow rules active' }),
+  lists: z.array(z.looseObject({ list: z.string(), action: z.string(), value: z.string() })).meta({ description: 'The list entries that hit' }),
+  score_parts: z.looseObject({ behaviour: z.number().int(), graph: z.number().int(), geo: z.number().int(), rules: z.number().int() }),
+  rule_set_version: z.number().int().meta({ description: 'The merchant\'s rule set version that decided (0: none)' }),
+  review_id: z.string().nullable().meta({ description: 'The review (rev_…) when the action is review' }),
+}), 'The risk decision made on a payment before any provider call (docs/risk.md)');
+
+export const reviewObject = named('Review', z.looseObject({
+  id: z.string(), object: z.literal('review'), merchant_id: z.string(), payment_id: z.string(),
+  status: z.enum(['open', 'closed']), reason: z.string().meta({ description: 'Why risk control asked for review: the rules and list entries' }),
+  closed_reason: z.enum(['approved', 'denied', 'expired', 'canceled']).nullable(), closed_by: z.string().nullable(), note: z.string().nullable(),
+  created_at: time, closed_at: time.nullable(),
+}), 'A payment held for manual review, and how the review ended');
+
 const paymentExample = {
   id: 'pay_01jf8x2k3m4n5p6q7r8s9t0v1w', object: 'payment', livemode: false, status: 'requires_action', amount: 8888, currency: 'CNY', method: 'alipay_qr',
   provider: 'alipay', merchant_order_id: 'ORDER-1001', description: 'Order 1001', amount_refunded: 0, fee: null, net: null, disputed: false, disputes: [], failure_code: null, failure_message: null,
   return_url: 'https://shop.example/orders/1001', payer_country: 'CN',
   customer: { id: 'cus_42', email: 'buyer@example.com', phone: null }, client_ip: '203.0.113.7', device_id: 'dev_9f8e7d',
+  risk: { action: 'allow', score: 0, rules: [], shadow_action: 'allow', shadow: [], errors: [], lists: [], score_parts: { behaviour: 0, graph: 0, geo: 0, rules: 0 }, rule_set_version: 3, review_id: null },
   next_action: { type: 'display_qr_code', qr_code: 'https://qr.alipay.com/bax01234', checkout_url: 'https://pay.example/pay/pay_01jf8x2k3m4n5p6q7r8s9t0v1w' },
   attempts: [{ id: 'att_01jf8x2k3m4n5p6q7r8s9t0v1x', provider: 'alipay', provider_account_id: 'pa_01jf8x0a1b2c3d4e5f6g7h8j9k', status: 'requires_action', provider_reference: 'pay_01jf8x2k3m4n5p6q7r8s9t0v1w', provider_transaction_id: null, error: null, failure_code: null, failure_message: null, created_at: '2026-12-01T08:00:00.000Z' }],
   routing: [], created_at: '2026-12-01T08:00:00.000Z', updated_at: '2026-12-01T08:00:00.000Z', expires_at: '2026-12-01T08:15:00.000Z', metadata: { cart: '42' },
@@ -78,7 +97,8 @@ export const paymentObject = named('Payment', z.looseObject({
   next_action: z.looseObject({
     type: z.enum(['display_qr_code', 'redirect']), qr_code: z.string().optional(), checkout_url: z.string().optional().meta({ description: 'Paygate\'s hosted cashier page for the QR code' }), url: z.string().optional(),
   }).nullable().meta({ description: 'What the buyer does next, while requires_action or processing' }),
-  failure_code: z.string().nullable().optional().meta({ description: 'Why the payment failed, or the last decline while the buyer may still pay (docs/failure-codes.md)' }),
+  risk: riskDecisionObject.nullable().meta({ description: 'The risk decision before the provider call; null for payments made before risk control decided payments' }),
+  failure_code: z.string().nullable().optional().meta({ description: 'Why the payment failed, or the last decline while the buyer may still pay (docs/failure-codes.md); RISK.BLOCKED and RISK.DENIED are risk control\'s' }),
   failure_message: z.string().nullable().optional(),
   attempts: z.array(attemptObject), routing: z.array(routingEntryObject).meta({ description: 'Accounts routing skipped or abandoned before the current attempt, and why' }),
   created_at: time, updated_at: time, expires_at: time, metadata: z.record(z.string(), z.string()),
@@ -97,12 +117,12 @@ export const refundObject = named('Refund', z.looseObject({
 
 export const eventObject = named('Event', z.looseObject({
   id: z.string(), object: z.literal('event'), type: z.enum(EVENT_TYPES), created_at: time,
-  data: z.looseObject({ object: z.union([paymentObject, refundObject, disputeObject]).meta({ description: 'The payment (payment.*), refund (refund.*) or dispute (payment.disputed, dispute.closed) as it was when the event happened' }) }),
+  data: z.looseObject({ object: z.union([paymentObject, refundObject, disputeObject, reviewObject]).meta({ description: 'The payment (payment.*), refund (refund.*), dispute (payment.disputed, dispute.closed) or review (review.closed) as it was when the event happened' }) }),
 }), 'Something that happened; the body of every webhook delivery');
 
 /** The body of one webhook event type, for the document's `webhooks` (openapi.ts). */
 export function webhookPayload(type: (typeof EVENT_TYPES)[number]) {
-  const object = type.startsWith('refund.') ? refundObject : type === 'payment.disputed' || type.startsWith('dispute.') ? disputeObject : paymentObject;
+  const object = type.startsWith('refund.') ? refundObject : type.startsWith('review.') ? reviewObject : type === 'payment.disputed' || type.startsWith('dispute.') ? disputeObject : paymentObject;
   return z.looseObject({ id: z.string(), object: z.literal('event'), type: z.literal(type), created_at: time, data: z.looseObject({ object }) });
 }
 

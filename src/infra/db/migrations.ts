@@ -8,6 +8,7 @@ import { m0008 } from './migration-0008.js';
 import { m0009 } from './migration-0009.js';
 import { m0010 } from './migration-0010.js';
 import { m0011 } from './migration-0011.js';
+import { m0012 } from './migration-0012.js';
 
 // Kysely<any> is the documented type for migrations: they run against past schemas.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -295,5 +296,5 @@ const m0006: Migration = {
 };
 
 export const migrations: MigrationProvider = {
-  getMigrations: async () => ({ '0001_core': m0001, '0002_attempt_provider_order_id': m0002, '0003_production_mode': m0003, '0004_security': m0004, '0005_protocols_second_pass': m0005, '0006_failure_reasons': m0006, '0007_capture_rounds': m0007, '0008_reconciliation': m0008, '0009_risk_graph': m0009, '0010_risk_config': m0010, '0011_payment_buyer': m0011 }),
+  getMigrations: async () => ({ '0001_core': m0001, '0002_attempt_provider_order_id': m0002, '0003_production_mode': m0003, '0004_security': m0004, '0005_protocols_second_pass': m0005, '0006_failure_reasons': m0006, '0007_capture_rounds': m0007, '0008_reconciliation': m0008, '0009_risk_graph': m0009, '0010_risk_config': m0010, '0011_payment_buyer': m0011, '0012_risk_decisions': m0012 }),
 };

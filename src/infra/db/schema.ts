@@ -35,6 +35,8 @@ export interface PaymentRow {
   /** Who pays, as the merchant says (risk inputs, migration 0011); erased with the buyer. */
   customer_id?: string | null; customer_email?: string | null; customer_phone?: string | null;
   client_ip?: string | null; device_id?: string | null;
+  /** The risk decision before the provider call (migration 0012): allow | review | block, 0..99, and the why as JSON. */
+  risk_action?: string | null; risk_score?: number | null; risk_decision?: string | null;
 }
 export interface AttemptRow {
   id: string; payment_id: string; merchant_id: string; provider: string; provider_account_id: string;
@@ -131,6 +133,17 @@ export interface RiskListEntryRow {
 }
 /** One version of a merchant's risk rules (migration 0010); rules is a JSON array of RiskRule. */
 export interface RiskRuleSetRow { merchant_id: string; version: number; rules: string; created_at: number; created_by: string | null }
+/** A payment held for manual review (migration 0012); status open | closed. */
+export interface RiskReviewRow {
+  id: string; merchant_id: string; payment_id: string; key_mode: string; pinned_account_id: string | null; status: string;
+  /** Why it was opened: the rules and list entries that asked for review. */
+  reason: string;
+  /** approved | denied | expired | canceled, once closed. */
+  closed_reason: string | null; closed_by: string | null; note: string | null;
+  created_at: number; closed_at: number | null;
+}
+/** A customer's behaviour profile in one currency (migration 0012): domain/risk/profile.ts as JSON. */
+export interface RiskProfileRow { merchant_id: string; customer_id: string; currency: string; profile: string; updated_at: number }
 export interface Database {
   merchants: MerchantRow;
   api_keys: ApiKeyRow;
@@ -155,5 +168,7 @@ export interface Database {
   risk_edges: RiskEdgeRow;
   risk_list_entries: RiskListEntryRow;
   risk_rule_sets: RiskRuleSetRow;
+  risk_reviews: RiskReviewRow;
+  risk_profiles: RiskProfileRow;
   _unused?: Generated<never>;
 }

@@ -3,14 +3,14 @@
  * observations of the payment state table) after starting as requires_action; rows leave
  * here with it checked. A payment's current attempt is its latest: ids sort by creation.
  */
-import type { PaymentObservation } from '../../../domain/payment-state.js';
+import type { ProviderObservation } from '../../../domain/payment-state.js';
 import type { DbOrTx } from '../index.js';
 import type { AttemptRow } from '../schema.js';
 import { statusColumn } from './columns.js';
 
-export type AttemptStatus = 'requires_action' | PaymentObservation;
+export type AttemptStatus = 'requires_action' | ProviderObservation;
 const ATTEMPT_STATUSES = ['requires_action', 'pending', 'processing', 'succeeded', 'failed', 'canceled', 'expired'] as const satisfies readonly AttemptStatus[];
-// Every status listed: the line fails to compile when PaymentObservation gains one.
+// Every status listed: the line fails to compile when ProviderObservation gains one.
 const listed: Exclude<AttemptStatus, (typeof ATTEMPT_STATUSES)[number]> extends never ? true : never = true;
 void listed;
 

@@ -30,6 +30,16 @@ const routingLogColumn = jsonColumn('payments.routing_log', z.array(routingLogEn
 /** The routing decisions kept on a payment; none before the first. */
 export const routingLogOf = (p: Pick<PaymentRow, 'routing_log'>): RoutingLogEntry[] => (p.routing_log ? routingLogColumn(p.routing_log) : []);
 
+// Loose: a record written by a newer node keeps what this one does not name (app/risk/assess.ts decisionRecord writes it).
+const riskDecisionColumn = jsonColumn('payments.risk_decision', z.looseObject({
+  action: z.enum(['allow', 'review', 'block']), score: z.number().int(),
+  rules: z.array(z.looseObject({ name: z.string(), action: z.string(), mode: z.string() })),
+  lists: z.array(z.looseObject({ list: z.string(), action: z.string(), value: z.string() })).optional(),
+  review_id: z.string().nullable().optional(),
+}));
+/** The risk decision kept on a payment; null for one made before risk control decided payments. */
+export const riskDecisionOf = (p: Pick<PaymentRow, 'risk_decision'>) => (p.risk_decision ? riskDecisionColumn(p.risk_decision) : null);
+
 /** Metadata is the merchant's string → string map (http/schemas.ts validates it on the way in). */
 export const metadataOf = jsonColumn('payments.metadata', z.record(z.string(), z.string()));
 

@@ -1,0 +1,27 @@
+/**
+ * The `limits.*` facts of a risk decision: how many payments, and how much money, a customer
+ * or the whole merchant made since the start of the day or month, before the one being
+ * decided. Counted from the payments themselves, so they are exact and need no upkeep; a
+ * payment that failed, was canceled or expired took no money and does not count.
+ *
+ * The merchant's totals read a range of payments_merchant_id (ids begin with their creation
+ * time, so `id >= idFloor(since)` is "made since"), the customer's a range of
+ * payments_merchant_customer: only rules that name `limits.*` pay for them (app/risk/assess.ts).
+ */
+import { sql } from 'kysely';
+import { idFloor } from '../../../domain/ids.js';
+import type { DbOrTx } from '../index.js';
+
+export interface Totals { count: number; amount: number }
+
+const NOT_COUNTED = ['failed', 'canceled', 'expired'];
+
+export async function totalsSince(db: DbOrTx, merchantId: string, customerId: string | null, since: number): Promise<Totals> {
+  let q = db.selectFrom('payments')
+    .select([sql<number | string>`count(*)`.as('n'), sql<number | string | null>`sum(amount)`.as('total')])
+    .where('merchant_id', '=', merchantId).where('id', '>=', idFloor('pay', since)).where('status', 'not in', NOT_COUNTED);
+  if (customerId !== null) q = q.where('customer_id', '=', customerId);
+  const row = await q.executeTakeFirstOrThrow();
+  // count/sum come back as strings (bigint/numeric) from pg.
+  return { count: Number(row.n), amount: row.total === null ? 0 : Number(row.total) };
+}
