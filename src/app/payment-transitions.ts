@@ -82,7 +82,6 @@ export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: 
     }
 
     if (!(await updatePayment(trx, payment.id, { status: next, updated_at: now, ...failure }, from))) throw new Error(`payment ${payment.id} changed under a lock`);
-    if (from === 'requires_review') await closeReviewOnTransition(ctx, trx, payment, next, obs.review, now);
     // The customer's behaviour profile learns from what they actually paid (domain/risk/profile.ts).
     if (next === 'succeeded' && payment.customer_id) {
       await addToProfile(trx, ctx.dbh.supportsRowLocks, payment.merchant_id, payment.customer_id, { amount: payment.amount, currency: payment.currency, method: payment.method, hour: new Date(Number(payment.created_at)).getUTCHours() }, now);
@@ -95,6 +94,8 @@ export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: 
       const snapshot = paymentToApi({ ...payment, status: next, updated_at: now, ...failure }, attempts, ctx.publicUrl(), livemodeOf(attempts, live));
       await recordEvent(trx, { merchantId: payment.merchant_id, type, objectId: payment.id, data: snapshot }, now);
     }
+    // After the payment's own event: the merchant hears "failed" (or expired) before "review closed".
+    if (from === 'requires_review') await closeReviewOnTransition(ctx, trx, payment, next, obs.review, now);
     if (isTerminal(next)) {
       // Nothing left to poll or expire; leave the jobs table lean.
       await cancelJobs(trx, ['poll_attempt', 'expire_payment'], [payment.id, obs.attemptId ?? '']);
