@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CATALOG, PaygateError, type ErrorCode } from './errors.js';
 
-const EXPECTED_CODES = 96;
+const EXPECTED_CODES = 100;
 const CODES = Object.keys(ERROR_CATALOG) as ErrorCode[];
 const SRC = path.resolve(import.meta.dirname, '..');
 const DOC = path.resolve(SRC, '../docs/errors.md');

@@ -37,7 +37,7 @@ describe.each(DB_KINDS)('review queue (%s)', (db) => {
     const r = await create();
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     expect(r.body).toMatchObject({ status: 'requires_review', next_action: null, attempts: [] });
-    return { payment: r.body, reviewId: r.body.risk!.review_id! };
+    return { payment: r.body, reviewId: r.body.risk!.review_id!, orderId: `REV-${db}-${order}` };
   };
 
   it('holds a payment with no provider order and lists it in the open queue', async () => {
@@ -74,7 +74,7 @@ describe.each(DB_KINDS)('review queue (%s)', (db) => {
   });
 
   it('deny → failed with RISK.DENIED and no provider call; the review cannot be approved afterwards', async () => {
-    const { payment, reviewId } = await held();
+    const { payment, reviewId, orderId } = await held();
     const no = await gw.admin<Outcome>('POST', `/admin/reviews/${reviewId}/deny`, { note: 'stolen card report' });
     expect(no.status).toBe(200);
     expect(no.body.review).toMatchObject({ status: 'closed', closed_reason: 'denied', note: 'stolen card report' });
@@ -83,6 +83,10 @@ describe.each(DB_KINDS)('review queue (%s)', (db) => {
     expect(await eventsOf(payment.id, reviewId)).toEqual(['payment.failed', 'payment.review_required', 'review.closed']);
     await waitFor(() => delivered('payment.failed', payment.id) && delivered('review.closed', reviewId), { what: 'payment.failed and review.closed delivered' });
     expect((await gw.admin<Err>('POST', `/admin/reviews/${reviewId}/approve`)).status).toBe(409);
+    // The same order again is answered as denied, not reopened.
+    const again = await gw.api<Err>(shop.key, 'POST', '/v1/payments', { amount: 120000, currency: 'CNY', method: 'alipay_qr', merchant_order_id: orderId });
+    expect(again.status).toBe(402);
+    expect(again.body.error.code).toBe('RISK.DENIED');
   });
 
   it('left open past its expiry → expired, and the review closes as expired', async () => {

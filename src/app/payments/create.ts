@@ -121,9 +121,9 @@ export async function createPayment(ctx: AppContext, merchantId: string, input: 
   return { status: 201, payment: await settle(ctx, payment, { candidates, latest: placed && { attempt: placed, fresh: true } }, route) };
 }
 
-/** A create of an order that exists: a blocked one answers its 402 again, anything else is settled (routed if nobody can pay it yet). */
+/** A create of an order that exists: a blocked or denied one answers its 402 again, anything else is settled (routed if nobody can pay it yet). */
 async function repeated(ctx: AppContext, existing: Payment, route: RouteRequest): Promise<{ status: 200; payment: PaymentApi }> {
-  if (existing.status === 'failed' && existing.failure_code === 'RISK.BLOCKED') throw blockedError(existing);
+  if (existing.status === 'failed' && (existing.failure_code === 'RISK.BLOCKED' || existing.failure_code === 'RISK.DENIED')) throw blockedError(existing);
   return { status: 200, payment: await settle(ctx, existing, undefined, route) };
 }
 

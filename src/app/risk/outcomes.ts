@@ -40,8 +40,12 @@ export async function holdForReview(ctx: AppContext, trx: Tx, p: Payment, hold: 
   ctx.metrics.paymentTransitions.inc({ provider: p.provider, method: p.method, status: 'requires_review' });
 }
 
+/** The 402 of a payment risk control failed: RISK.BLOCKED at create, RISK.DENIED after a denied review. */
 export function blockedError(p: Payment): PaygateError {
   const r = riskDecisionOf(p);
+  if (p.failure_code === 'RISK.DENIED') {
+    return new PaygateError('RISK.DENIED', `${p.failure_message ?? 'Denied in manual review.'} Nothing was charged; the payment ${p.id} is stored as failed.`, { details: { payment_id: p.id, review_id: r?.review_id ?? null } });
+  }
   return new PaygateError('RISK.BLOCKED', `${p.failure_message ?? 'Blocked by risk control.'} Nothing was charged; the payment ${p.id} is stored as failed.`, {
     details: { payment_id: p.id, score: r?.score ?? null, rules: r?.rules.filter((x) => x.mode === 'active' && x.action === 'block').map((x) => x.name) ?? [], lists: r?.lists?.filter((x) => x.action === 'block') ?? [] },
   });
