@@ -15,7 +15,7 @@
 import { hasPrefix, newId } from '../domain/ids.js';
 import type { ErrorCode } from '../domain/errors.js';
 import type { Connector, InboundNotification, NotificationAck, VerifiedNotification } from '../connectors/types.js';
-import type { DbOrTx } from '../infra/db/index.js';
+import type { DbOrTx, Tx } from '../infra/db/index.js';
 import { attemptByReference } from '../infra/db/repos/attempts.js';
 import { insertNotification, notificationSeen } from '../infra/db/repos/notifications.js';
 import { paymentById } from '../infra/db/repos/payments.js';
@@ -26,6 +26,7 @@ import { observePayment } from './payment-transitions.js';
 import { connectorFor, PROVIDERS } from './connectors.js';
 import { observeRefund } from './refunds.js';
 import { maskNotification } from './mask.js';
+import { learnFromNotification } from './risk/learn.js';
 import { indexIdentifiers } from './privacy.js';
 import { notificationMaterial } from './notification-material.js';
 import { captureApproved, type CaptureTrigger } from './capture.js';
@@ -210,6 +211,8 @@ async function record(ctx: AppContext, acc: LoadedAccount, r: RecordInput, trx: 
   });
   // Only what the provider signed may link a buyer to a row: a forger could otherwise plant anyone's e-mail.
   if (r.verified) await indexIdentifiers(ctx, trx, { sourceId: id, paymentId: r.paymentId ?? null, merchantId: acc.row.merchant_id, now }, masked.identifiers);
+  // Risk control learns the provider's buyer identity with the change it came with (app/risk/learn.ts).
+  if (r.verified && r.paymentId && trx.isTransaction) await learnFromNotification(ctx, trx as Tx, r.paymentId, masked.identifiers);
 }
 
 /** The connector's readable form of a partly encrypted body (WeChat Pay), or undefined to mask the raw JSON. */

@@ -163,6 +163,28 @@ describe.each(DB_KINDS)('risk decisions on create (%s)', (db) => {
     expectAllowed(await s.create({ amount: 100000, customer: { id: 'newcomer' } }));
   });
 
+  it('the buyer identity from the notification joins the graph: a paid payment whose wallet paid on a device blocked since is flagged, once', async () => {
+    const s = await shop([{ name: 'near_blocked', when: 'graph.hops_to_blocked <= 2', action: 'review' }]);
+    const sim = (p: string, body: unknown) => fetch(`${gw.url}/sandbox/alipay${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const paid = async (extra: Record<string, unknown>, buyer: string) => {
+      const r = await s.create(extra);
+      expectAllowed(r);
+      expect((await sim('/_payer/pay', { reference: r.body.next_action!.qr_code, outcome: 'success', buyer })).status).toBe(200);
+      return waitFor(async () => { const p = (await gw.api<Payment & { risk: Risk & { flagged?: { action: string } } }>(s.key, 'GET', `/v1/payments/${r.body.id}`)).body; return p.status === 'succeeded' ? p : undefined; }, { what: 'paid' });
+    };
+    const wallet = `2088${String(order).padStart(12, '0')}`;
+    await paid({ customer: { id: 'w-c1' }, device_id: 'w-d1' }, wallet);
+    // The device turns out to be stolen; the next payment, on another device, shares only the wallet with it.
+    expect((await gw.admin('POST', `/admin/merchants/${s.id}/risk/lists`, { list: 'device', action: 'block', value: 'w-d1' })).status).toBe(200);
+    const later = await paid({ customer: { id: 'w-c2' }, device_id: 'w-d2' }, wallet);
+    expect(later.risk?.flagged).toMatchObject({ action: 'review' });
+    const flagged = await gw.rt.ctx.db.selectFrom('events').select('type').where('object_id', '=', later.id).where('type', '=', 'risk.flagged').execute();
+    expect(flagged).toHaveLength(1);
+    // Another wallet links to nothing blocked: not flagged.
+    const other = await paid({ customer: { id: 'w-c3' }, device_id: 'w-d3' }, `${wallet.slice(0, -1)}9`);
+    expect(other.risk?.flagged).toBeUndefined();
+  });
+
   it('shadow mode changes no outcome and records what the rule would have done', async () => {
     const s = await shop([{ name: 'would_block', when: 'amount > 100', action: 'block', mode: 'shadow', score: 70 }]);
     const r = await s.create({ amount: 5000 });

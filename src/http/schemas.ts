@@ -57,7 +57,7 @@ export const listRefundsQuery = listQuery.extend({ payment_id: id('pay').optiona
 export const disputeIdParams = z.object({ id: id('dsp') });
 export const listDisputesQuery = listQuery.extend({ payment_id: id('pay').optional(), status: z.enum(DISPUTE_STATUSES).optional() });
 
-export const EVENT_TYPES = ['payment.review_required', 'payment.processing', 'payment.succeeded', 'payment.failed', 'payment.canceled', 'payment.expired', 'payment.conflict', 'payment.disputed', 'dispute.closed', 'refund.succeeded', 'refund.failed', 'review.closed'] as const;
+export const EVENT_TYPES = ['payment.review_required', 'payment.processing', 'payment.succeeded', 'payment.failed', 'payment.canceled', 'payment.expired', 'payment.conflict', 'payment.disputed', 'dispute.closed', 'refund.succeeded', 'refund.failed', 'review.closed', 'risk.flagged'] as const;
 export const createEndpointBody = z.strictObject({
   // Where it may point (no loopback, private, …) is policy, checked by app/webhooks.ts.
   url: z.url({ protocol: /^https?$/ }).max(2048)

@@ -80,18 +80,18 @@ async function limitFacts(db: DbOrTx, s: RiskSubject, now: number): Promise<Part
 }
 
 /** graph.*: counts include this payment's own links (recorded before they are read). */
-async function graphFacts(ctx: AppContext, cfg: RiskConfig, s: RiskSubject, entities: RiskEntity[], now: number): Promise<Attributes['graph']> {
+export async function graphFacts(db: DbOrTx, cfg: RiskConfig, s: RiskSubject, entities: RiskEntity[], now: number): Promise<Attributes['graph']> {
   const since = now - DAY_MS;
   const g: NonNullable<Attributes['graph']> = {};
   const m = s.merchant_id;
   if (cfg.needs.graphCounts) {
-    if (s.device_id) g.device_customers_24h = await distinctNeighbours(ctx.db, m, { kind: 'device', value: s.device_id }, 'customer', since);
-    if (s.customer_id) g.customer_devices_24h = await distinctNeighbours(ctx.db, m, { kind: 'customer', value: s.customer_id }, 'device', since);
-    if (s.client_ip) g.ip_customers_24h = await distinctNeighbours(ctx.db, m, { kind: 'ip', value: s.client_ip }, 'customer', since);
+    if (s.device_id) g.device_customers_24h = await distinctNeighbours(db, m, { kind: 'device', value: s.device_id }, 'customer', since);
+    if (s.customer_id) g.customer_devices_24h = await distinctNeighbours(db, m, { kind: 'customer', value: s.customer_id }, 'device', since);
+    if (s.client_ip) g.ip_customers_24h = await distinctNeighbours(db, m, { kind: 'ip', value: s.client_ip }, 'customer', since);
   }
   const blocked = cfg.blocked.filter((b) => b.expires_at === null || b.expires_at > now).map((b) => b.entity);
   if (cfg.needs.hops || blocked.length > 0) {
-    const hops = entities.length > 0 && blocked.length > 0 ? await hopsToAny(ctx.db, m, entities, blocked, 2) : null;
+    const hops = entities.length > 0 && blocked.length > 0 ? await hopsToAny(db, m, entities, blocked, 2) : null;
     g.hops_to_blocked = hops ?? NO_BLOCKED_NEARBY;
   }
   return g;
@@ -110,19 +110,12 @@ export async function assessPayment(ctx: AppContext, s: RiskSubject): Promise<As
   const [velocity, limits, graph, profile] = await Promise.all([
     reserve,
     cfg.needs.limits ? limitFacts(ctx.db, s, now) : undefined,
-    configured ? graphFacts(ctx, cfg, s, entities, now) : undefined,
+    configured ? graphFacts(ctx.db, cfg, s, entities, now) : undefined,
     configured && s.customer_id ? profileOf(ctx.db, s.merchant_id, s.customer_id, s.currency) : undefined,
   ]);
   const hour = new Date(now).getUTCHours();
   const attrs: Attributes = {
-    amount: s.amount, currency: s.currency, method: s.method, merchant_id: s.merchant_id, hour,
-    ...(s.customer_id || s.customer_email || s.customer_phone ? {
-      customer: { ...(s.customer_id ? { id: s.customer_id } : {}), ...(s.customer_email ? { email: s.customer_email } : {}), ...(s.customer_phone ? { phone: s.customer_phone } : {}) },
-    } : {}),
-    ...(s.client_ip ? { client_ip: s.client_ip } : {}),
-    ...(s.device_id ? { device_id: s.device_id } : {}),
-    ...(s.payer_country ? { payer_country: s.payer_country } : {}),
-    ...ipCountry(ctx, s.client_ip),
+    ...baseAttributes(ctx, s, hour),
     ...(velocity ? { velocity: Object.fromEntries(keys.map((k, i) => [k.dimension, flatFacts(velocity.before[i]!)])) } : {}),
     ...(limits ? { limits } : {}),
     ...(graph ? { graph } : {}),
@@ -133,6 +126,20 @@ export async function assessPayment(ctx: AppContext, s: RiskSubject): Promise<As
   for (const r of decision.rules) ctx.metrics.riskRulesFired.inc({ rule: r.name, mode: r.mode, action: r.action });
   ctx.metrics.riskDecisionSeconds.observe((performance.now() - started) / 1000);
   return { decision, version: cfg.version, reservation: velocity?.reservation };
+}
+
+/** The payment's own attributes: what it is and who pays, without the facts that cost a query. */
+export function baseAttributes(ctx: AppContext, s: RiskSubject, hour: number): Attributes {
+  return {
+    amount: s.amount, currency: s.currency, method: s.method, merchant_id: s.merchant_id, hour,
+    ...(s.customer_id || s.customer_email || s.customer_phone ? {
+      customer: { ...(s.customer_id ? { id: s.customer_id } : {}), ...(s.customer_email ? { email: s.customer_email } : {}), ...(s.customer_phone ? { phone: s.customer_phone } : {}) },
+    } : {}),
+    ...(s.client_ip ? { client_ip: s.client_ip } : {}),
+    ...(s.device_id ? { device_id: s.device_id } : {}),
+    ...(s.payer_country ? { payer_country: s.payer_country } : {}),
+    ...ipCountry(ctx, s.client_ip),
+  };
 }
 
 function ipCountry(ctx: AppContext, ip: string | null | undefined): { ip_country?: string } {

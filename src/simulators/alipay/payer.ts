@@ -56,13 +56,13 @@ export function resolveReference(sim: SimContext, reference: string): TradeRow {
 }
 
 /** Brings the trade to WAIT_BUYER_PAY, refusing what a real wallet would refuse. */
-export function scanTrade(sim: SimContext, trade: TradeRow): TradeRow {
+export function scanTrade(sim: SimContext, trade: TradeRow, buyer?: string): TradeRow {
   const expired = () =>
     new PayerError(410, 'TRADE_EXPIRED', `trade ${trade.out_trade_no} expired at ${formatCst(trade.expires_at)} (GMT+8)`);
   switch (trade.status) {
     case 'UNSCANNED':
       if (sim.trades.isExpired(trade)) throw expired();
-      return sim.trades.scan(trade);
+      return sim.trades.scan(trade, buyer);
     case 'WAIT_BUYER_PAY': {
       const t = sim.trades.expireIfDue(trade);
       if (t.status !== 'WAIT_BUYER_PAY') throw expired();
@@ -81,14 +81,14 @@ export function scanTrade(sim: SimContext, trade: TradeRow): TradeRow {
  * Alipay, it stays WAIT_BUYER_PAY and the buyer may pay another way until it is closed or
  * expires. Alipay tells the merchant nothing about it; only the buyer's answer says why.
  */
-export function payTrade(sim: SimContext, reference: string, outcome: PayOutcome): PayerTrade & { declined?: { sub_code: string; sub_msg: string } } {
-  const scanned = scanTrade(sim, resolveReference(sim, reference));
+export function payTrade(sim: SimContext, reference: string, outcome: PayOutcome, buyer?: string): PayerTrade & { declined?: { sub_code: string; sub_msg: string } } {
+  const scanned = scanTrade(sim, resolveReference(sim, reference), buyer);
   if (outcome === 'fail') return { ...payerView(sim, scanned), declined: { sub_code: 'ACQ.BUYER_BALANCE_NOT_ENOUGH', sub_msg: '买家余额不足' } };
   return payerView(sim, sim.trades.pay(scanned));
 }
 
-export function scanReference(sim: SimContext, reference: string): PayerTrade {
-  return payerView(sim, scanTrade(sim, resolveReference(sim, reference)));
+export function scanReference(sim: SimContext, reference: string, buyer?: string): PayerTrade {
+  return payerView(sim, scanTrade(sim, resolveReference(sim, reference), buyer));
 }
 
 // The wallet page the QR code opens (the same answers as the JSON payer API below).
@@ -135,8 +135,8 @@ export function registerPayerRoutes(app: FastifyInstance, sim: SimContext): void
 
   app.post('/_payer/pay', { bodyLimit: JSON_BODY_LIMIT }, async (req, reply) => {
     try {
-      const { reference, outcome } = parsePayerBody(req.body, { allowOutcome: true, ...BODY_HELP });
-      return reply.send(payTrade(sim, reference, outcome));
+      const { reference, outcome, buyer } = parsePayerBody(req.body, { allowOutcome: true, allowBuyer: true, ...BODY_HELP });
+      return reply.send(payTrade(sim, reference, outcome, buyer));
     } catch (err) {
       return sendPayerError(reply, err);
     }
@@ -144,8 +144,8 @@ export function registerPayerRoutes(app: FastifyInstance, sim: SimContext): void
 
   app.post('/_payer/scan', { bodyLimit: JSON_BODY_LIMIT }, async (req, reply) => {
     try {
-      const { reference } = parsePayerBody(req.body, { allowOutcome: false, ...BODY_HELP });
-      return reply.send(scanReference(sim, reference));
+      const { reference, buyer } = parsePayerBody(req.body, { allowOutcome: false, allowBuyer: true, ...BODY_HELP });
+      return reply.send(scanReference(sim, reference, buyer));
     } catch (err) {
       return sendPayerError(reply, err);
     }

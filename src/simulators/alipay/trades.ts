@@ -19,13 +19,14 @@ export class Trades {
   }
 
   /** The buyer scans the QR code: the trade comes into existence at Alipay (WAIT_BUYER_PAY). */
-  scan(trade: TradeRow): TradeRow {
+  /** `buyer`: the wallet's buyer_id (a sandbox buyer paying again); default a new buyer. */
+  scan(trade: TradeRow, buyer?: string): TradeRow {
     return this.store.transaction(() => {
       const updated = this.store.updateTrade(trade.id, {
         status: 'WAIT_BUYER_PAY',
         trade_no: newTradeNo(this.now()),
         scanned_at: this.now(),
-        ...newBuyer(),
+        ...(buyer ? { buyer_id: buyer, buyer_logon_id: newBuyer().buyer_logon_id } : newBuyer()),
       });
       this.notify(updated);
       return updated;

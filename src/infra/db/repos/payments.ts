@@ -36,6 +36,7 @@ const riskDecisionColumn = jsonColumn('payments.risk_decision', z.looseObject({
   rules: z.array(z.looseObject({ name: z.string(), action: z.string(), mode: z.string() })),
   lists: z.array(z.looseObject({ list: z.string(), action: z.string(), value: z.string() })).optional(),
   review_id: z.string().nullable().optional(),
+  flagged: z.looseObject({ action: z.enum(['review', 'block']), score: z.number().int(), at: z.string() }).optional(),
 }));
 /** The risk decision kept on a payment; null for one made before risk control decided payments. */
 export const riskDecisionOf = (p: Pick<PaymentRow, 'risk_decision'>) => (p.risk_decision ? riskDecisionColumn(p.risk_decision) : null);
