@@ -27,7 +27,7 @@ export class Unsupported extends Error {
 type Fn = (a: Attributes) => unknown;
 type T = AttributeType | 'list';
 interface Leaf { read: Fn; jsType: string; missing: RuleEvalError; wrong: RuleEvalError }
-interface Node { fn: Fn; type: T; constant: boolean; value?: unknown; set?: Set<unknown>; leaf?: Leaf }
+export interface Node { fn: Fn; type: T; constant: boolean; value?: unknown; set?: Set<unknown>; leaf?: Leaf }
 
 const JS_TYPE: Record<AttributeType, string> = { int: 'number', double: 'number', string: 'string', bool: 'boolean' };
 
@@ -277,6 +277,11 @@ export interface Closure {
   evaluate: (a: Attributes) => boolean;
   /** The value when the expression does not depend on the attributes at all. */
   constant: boolean | undefined;
+}
+
+/** One sub-expression alone, as build() makes it inside a rule: guards.ts shares a subject across rules. */
+export function compilePart(ast: ASTNode): Readonly<Node> {
+  return build(ast);
 }
 
 /** Compiles a type-checked boolean AST; throws Unsupported when it uses more than the subset. */

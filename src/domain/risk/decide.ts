@@ -3,8 +3,9 @@
  *
  * Action, in the order Stripe Radar uses: an active allow rule that fires (or an allow
  * list hit) → allow, even when block rules fire too; else any active block rule or block
- * hit → block; else any review → review; else allow. Every rule is evaluated, so the
- * result names all that fired; shadow rules are evaluated and reported (`shadow`, and
+ * hit → block; else any review → review; else allow. Every rule counts, so the result
+ * names all that fired (the rule set's plan lets decide skip running a rule only where the
+ * answer is known without it); shadow rules are evaluated and reported (`shadow`, and
  * `shadow_action`: what the action would be were they active) but never change the
  * action or the score. A rule whose evaluation fails (a missing optional attribute, a
  * division by zero) does not fire and is listed in `errors`; the decision goes on.
@@ -24,7 +25,7 @@
  */
 import type { Attributes } from './attributes.js';
 import type { ListEntry, ListHits } from './lists.js';
-import type { CompiledRuleSet, EvalScope, RuleAction, RuleMode } from './rules.js';
+import type { CompiledRule, CompiledRuleSet, EvalScope, RuleAction, RuleMode } from './rules.js';
 
 export interface FiredRule { name: string; action: RuleAction; mode: RuleMode }
 
@@ -67,43 +68,87 @@ function pick(allow: boolean, block: boolean, review: boolean): RuleAction {
   return allow ? 'allow' : block ? 'block' : review ? 'review' : 'allow';
 }
 
-export function decide(compiled: CompiledRuleSet, attributes: Attributes, listHits?: ListHits): Decision {
-  const scope: EvalScope = { attrs: attributes, cel: undefined };
-  const fired: FiredRule[] = [];
-  const shadow: Array<{ name: string; action: RuleAction }> = [];
-  const errors: Array<{ name: string; message: string }> = [];
-  const list = listHits?.action;
-  let allow = list === 'allow', block = list === 'block', review = list === 'review';
-  let sAllow = false, sBlock = false, sReview = false;
-  let ruleScore = 0;
-  const rules = compiled.rules;
-  for (let i = 0; i < rules.length; i++) {
-    const r = rules[i]!;
-    let hit: boolean;
+/** The running outcome of one decision: what fired, in rule order, and what it adds up to. */
+class Tally {
+  readonly fired: FiredRule[] = [];
+  readonly shadow: Array<{ name: string; action: RuleAction }> = [];
+  readonly errors: Array<{ name: string; message: string }> = [];
+  allow = false; block = false; review = false;
+  sAllow = false; sBlock = false; sReview = false;
+  ruleScore = 0;
+
+  /** Runs the rule; false when it did not fire or failed (then it is listed in errors). */
+  evaluate(r: CompiledRule, attributes: Attributes, scope: EvalScope): boolean {
     try {
-      hit = r.evaluate(attributes, scope);
+      return r.evaluate(attributes, scope);
     } catch (err) {
-      errors.push({ name: r.name, message: firstLine(err) });
-      continue;
+      this.errors.push({ name: r.name, message: firstLine(err) });
+      return false;
     }
-    if (!hit) continue;
-    fired.push({ name: r.name, action: r.action, mode: r.mode });
-    if (r.mode === 'shadow') {
-      shadow.push({ name: r.name, action: r.action });
-      if (r.action === 'allow') sAllow = true; else if (r.action === 'block') sBlock = true; else sReview = true;
-      continue;
-    }
-    if (r.action === 'allow') allow = true; else if (r.action === 'block') block = true; else review = true;
-    if (r.score !== undefined && r.score > ruleScore) ruleScore = r.score;
   }
-  const parts = { ...scoreParts(attributes), rules: ruleScore };
+
+  fire(r: CompiledRule): void {
+    this.fired.push({ name: r.name, action: r.action, mode: r.mode });
+    if (r.mode === 'shadow') {
+      this.shadow.push({ name: r.name, action: r.action });
+      if (r.action === 'allow') this.sAllow = true; else if (r.action === 'block') this.sBlock = true; else this.sReview = true;
+      return;
+    }
+    if (r.action === 'allow') this.allow = true; else if (r.action === 'block') this.block = true; else this.review = true;
+    if (r.score !== undefined && r.score > this.ruleScore) this.ruleScore = r.score;
+  }
+}
+
+/**
+ * The decision. The rule set's plan (plan.ts) marks the rules that cannot fire and the ones
+ * that fire without being run; both are what running them would say, errors included, since
+ * the plan answers only from subjects that evaluated cleanly. The rest are run. Rules are
+ * visited in rule order either way.
+ */
+export function decide(compiled: CompiledRuleSet, attributes: Attributes, listHits?: ListHits): Decision {
+  const plan = compiled.plan;
+  if (plan === undefined || plan.rules !== compiled.rules) return decideEveryRule(compiled, attributes, listHits);
+  const t = new Tally();
+  const scope: EvalScope = { attrs: attributes, cel: undefined };
+  const rules = compiled.rules;
+  const bits = plan.select(attributes);
+  const words = plan.words;
+  for (let w = 0; w < words; w++) {
+    let live = ~bits[w]!;
+    const unknown = bits[words + w]!;
+    while (live !== 0) {
+      const low = live & -live;
+      live ^= low;
+      const bit = 31 - Math.clz32(low);
+      const r = rules[(w << 5) + bit]!;
+      if ((unknown & low) === 0 || t.evaluate(r, attributes, scope)) t.fire(r);
+    }
+  }
+  plan.release(bits);
+  return finish(t, attributes, listHits);
+}
+
+/** The reference: every rule run, in order, no plan. Tests hold decide to it. */
+export function decideEveryRule(compiled: CompiledRuleSet, attributes: Attributes, listHits?: ListHits): Decision {
+  const t = new Tally();
+  const scope: EvalScope = { attrs: attributes, cel: undefined };
+  for (const r of compiled.rules) if (t.evaluate(r, attributes, scope)) t.fire(r);
+  return finish(t, attributes, listHits);
+}
+
+function finish(t: Tally, attributes: Attributes, listHits: ListHits | undefined): Decision {
+  const list = listHits?.action;
+  const allow = t.allow || list === 'allow', block = t.block || list === 'block', review = t.review || list === 'review';
+  // Fields copied, not spread: measured, `{ ...scoreParts(a), rules }` cost ~1 µs a decision.
+  const sp = scoreParts(attributes);
+  const parts = { behaviour: sp.behaviour, graph: sp.graph, geo: sp.geo, rules: t.ruleScore };
   return {
     action: pick(allow, block, review),
     score: Math.min(99, Math.max(parts.behaviour, parts.graph, parts.geo, parts.rules)),
-    rules: fired,
-    shadow,
-    shadow_action: pick(allow || sAllow, block || sBlock, review || sReview),
-    errors,
+    rules: t.fired,
+    shadow: t.shadow,
+    shadow_action: pick(allow || t.sAllow, block || t.sBlock, review || t.sReview),
+    errors: t.errors,
     lists: listHits?.hits ?? [],
     score_parts: parts,
   };

@@ -12,6 +12,8 @@ import { PaygateError } from '../errors.js';
 import type { Attributes } from './attributes.js';
 import { celContext, checkExpression, lineColumn } from './cel-env.js';
 import { compileClosure, Unsupported } from './closures.js';
+import { guardsOf, type Guard } from './guards.js';
+import { RulePlan } from './plan.js';
 import { SAMPLE_PAYMENTS } from './samples.js';
 
 export type RuleAction = 'allow' | 'review' | 'block';
@@ -53,6 +55,8 @@ export interface CompiledRule {
 
 export interface CompiledRuleSet {
   readonly rules: readonly CompiledRule[];
+  /** How decide skips rules that cannot fire (plan.ts); a set built without one has every rule evaluated. */
+  readonly plan?: RulePlan | undefined;
 }
 
 export interface RuleProblem {
@@ -69,15 +73,18 @@ function libraryEvaluator(parsed: ParseResult): CompiledRule['evaluate'] {
   return (_attrs, scope) => parsed((scope.cel ??= celContext(scope.attrs))) === true;
 }
 
-function compileOne(rule: RiskRule, parsed: ParseResult, engine: 'auto' | 'cel'): { rule: CompiledRule; constant: boolean | undefined } {
+interface CompiledOne { rule: CompiledRule; constant: boolean | undefined; guards: Guard[] | undefined }
+
+function compileOne(rule: RiskRule, parsed: ParseResult, engine: 'auto' | 'cel'): CompiledOne {
   const base = { name: rule.name, when: rule.when, action: rule.action, mode: rule.mode, score: rule.score };
   try {
     if (engine === 'cel') throw new Unsupported('the library evaluator was asked for');
     const c = compileClosure(parsed.ast);
-    return { rule: Object.freeze({ ...base, engine: 'closure' as const, evaluate: c.evaluate }), constant: c.constant };
+    // Guards only for closure rules: their && semantics are the ones guards.ts relies on.
+    return { rule: Object.freeze({ ...base, engine: 'closure' as const, evaluate: c.evaluate }), constant: c.constant, guards: guardsOf(parsed.ast) };
   } catch (err) {
     if (!(err instanceof Unsupported)) throw err;
-    return { rule: Object.freeze({ ...base, engine: 'cel' as const, evaluate: libraryEvaluator(parsed) }), constant: undefined };
+    return { rule: Object.freeze({ ...base, engine: 'cel' as const, evaluate: libraryEvaluator(parsed) }), constant: undefined, guards: undefined };
   }
 }
 
@@ -124,6 +131,7 @@ export function compileRules(input: unknown, opts: CompileOptions = {}): Compile
   const problems: RuleProblem[] = [];
   const broad: RuleProblem[] = [];
   const compiled: CompiledRule[] = [];
+  const guards: Array<Guard[] | undefined> = [];
   const seen = new Map<string, number>();
   input.forEach((raw: unknown, index) => {
     const name = raw !== null && typeof raw === 'object' && typeof (raw as { name?: unknown }).name === 'string' ? (raw as { name: string }).name : undefined;
@@ -150,8 +158,9 @@ export function compileRules(input: unknown, opts: CompileOptions = {}): Compile
       problems.push({ rule: rule.name, index, field: 'when', message: p.message, line: p.line, column: p.column, offset: p.start });
       return;
     }
-    const { rule: c, constant } = compileOne(rule, checked.parsed, opts.engine ?? 'auto');
+    const { rule: c, constant, guards: g } = compileOne(rule, checked.parsed, opts.engine ?? 'auto');
     compiled.push(c);
+    guards.push(g);
     if (opts.force || rule.mode !== 'active' || rule.action === 'allow') return;
     const at = { rule: rule.name, index, field: 'when', ...lineColumn(rule.when, 0), offset: 0 };
     if (constant === true) broad.push({ ...at, message: 'the condition is always true, so this rule would ' + rule.action + ' every payment; narrow it, put it in shadow mode, or send force: true if that is meant' });
@@ -160,5 +169,6 @@ export function compileRules(input: unknown, opts: CompileOptions = {}): Compile
   });
   if (problems.length > 0) fail('RISK.INVALID_RULE', problems);
   if (broad.length > 0) fail('RISK.RULE_TOO_BROAD', broad);
-  return Object.freeze({ rules: Object.freeze(compiled) });
+  const rules = Object.freeze(compiled);
+  return Object.freeze({ rules, plan: new RulePlan(rules, guards) });
 }
