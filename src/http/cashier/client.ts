@@ -3,28 +3,32 @@
  * forbid inline script. Plain ES2017 that every phone browser runs; no framework. All the
  * localized text is already in the HTML (one hidden section per state), so the script only
  * switches sections, runs the countdown, and follows the status: SSE first, polling
- * /status when EventSource is missing or keeps failing.
+ * /status when EventSource is missing or keeps failing. A page rendered while the payment was
+ * held for review has no QR code or link to show: when it is approved the script reloads
+ * once, and the server renders the payable page.
  */
 export const CLIENT_JS = String.raw`(function () {
   'use strict';
   var root = document.getElementById('cashier');
   if (!root) return;
-  var OPEN = ['requires_action', 'processing'];
+  var OPEN = ['requires_review', 'requires_action', 'processing'];
   var status = root.getAttribute('data-status');
+  var reviewing = status === 'requires_review';
   var expiresAt = Number(root.getAttribute('data-expires-at'));
   // The server's clock decides expiry; correct for a phone whose clock is off.
   var skew = Number(root.getAttribute('data-now')) - Date.now();
   var base = location.pathname.replace(/\/+$/, '');
   var live = document.getElementById('live');
-  var remaining = document.getElementById('remaining');
+  // The open section's countdown and the review section's: only one is visible at a time.
+  var remaining = document.querySelectorAll('#remaining, time.remaining');
   var processing = document.getElementById('processing');
   var declined = document.getElementById('declined');
-  var es = null, pollTimer = null, tick = null, settled = false, redirecting = false;
+  var es = null, pollTimer = null, tick = null, settled = false, redirecting = false, reloading = false;
 
   function isOpen(s) { return OPEN.indexOf(s) >= 0; }
 
   function render(s, wasDeclined) {
-    var want = isOpen(s) ? 'open' : s;
+    var want = s === 'requires_review' ? 'review' : isOpen(s) ? 'open' : s;
     var sections = document.querySelectorAll('[data-state]');
     var shown = null;
     for (var i = 0; i < sections.length; i++) {
@@ -52,7 +56,15 @@ export const CLIENT_JS = String.raw`(function () {
   }
 
   function apply(msg) {
-    if (!msg || typeof msg.status !== 'string' || settled) return;
+    if (!msg || typeof msg.status !== 'string' || settled || reloading) return;
+    // Approved while this page showed the review: its QR code / link is rendered by the
+    // server, so fetch the page again, once (the flag stops a second message doing it again).
+    if (reviewing && isOpen(msg.status) && msg.status !== 'requires_review') {
+      reloading = true;
+      stop();
+      location.reload();
+      return;
+    }
     status = msg.status;
     render(status, msg.declined === true);
     if (!isOpen(status)) {
@@ -102,10 +114,10 @@ export const CLIENT_JS = String.raw`(function () {
 
   function countdown() {
     var left = Math.max(0, Math.round((expiresAt - (Date.now() + skew)) / 1000));
-    if (remaining) {
-      var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
-      remaining.textContent = (h ? h + ':' + pad(m) : m) + ':' + pad(s);
-      remaining.setAttribute('datetime', 'PT' + left + 'S');
+    var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
+    for (var i = 0; i < remaining.length; i++) {
+      remaining[i].textContent = (h ? h + ':' + pad(m) : m) + ':' + pad(s);
+      remaining[i].setAttribute('datetime', 'PT' + left + 'S');
     }
     // Show the expiry at once; the stream stays open so a last-second payment still wins.
     if (left === 0 && isOpen(status)) render('expired');

@@ -30,6 +30,8 @@ export interface MessageTable {
   /** The last try was declined but the payment is still open. */
   declined: string;
   waiting: string;
+  /** Held by risk control until an operator approves it: no QR code or link yet (requires_review). */
+  review: { title: string; body: string };
   states: Record<'succeeded' | 'failed' | 'canceled' | 'expired' | 'conflict', { title: string; body: string }>;
   returning: string;
   continue: string;

@@ -10,7 +10,7 @@ import { esc, formatAmount, safeHttpUrl } from './format.js';
 import { MESSAGES, type Lang, type Messages } from './i18n.js';
 import { documentStart, languageLinks } from './html.js';
 import type { BuyerView } from '../../app/cashier.js';
-import { isOpen } from './view.js';
+import { isPayable, isUnderReview } from './view.js';
 
 /**
  * No inline script or style anywhere, so the policy can be strict: only our own hashed
@@ -64,11 +64,23 @@ ${walletLink ? `<a class="wallet-link" href="${esc(walletLink)}" rel="noopener">
   } else {
     action = `<p class="note">${esc(t.waiting)}</p>`;
   }
-  return `<section data-state="open"${isOpen(v.status) ? '' : ' hidden'} class="pw-${esc(v.provider)}">
+  return `<section data-state="open"${isPayable(v.status) ? '' : ' hidden'} class="pw-${esc(v.provider)}">
 ${action}
 <p id="declined" class="note declined"${v.declined ? '' : ' hidden'}>${esc(t.declined)}</p>
 <p id="processing" class="note"${v.status === 'processing' && !v.declined ? '' : ' hidden'}>${esc(t.processing)}</p>
 <p class="timer">${esc(t.expiresIn)} <time id="remaining">${esc(clock(Math.max(0, v.expiresAt - now)))}</time></p>
+<noscript><p class="hint">${esc(t.noscript)}</p></noscript>
+</section>`;
+}
+
+/**
+ * Held for review: nothing to pay with yet. The countdown still runs (expiry applies while
+ * held); its own <time>, since the open section's is hidden. The script updates both.
+ */
+function reviewSection(v: BuyerView, t: Messages, now: number): string {
+  return `<section data-state="review" class="outcome wait"${isUnderReview(v.status) ? '' : ' hidden'}>
+<span class="icon" aria-hidden="true">…</span><h2>${esc(t.review.title)}</h2><p>${esc(t.review.body)}</p>
+<p class="timer">${esc(t.expiresIn)} <time class="remaining">${esc(clock(Math.max(0, v.expiresAt - now)))}</time></p>
 <noscript><p class="hint">${esc(t.noscript)}</p></noscript>
 </section>`;
 }
@@ -108,6 +120,7 @@ export async function renderCashier(v: BuyerView, lang: Lang, now: number): Prom
 ${v.description ? `<p class="desc">${esc(v.description)}</p>` : ''}
 <p class="amount"><span class="sr-only">${esc(t.amount)}: </span>${esc(formatAmount(v.amount, v.currency, lang))}</p>
 ${await openSection(v, t, now)}
+${reviewSection(v, t, now)}
 ${outcomeSections(v, t)}
 <p id="live" class="sr-only" role="status" aria-live="polite"></p>`;
   const attrs = ` data-status="${esc(v.status)}" data-expires-at="${v.expiresAt}" data-now="${now}"`;

@@ -31,7 +31,7 @@ h1{margin:0;font-size:1.125rem;font-weight:600;overflow-wrap:anywhere}
 .outcome{text-align:center}
 .outcome h2{margin:.5rem 0;font-size:1.375rem}
 .outcome .icon{display:inline-flex;width:3.5rem;height:3.5rem;align-items:center;justify-content:center;border-radius:50%;font-size:2rem;font-weight:700}
-.ok .icon{background:#dcfce7;color:#166534}.bad .icon{background:#fee2e2;color:#991b1b}.warn .icon{background:#fef3c7;color:#92400e}
+.ok .icon{background:#dcfce7;color:#166534}.bad .icon{background:#fee2e2;color:#991b1b}.warn .icon{background:#fef3c7;color:#92400e}.wait .icon{background:#e0e7ff;color:#3730a3}
 .outcome p{color:#374151}
 .sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
 footer{max-width:28rem;margin:0 auto 2rem;padding:0 1rem;font-size:.8125rem;color:#4b5563;text-align:center}

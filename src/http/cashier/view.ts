@@ -16,3 +16,13 @@ export function statusMessage(status: string, returnUrl: string | null, declined
 }
 
 export const isOpen = (s: PaymentStatus): boolean => !isTerminal(s);
+
+/**
+ * Open but not payable yet: held by risk control until an operator decides. The page shows its
+ * own section (no QR code or link exists) and keeps following the status; an approval reloads
+ * it, since the QR code is rendered here, on the server.
+ */
+export const isUnderReview = (s: PaymentStatus): boolean => s === 'requires_review';
+
+/** Open and payable: the section with the QR code / payment link. */
+export const isPayable = (s: PaymentStatus): boolean => isOpen(s) && !isUnderReview(s);

@@ -5,6 +5,8 @@
  * merchant name, description, amount, status and the provider's QR / approval link.
  * Every route here, /status polls included, is admitted by http/admission.ts first: per
  * client address (PAYGATE_CASHIER_RATE_PER_IP), and streams per payment and per node.
+ * The page of an open payment also sets the cashier's device cookie and hands the buyer's
+ * address and device to risk control (app/risk/cashier-visitor.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.js';
@@ -13,7 +15,9 @@ import { pickLang } from '../cashier/i18n.js';
 import { renderCashier, renderNotFound, securityHeaders } from '../cashier/page.js';
 import { sseRoutes } from '../cashier/sse.js';
 import { loadBuyerView } from '../../app/cashier.js';
-import { statusMessage } from '../cashier/view.js';
+import { noteCashierVisitor } from '../../app/risk/cashier-visitor.js';
+import { ensureDeviceId } from '../cashier/device.js';
+import { isOpen, statusMessage } from '../cashier/view.js';
 
 export function payPageRoutes(app: FastifyInstance, ctx: AppContext): void {
   assetRoutes(app);
@@ -29,8 +33,17 @@ export function payPageRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get<{ Params: { id: string }; Querystring: { lang?: string } }>('/pay/:id', async (req, reply) => {
     const lang = pickLang(typeof req.query.lang === 'string' ? req.query.lang : undefined, req.headers['accept-language']);
     securityHeaders(reply).type('text/html; charset=utf-8').header('content-language', lang).header('vary', 'accept-language');
-    const p = await loadBuyerView(ctx, req.params.id);
+    const p = await loadBuyerView(ctx, req.params.id, { awaitAction: true });
     if (!p) return sendMaybeGzip(req, reply.code(404), Buffer.from(renderNotFound(lang), 'utf8'));
+    if (isOpen(p.status)) {
+      const deviceId = ensureDeviceId(req, reply);
+      // Risk inputs are a bonus: a failure here is logged and the buyer still gets the page.
+      try {
+        await noteCashierVisitor(ctx, p.id, { ip: req.ip, deviceId });
+      } catch (err) {
+        ctx.log.warn({ err, payment_id: p.id }, 'cashier could not record the visitor for risk control');
+      }
+    }
     return sendMaybeGzip(req, reply, Buffer.from(await renderCashier(p, lang, ctx.now()), 'utf8'));
   });
 }
