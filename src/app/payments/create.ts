@@ -23,7 +23,7 @@ import { insertAttempt, REPEAT_ADVICE } from './attempts.js';
 import { refuseUnsendable } from './checks.js';
 import { offerToAccounts, type FallbackOutcome, type Latest } from './fallback.js';
 import { indexIdentifiers } from '../privacy.js';
-import { assessPayment, releaseAssessment, type Assessment } from '../risk/assess.js';
+import { assessPayment, recordPaymentLinks, releaseAssessment, type Assessment } from '../risk/assess.js';
 import { blockedError, holdForReview, riskColumns, recordBlocked } from '../risk/outcomes.js';
 
 const buyerIdentifiers = (input: CreatePaymentInput) => [
@@ -100,6 +100,7 @@ export async function createPayment(ctx: AppContext, merchantId: string, input: 
       await insertPayment(trx, payment);
       // So an erase by customer id or e-mail finds this payment (app/privacy.ts); hashed, never the value.
       await indexIdentifiers(ctx, trx, { sourceId: payment.id, paymentId: payment.id, merchantId, now }, buyerIdentifiers(input));
+      await recordPaymentLinks(trx, merchantId, risk, now);
       // A blocked payment is over at once: nothing to expire.
       if (payment.status !== 'failed') await enqueue(trx, { kind: 'expire_payment', refId: payment.id, runAt: payment.expires_at }, now);
       if (reviewId) await holdForReview(ctx, trx, payment, { id: reviewId, risk, keyMode, pinned: input.provider_account_id ?? null }, now);

@@ -16,13 +16,13 @@
  * exactly N through. A blocked or reviewed payment stays counted (a card-testing run keeps
  * hitting its limit); only a create that fails before it is stored gives its count back.
  */
-import { NO_BLOCKED_NEARBY, type Attributes, type Decision, type LimitName } from '../../domain/risk/index.js';
+import { NO_BLOCKED_NEARBY, type Attributes, type BehaviourProfile, type Decision, type LimitName } from '../../domain/risk/index.js';
 import { decide } from '../../domain/risk/index.js';
 import type { DbOrTx } from '../../infra/db/index.js';
 import type { PaymentRow } from '../../infra/db/schema.js';
-import { profileOf } from '../../infra/db/repos/risk-profiles.js';
-import { distinctNeighbours, hopsToAny, recordEdges, type RiskEntity } from '../../infra/db/repos/risk-graph.js';
-import { totalsSince } from '../../infra/db/repos/risk-totals.js';
+import { parseProfile } from '../../infra/db/repos/risk-profiles.js';
+import { recordEdges, type RiskEntity } from '../../infra/db/repos/risk-graph.js';
+import { gatherRiskFacts, type FactsRequest } from '../../infra/db/repos/risk-facts.js';
 import type { VelocityFacts, VelocityKey, VelocityReservation } from '../../infra/risk/velocity.js';
 import { profileFacts } from '../../domain/risk/index.js';
 import type { AppContext } from '../context.js';
@@ -37,6 +37,8 @@ export interface Assessment {
   version: number;
   /** The velocity counts this payment took; give them back (release) if the create fails before it is stored. */
   reservation: VelocityReservation | undefined;
+  /** The payment's entities, linked in the graph by recordPaymentLinks in the create's transaction. */
+  entities: RiskEntity[];
 }
 
 const DAY_MS = 86_400_000;
@@ -66,35 +68,45 @@ const flatFacts = (f: VelocityFacts) => ({
   amount_1m: f.amount['1m'], amount_1h: f.amount['1h'], amount_24h: f.amount['24h'],
 });
 
-async function limitFacts(db: DbOrTx, s: RiskSubject, now: number): Promise<Partial<Record<LimitName, number>>> {
-  const day = startOfDay(now), month = startOfMonth(now);
-  const [md, mm, cd, cm] = await Promise.all([
-    totalsSince(db, s.merchant_id, null, day), totalsSince(db, s.merchant_id, null, month),
-    s.customer_id ? totalsSince(db, s.merchant_id, s.customer_id, day) : undefined,
-    s.customer_id ? totalsSince(db, s.merchant_id, s.customer_id, month) : undefined,
-  ]);
-  return {
-    merchant_day_amount: md.amount, merchant_day_count: md.count, merchant_month_amount: mm.amount, merchant_month_count: mm.count,
-    ...(cd && cm ? { customer_day_amount: cd.amount, customer_day_count: cd.count, customer_month_amount: cm.amount, customer_month_count: cm.count } : {}),
-  };
-}
+export interface StoredFactsWanted { limits: boolean; profile: boolean }
 
-/** graph.*: counts include this payment's own links (recorded before they are read). */
-export async function graphFacts(db: DbOrTx, cfg: RiskConfig, s: RiskSubject, entities: RiskEntity[], now: number): Promise<Attributes['graph']> {
-  const since = now - DAY_MS;
-  const g: NonNullable<Attributes['graph']> = {};
-  const m = s.merchant_id;
-  if (cfg.needs.graphCounts) {
-    if (s.device_id) g.device_customers_24h = await distinctNeighbours(db, m, { kind: 'device', value: s.device_id }, 'customer', since);
-    if (s.customer_id) g.customer_devices_24h = await distinctNeighbours(db, m, { kind: 'customer', value: s.customer_id }, 'device', since);
-    if (s.client_ip) g.ip_customers_24h = await distinctNeighbours(db, m, { kind: 'ip', value: s.client_ip }, 'customer', since);
-  }
-  const blocked = cfg.blocked.filter((b) => b.expires_at === null || b.expires_at > now).map((b) => b.entity);
-  if (cfg.needs.hops || blocked.length > 0) {
-    const hops = entities.length > 0 && blocked.length > 0 ? await hopsToAny(db, m, entities, blocked, 2) : null;
-    g.hops_to_blocked = hops ?? NO_BLOCKED_NEARBY;
-  }
-  return g;
+/**
+ * The decision's facts that are stored — limits, graph, profile — in one statement
+ * (repos/risk-facts.ts), each only when the rules read it: a merchant's totals scan its
+ * payments of the period. Graph counts include this payment's own links (`plus`: they are
+ * written with the payment, after the decision); its links among its own entities cannot
+ * bring a blocked entity nearer than its own entities are, so hops need no such help.
+ */
+export async function storedFacts(db: DbOrTx, cfg: RiskConfig, s: RiskSubject, entities: RiskEntity[], now: number, want: StoredFactsWanted): Promise<Pick<Attributes, 'limits' | 'graph'> & { profile?: BehaviourProfile | undefined }> {
+  const need = cfg.needs;
+  const customer = s.customer_id ?? null;
+  const day = startOfDay(now), month = startOfMonth(now), since = now - DAY_MS;
+  const totals: FactsRequest['totals'] = [];
+  if (want.limits && customer && need.limits.customerDay) totals.push({ name: 'customer_day', customerId: customer, since: day });
+  if (want.limits && customer && need.limits.customerMonth) totals.push({ name: 'customer_month', customerId: customer, since: month });
+  if (want.limits && need.limits.merchantDay) totals.push({ name: 'merchant_day', customerId: null, since: day });
+  if (want.limits && need.limits.merchantMonth) totals.push({ name: 'merchant_month', customerId: null, since: month });
+  const counts: FactsRequest['counts'] = [];
+  const plus = (v: string | null | undefined) => v ?? undefined;
+  if (need.graphCounts && s.device_id) counts.push({ name: 'device_customers_24h', from: { kind: 'device', value: s.device_id }, kind: 'customer', since, plus: plus(s.customer_id) });
+  if (need.graphCounts && s.customer_id) counts.push({ name: 'customer_devices_24h', from: { kind: 'customer', value: s.customer_id }, kind: 'device', since, plus: plus(s.device_id) });
+  if (need.graphCounts && s.client_ip) counts.push({ name: 'ip_customers_24h', from: { kind: 'ip', value: s.client_ip }, kind: 'customer', since, plus: plus(s.customer_id) });
+  // The list in memory says whether any block entry is live; the query reads the entries themselves.
+  const anyBlocked = cfg.blocked.some((b) => b.expires_at === null || b.expires_at > now);
+  const f = await gatherRiskFacts(db, {
+    merchantId: s.merchant_id, totals, counts,
+    hops: anyBlocked && entities.length > 0 ? { start: entities, now } : undefined,
+    profile: want.profile && customer ? { customerId: customer, currency: s.currency } : undefined,
+  });
+  const limits: Partial<Record<LimitName, number>> = {};
+  for (const [name, t] of Object.entries(f.totals)) Object.assign(limits, { [`${name}_amount`]: t.amount, [`${name}_count`]: t.count });
+  const graph: NonNullable<Attributes['graph']> = { ...f.counts };
+  if (need.hops || anyBlocked) graph.hops_to_blocked = f.hops ?? NO_BLOCKED_NEARBY;
+  return {
+    ...(Object.keys(limits).length > 0 ? { limits } : {}),
+    graph,
+    ...(f.profile !== undefined ? { profile: parseProfile(f.profile) } : {}),
+  };
 }
 
 export async function assessPayment(ctx: AppContext, s: RiskSubject): Promise<Assessment> {
@@ -104,28 +116,24 @@ export async function assessPayment(ctx: AppContext, s: RiskSubject): Promise<As
   const keys = velocityKeys(s);
   const entities = graphEntities(s);
   const reserve = keys.length > 0 ? ctx.velocity.reserve(keys, s.amount, [], now) : undefined;
-  // Recorded before the counts are read, so "customers this device paid for" includes this one.
-  if (entities.length >= 2) await recordEdges(ctx.db, s.merchant_id, entities, now);
   const configured = !isUnconfigured(cfg);
-  const [velocity, limits, graph, profile] = await Promise.all([
+  const [velocity, stored] = await Promise.all([
     reserve,
-    cfg.needs.limits ? limitFacts(ctx.db, s, now) : undefined,
-    configured ? graphFacts(ctx.db, cfg, s, entities, now) : undefined,
-    configured && s.customer_id ? profileOf(ctx.db, s.merchant_id, s.customer_id, s.currency) : undefined,
+    configured ? storedFacts(ctx.db, cfg, s, entities, now, { limits: true, profile: true }) : undefined,
   ]);
   const hour = new Date(now).getUTCHours();
   const attrs: Attributes = {
     ...baseAttributes(ctx, s, hour),
     ...(velocity ? { velocity: Object.fromEntries(keys.map((k, i) => [k.dimension, flatFacts(velocity.before[i]!)])) } : {}),
-    ...(limits ? { limits } : {}),
-    ...(graph ? { graph } : {}),
-    ...(configured && s.customer_id ? { profile: profileFacts(profile, s.amount, hour, s.method, s.currency) } : {}),
+    ...(stored?.limits ? { limits: stored.limits } : {}),
+    ...(stored ? { graph: stored.graph } : {}),
+    ...(configured && s.customer_id ? { profile: profileFacts(stored?.profile, s.amount, hour, s.method, s.currency) } : {}),
   };
   const decision = decide(cfg.rules, attrs, cfg.lists.hits(attrs, now));
   ctx.metrics.riskDecisions.inc({ action: decision.action });
   for (const r of decision.rules) ctx.metrics.riskRulesFired.inc({ rule: r.name, mode: r.mode, action: r.action });
   ctx.metrics.riskDecisionSeconds.observe((performance.now() - started) / 1000);
-  return { decision, version: cfg.version, reservation: velocity?.reservation };
+  return { decision, version: cfg.version, reservation: velocity?.reservation, entities };
 }
 
 /** The payment's own attributes: what it is and who pays, without the facts that cost a query. */
@@ -146,6 +154,11 @@ function ipCountry(ctx: AppContext, ip: string | null | undefined): { ip_country
   if (!ip) return {};
   const c = ctx.geo.country(ip);
   return c ? { ip_country: c } : {};
+}
+
+/** Links the payment's entities in the graph, in the transaction that stores the payment (blocked ones too: a refused try is still a link). */
+export async function recordPaymentLinks(trx: DbOrTx, merchantId: string, a: Assessment, now: number): Promise<void> {
+  if (a.entities.length >= 2) await recordEdges(trx, merchantId, a.entities, now);
 }
 
 /** Gives back the velocity counts of a payment that was never stored. */

@@ -24,7 +24,7 @@ import type { AppContext } from '../context.js';
 import { recordEvent } from '../outbox.js';
 import { paymentToApi } from '../representations.js';
 import { liveAccounts, livemodeOf } from '../modes.js';
-import { baseAttributes, graphEntities, graphFacts } from './assess.js';
+import { baseAttributes, graphEntities, storedFacts } from './assess.js';
 import { isUnconfigured, loadRiskConfig } from './config.js';
 
 const KIND: Record<BuyerIdentifierKind, RiskEntity['kind']> = { provider_buyer_id: 'buyer', email: 'email', customer_id: 'customer' };
@@ -42,7 +42,7 @@ export async function learnFromNotification(ctx: AppContext, trx: Tx, paymentId:
 
   const record = riskDecisionOf(payment);
   if (payment.status !== 'succeeded' || record?.action !== 'allow' || 'flagged' in record) return;
-  const attrs = { ...baseAttributes(ctx, payment, new Date(Number(payment.created_at)).getUTCHours()), graph: await graphFacts(trx, cfg, payment, entities, now) };
+  const attrs = { ...baseAttributes(ctx, payment, new Date(Number(payment.created_at)).getUTCHours()), graph: (await storedFacts(trx, cfg, payment, entities, now, { limits: false, profile: false })).graph };
   const d = decide(cfg.rules, attrs, cfg.lists.hits(attrs, now));
   if (d.action === 'allow') return;
   const flagged = { action: d.action, score: d.score, rules: d.rules.filter((r) => r.mode === 'active'), at: new Date(now).toISOString(), source: 'notification' };

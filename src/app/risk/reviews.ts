@@ -18,6 +18,7 @@ import { routeApproved } from '../payments/create.js';
 import { reviewToApi, type ReviewApi, type ReviewClose } from './review-close.js';
 
 export const DENIED_FAILURE = 'RISK.DENIED';
+export { REVIEW_STATUSES } from '../../infra/db/repos/risk-reviews.js';
 
 export interface ReviewQuery { status?: ReviewStatus | undefined; merchant_id?: string | undefined; limit: number; starting_after?: string | undefined }
 

@@ -5,8 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.js';
-import { approveReview, denyReview, getReview, listReviews } from '../../app/risk/reviews.js';
-import { REVIEW_STATUSES } from '../../infra/db/repos/risk-reviews.js';
+import { approveReview, denyReview, getReview, listReviews, REVIEW_STATUSES } from '../../app/risk/reviews.js';
 import { defineRoute } from '../define.js';
 import { listQuery } from '../schemas.js';
 import { list, named, paymentObject, reviewObject } from './objects.js';

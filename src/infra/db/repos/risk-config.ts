@@ -4,6 +4,7 @@
  * Callers validate before they write; what is read back is checked again here, so a row a
  * newer node wrote in a shape this one does not know fails loudly instead of deciding payments.
  */
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { LIST_NAMES, type ListAction, type ListName, type RiskRule } from '../../../domain/risk/index.js';
 import type { DbOrTx } from '../index.js';
@@ -102,4 +103,9 @@ export async function allListEntriesOf(db: DbOrTx, merchantId: string): Promise<
 export async function deleteListEntry(db: DbOrTx, merchantId: string, id: string): Promise<StoredListEntry | undefined> {
   const row = await db.deleteFrom('risk_list_entries').where('merchant_id', '=', merchantId).where('id', '=', id).returningAll().executeTakeFirst();
   return row ? toEntry(row) : undefined;
+}
+
+/** PostgreSQL: refreshes the planner's statistics of the list table (a sample; cheap at any size). */
+export async function analyzeListEntries(db: DbOrTx): Promise<void> {
+  await sql`ANALYZE risk_list_entries`.execute(db);
 }

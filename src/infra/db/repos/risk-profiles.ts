@@ -7,7 +7,7 @@ import { emptyProfile, updateProfile, type BehaviourProfile, type ProfilePayment
 import type { DbOrTx, Tx } from '../index.js';
 import { jsonColumn } from './columns.js';
 
-const profileColumn = jsonColumn('risk_profiles.profile', z.object({
+export const parseProfile = jsonColumn('risk_profiles.profile', z.object({
   currency: z.string(), payments: z.number().int(), amount_total: z.number().int(), amount_m2: z.number(),
   hours: z.array(z.number().int()).length(24), methods: z.record(z.string(), z.number().int()),
 }));
@@ -15,7 +15,7 @@ const profileColumn = jsonColumn('risk_profiles.profile', z.object({
 export async function profileOf(db: DbOrTx, merchantId: string, customerId: string, currency: string): Promise<BehaviourProfile | undefined> {
   const row = await db.selectFrom('risk_profiles').select('profile')
     .where('merchant_id', '=', merchantId).where('customer_id', '=', customerId).where('currency', '=', currency).executeTakeFirst();
-  return row ? profileColumn(row.profile) : undefined;
+  return row ? parseProfile(row.profile) : undefined;
 }
 
 /**
@@ -30,7 +30,7 @@ export async function addToProfile(trx: Tx, rowLocks: boolean, merchantId: strin
     .onConflict((oc) => oc.columns(['merchant_id', 'customer_id', 'currency']).doNothing()).execute();
   const q = trx.selectFrom('risk_profiles').select('profile').where('merchant_id', '=', merchantId).where('customer_id', '=', customerId).where('currency', '=', pay.currency);
   const row = await (rowLocks ? q.forUpdate() : q).executeTakeFirstOrThrow();
-  const next = updateProfile(profileColumn(row.profile), pay);
+  const next = updateProfile(parseProfile(row.profile), pay);
   await trx.updateTable('risk_profiles').set({ profile: JSON.stringify(next), updated_at: now })
     .where('merchant_id', '=', merchantId).where('customer_id', '=', customerId).where('currency', '=', pay.currency).execute();
 }

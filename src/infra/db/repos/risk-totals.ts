@@ -8,7 +8,7 @@
  * time, so `id >= idFloor(since)` is "made since"), the customer's a range of
  * payments_merchant_customer: only rules that name `limits.*` pay for them (app/risk/assess.ts).
  */
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { idFloor } from '../../../domain/ids.js';
 import type { DbOrTx } from '../index.js';
 
@@ -24,4 +24,10 @@ export async function totalsSince(db: DbOrTx, merchantId: string, customerId: st
   const row = await q.executeTakeFirstOrThrow();
   // count/sum come back as strings (bigint/numeric) from pg.
   return { count: Number(row.n), amount: row.total === null ? 0 : Number(row.total) };
+}
+
+/** totalsSince as two scalar subqueries (count, sum), for the decision's one statement of facts (repos/risk-facts.ts). */
+export function totalsExpressions(merchantId: string, customerId: string | null, since: number): [RawBuilder<number | string>, RawBuilder<number | string | null>] {
+  const where = sql`merchant_id = ${merchantId} AND id >= ${idFloor('pay', since)} AND status NOT IN (${sql.join(NOT_COUNTED)})${customerId !== null ? sql` AND customer_id = ${customerId}` : sql``}`;
+  return [sql`(SELECT count(*) FROM payments WHERE ${where})`, sql`(SELECT sum(amount) FROM payments WHERE ${where})`];
 }
