@@ -26,6 +26,8 @@ const ROUNDS = numEnv('PAYGATE_BENCH_RISK_CREATE_ROUNDS', 3, 1);
 const PER_ROUND = numEnv('PAYGATE_BENCH_RISK_CREATE_N', 800, 10);
 const RULES = numEnv('PAYGATE_BENCH_RISK_CREATE_RULES', 50, 1);
 const ENTRIES = numEnv('PAYGATE_BENCH_RISK_CREATE_ENTRIES', 10_000, 0);
+/** Profiling one side: PAYGATE_BENCH_RISK_CREATE_ONLY=on|off runs only its rounds (the ratio is then meaningless). */
+const ONLY = process.env.PAYGATE_BENCH_RISK_CREATE_ONLY === 'on' || process.env.PAYGATE_BENCH_RISK_CREATE_ONLY === 'off' ? process.env.PAYGATE_BENCH_RISK_CREATE_ONLY : undefined;
 const DBS = (process.env.PAYGATE_BENCH_DBS ?? 'sqlite,postgres').split(',').map((s) => s.trim()).filter((s) => s === 'sqlite' || s === 'postgres');
 const log = (msg: string) => console.error(`[bench risk-create ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
@@ -93,12 +95,17 @@ async function benchDb(db: string): Promise<string> {
     await runLoad(spec(off.key, 'warm-off', PER_ROUND / 2));
     await runLoad(spec(m.secret_key, 'warm-on', PER_ROUND / 2));
     const sides = { off: emptySide(), on: emptySide() };
+    // Which side goes first alternates too: a round after a heavier one starts on a busier machine.
+    const round = async (side: 'off' | 'on', r: number) => {
+      const res = await runLoad(spec(side === 'off' ? off.key : m.secret_key, `${side}${r}`, PER_ROUND));
+      add(sides[side], res);
+      log(`${db}: round ${r + 1} ${side}: ${res.rps.toFixed(0)} creates/s, p99 ${res.p99} ms`);
+    };
     for (let r = 0; r < ROUNDS; r++) {
-      add(sides.off, await runLoad(spec(off.key, `off${r}`, PER_ROUND)));
-      add(sides.on, await runLoad(spec(m.secret_key, `on${r}`, PER_ROUND)));
+      for (const side of r % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) if (ONLY === undefined || ONLY === side) await round(side, r);
     }
     await parkPolls(gw);
-    const rps = (s: Side) => s.requests / s.seconds;
+    const rps = (s: Side) => (s.seconds > 0 ? s.requests / s.seconds : 0);
     const decided = await gw.rt.ctx.metrics.riskDecisions.get();
     const byAction = decided.values.map((v) => `${String(v.labels.action)} ${v.value}`).join(', ');
     return `${db.padEnd(8)} off ${rps(sides.off).toFixed(0).padStart(5)} creates/s (p99 ${Math.max(...sides.off.p99)} ms)   on ${rps(sides.on).toFixed(0).padStart(5)} creates/s (p99 ${Math.max(...sides.on.p99)} ms)   on/off ${(rps(sides.on) / rps(sides.off)).toFixed(2)} (goal ≥ 0.90)   not 201: off ${sides.off.bad}, on ${sides.on.bad}; decisions: ${byAction}`;

@@ -1,4 +1,4 @@
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run before the typed schema exists, as in migrations.ts
 type AnyDb = Kysely<any>;
@@ -16,6 +16,12 @@ export const m0012: Migration = {
     await db.schema.alterTable('payments').addColumn('risk_action', 'text').execute();
     await db.schema.alterTable('payments').addColumn('risk_score', 'integer').execute();
     await db.schema.alterTable('payments').addColumn('risk_decision', 'text').execute();
+    // A customer's totals of the day or month (limits.customer_*: repos/risk-totals.ts) are a
+    // range of this index by id (ids begin with their time). With (merchant_id, customer_id)
+    // alone, SQLite preferred payments_merchant_id's (merchant_id, id >= since) range — every
+    // payment of the merchant that day, 2.5 ms at 6,000 — over the customer's few.
+    await db.schema.dropIndex('payments_merchant_customer').execute();
+    await db.schema.createIndex('payments_merchant_customer').on('payments').columns(['merchant_id', 'customer_id', 'id']).where(sql.ref('customer_id'), 'is not', null).execute();
 
     await db.schema.createTable('risk_reviews')
       .addColumn('id', 'text', (c) => c.primaryKey())
