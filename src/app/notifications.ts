@@ -212,7 +212,7 @@ async function record(ctx: AppContext, acc: LoadedAccount, r: RecordInput, trx: 
   // Only what the provider signed may link a buyer to a row: a forger could otherwise plant anyone's e-mail.
   if (r.verified) await indexIdentifiers(ctx, trx, { sourceId: id, paymentId: r.paymentId ?? null, merchantId: acc.row.merchant_id, now }, masked.identifiers);
   // Risk control learns the provider's buyer identity with the change it came with (app/risk/learn.ts).
-  if (r.verified && r.paymentId && trx.isTransaction) await learnFromNotification(ctx, trx as Tx, r.paymentId, masked.identifiers);
+  if (r.verified && r.paymentId && trx.isTransaction) await learnFromNotification(ctx, trx as Tx, acc.row.merchant_id, r.paymentId, masked.identifiers);
 }
 
 /** The connector's readable form of a partly encrypted body (WeChat Pay), or undefined to mask the raw JSON. */

@@ -29,12 +29,13 @@ import { isUnconfigured, loadRiskConfig } from './config.js';
 
 const KIND: Record<BuyerIdentifierKind, RiskEntity['kind']> = { provider_buyer_id: 'buyer', email: 'email', customer_id: 'customer' };
 
-export async function learnFromNotification(ctx: AppContext, trx: Tx, paymentId: string, identifiers: ReadonlyArray<{ kind: BuyerIdentifierKind; value: string }>): Promise<void> {
+export async function learnFromNotification(ctx: AppContext, trx: Tx, merchantId: string, paymentId: string, identifiers: ReadonlyArray<{ kind: BuyerIdentifierKind; value: string }>): Promise<void> {
   if (identifiers.length === 0) return;
-  const payment = await paymentById(trx, paymentId);
-  if (!payment) return;
-  const cfg = await loadRiskConfig(ctx, payment.merchant_id);
+  // The merchant's configuration first (cached): without one, not a statement more per notification.
+  const cfg = await loadRiskConfig(ctx, merchantId);
   if (isUnconfigured(cfg)) return;
+  const payment = await paymentById(trx, paymentId);
+  if (!payment || payment.merchant_id !== merchantId) return;
   const now = ctx.now();
   const buyers = identifiers.map((i) => ({ kind: KIND[i.kind], value: i.kind === 'email' ? i.value.toLowerCase() : i.value }));
   const entities = [...graphEntities(payment), ...buyers];
