@@ -25,18 +25,28 @@ export class ConfigCache {
     this.#broadcaster = b;
   }
 
-  async get<T>(key: string, load: () => Promise<T>): Promise<T> {
+  /**
+   * `join: false` loads on its own instead of waiting for a load already in flight: for a
+   * caller inside a transaction, whose `load` reads through that transaction. On SQLite a load
+   * in flight through the pool may be waiting for the very connection the transaction holds.
+   */
+  async get<T>(key: string, load: () => Promise<T>, opts: { join?: boolean } = {}): Promise<T> {
     const hit = this.#entries.get(key);
     if (hit && hit.expiresAt > this.now()) return hit.value as T;
-    let p = this.#loading.get(key) as Promise<T> | undefined;
+    const join = opts.join ?? true;
+    let p = join ? (this.#loading.get(key) as Promise<T> | undefined) : undefined;
     if (!p) {
       const gen = this.#generation;
       p = load().then((value) => {
         // Only cache hits worth caching: undefined (not found) is re-read next time.
         if (value !== undefined && gen === this.#generation && this.ttlMs > 0) this.#entries.set(key, { value, expiresAt: this.now() + this.ttlMs });
         return value;
-      }).finally(() => this.#loading.delete(key));
-      this.#loading.set(key, p);
+      });
+      if (join) {
+        const mine = p.finally(() => { if (this.#loading.get(key) === mine) this.#loading.delete(key); });
+        this.#loading.set(key, mine);
+        p = mine;
+      }
     }
     return p;
   }

@@ -2,7 +2,8 @@
  * The risk link graph at scale: seeds 1,000,000 directed links (risk_edges, one merchant —
  * the worst case for the indexes) on SQLite and on a throw-away PostgreSQL database, then
  * times the two reads on a payment's path: distinctNeighbours (customers per device, and per
- * carrier-NAT IP, in 24 h) and hopsToAny (a payment's entities against 100 blocked ones).
+ * carrier-NAT IP, in 24 h), hopsToAny (a payment's entities against 100 blocked ones) and
+ * hopsToBlocked (the same 100 among 100,000 block-list entries, as the decision reads them).
  * Prints p50 / p99 / max in ms per query and database.
  *
  * The graph is made like traffic: 30 days of payments by 150,000 customers, each with an
@@ -20,7 +21,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { migrate, openDb, type DbHandle } from '../infra/db/index.js';
 import type { RiskEdgeRow } from '../infra/db/schema.js';
-import { distinctNeighbours, hopsToAny, type RiskEntity } from '../infra/db/repos/risk-graph.js';
+import { distinctNeighbours, hopsToAny, hopsToBlocked, type RiskEntity } from '../infra/db/repos/risk-graph.js';
 import { createBenchDatabase } from './pg.js';
 import { numEnv } from './env.js';
 import { seeded } from '../test-support/seeded.js';
@@ -123,7 +124,9 @@ async function measure(h: DbHandle, g: Graph): Promise<Record<string, Timing>> {
   const plain = g.payments.filter((p) => !p.some((e) => e.value.startsWith('cgnat-')));
   const viaHub = g.payments.filter((p) => p.some((e) => e.value.startsWith('cgnat-')));
   const at = <T>(list: T[], i: number) => list[(i * 7919) % list.length]!;
+  await seedList(h, blocked);
   let hits = 0;
+  let listHits = 0;
   const out: Record<string, Timing> = {
     'distinctNeighbours device→customers 24h': await time(QUERIES, (i) => distinctNeighbours(h.db, MERCHANT, at(g.devices, i), 'customer', since)),
     'distinctNeighbours carrier-NAT ip→customers 24h': await time(Math.min(QUERIES, 200), (i) => distinctNeighbours(h.db, MERCHANT, at(g.hubs, i), 'customer', since)),
@@ -131,9 +134,31 @@ async function measure(h: DbHandle, g: Graph): Promise<Record<string, Timing>> {
       if ((await hopsToAny(h.db, MERCHANT, at(plain, i), blocked)) !== null) hits++;
     }),
     'hopsToAny payment on carrier-NAT ip → 100 blocked': await time(Math.min(QUERIES, 200), (i) => hopsToAny(h.db, MERCHANT, at(viaHub, i), blocked)),
+    // What the decision runs (app/risk/assess.ts): the same 100 blocked among 100,000 list entries, read where they are stored.
+    [`hopsToBlocked payment → ${LIST_ENTRIES} list entries`]: await time(QUERIES, async (i) => {
+      if ((await hopsToBlocked(h.db, MERCHANT, at(plain, i), NOW)) !== null) listHits++;
+    }),
+    [`hopsToBlocked payment on carrier-NAT ip → ${LIST_ENTRIES} list entries`]: await time(Math.min(QUERIES, 200), (i) => hopsToBlocked(h.db, MERCHANT, at(viaHub, i), NOW)),
   };
-  log(`hopsToAny found a blocked entity within 2 links for ${hits} of ${QUERIES} ordinary payments`);
+  log(`hopsToAny found a blocked entity within 2 links for ${hits} of ${QUERIES} ordinary payments, hopsToBlocked for ${listHits}`);
   return out;
+}
+
+const LIST_ENTRIES = numEnv('PAYGATE_BENCH_RISK_LIST_ENTRIES', 100_000, 100);
+
+/** The merchant's block list: the blocked entities, then filler entries of every list up to LIST_ENTRIES. */
+async function seedList(h: DbHandle, blocked: RiskEntity[]): Promise<void> {
+  await h.db.insertInto('merchants').values({ id: MERCHANT, name: 'bench', created_at: NOW }).onConflict((oc) => oc.column('id').doNothing()).execute();
+  const lists = ['device', 'customer', 'email', 'ip'] as const;
+  const seen = new Set<string>();
+  const rows = [...blocked.map((b) => ({ list: b.kind, value: b.value })), ...Array.from({ length: LIST_ENTRIES }, (_, i) => {
+    const list = lists[i % 4]!;
+    return { list, value: list === 'ip' ? `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` : list === 'email' ? `filler${i}@example.net` : `filler-${i}` };
+  })].filter((r) => !seen.has(`${r.list} ${r.value}`) && seen.add(`${r.list} ${r.value}`)).slice(0, LIST_ENTRIES)
+    .map((r, i) => ({ id: `rle_${String(i).padStart(26, '0')}`, merchant_id: MERCHANT, list: r.list, action: 'block', value: r.value, expires_at: null, created_at: NOW, updated_at: NOW }));
+  for (let i = 0; i < rows.length; i += 500) await h.db.insertInto('risk_list_entries').values(rows.slice(i, i + 500)).execute();
+  if (h.dialect === 'postgres') await sql`ANALYZE risk_list_entries`.execute(h.db);
+  else await sql`ANALYZE`.execute(h.db);
 }
 
 async function main(): Promise<void> {

@@ -185,6 +185,20 @@ describe.each(DB_KINDS)('risk decisions on create (%s)', (db) => {
     expect(other.risk?.flagged).toBeUndefined();
   });
 
+  it('a notification settles whether or not the merchant\'s risk configuration is cached (read inside the notification\'s transaction)', async () => {
+    const m = await sandboxMerchant(gw);
+    const sim = (p: string, body: unknown) => fetch(`${gw.url}/sandbox/alipay${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    for (const configured of [false, true]) {
+      if (configured) expect((await gw.admin('PUT', `/admin/merchants/${m.id}/risk/rules`, { rules: [{ name: 'big', when: 'amount > 100000', action: 'review', mode: 'active' }] })).status).toBe(200);
+      const r = await gw.api<Payment>(m.key, 'POST', '/v1/payments', { amount: 1000, currency: 'CNY', method: 'alipay_qr', merchant_order_id: `RISK-${db}-${++order}`, customer: { id: 'c-cache' } });
+      expect(r.status).toBe(201);
+      // The cache lapsed (or another node changed the rules): the notification's transaction reads it itself.
+      gw.rt.ctx.configCache.clear();
+      expect((await sim('/_payer/pay', { reference: r.body.next_action!.qr_code, outcome: 'success' })).status).toBe(200);
+      await waitFor(async () => (await gw.api<Payment>(m.key, 'GET', `/v1/payments/${r.body.id}`)).body.status === 'succeeded', { timeoutMs: 10_000, what: `paid (configured: ${configured})` });
+    }
+  });
+
   it('shadow mode changes no outcome and records what the rule would have done', async () => {
     const s = await shop([{ name: 'would_block', when: 'amount > 100', action: 'block', mode: 'shadow', score: 70 }]);
     const r = await s.create({ amount: 5000 });

@@ -12,6 +12,7 @@ import { compileRules, ListIndex, validateListEntries, type CompiledRuleSet, typ
 import * as repo from '../../infra/db/repos/risk-config.js';
 import type { StoredListEntry, StoredRuleSet } from '../../infra/db/repos/risk-config.js';
 import type { RiskEntity } from '../../infra/db/repos/risk-graph.js';
+import type { DbOrTx } from '../../infra/db/index.js';
 import type { AppContext } from '../context.js';
 import { getMerchant } from '../merchants.js';
 
@@ -190,8 +191,8 @@ const NOTHING: RiskConfig = Object.freeze({ rules: EMPTY_RULES, lists: new ListI
 /** True when the merchant configured nothing: the decision is then allow with only the built-in score. */
 export const isUnconfigured = (c: RiskConfig): boolean => c === NOTHING;
 
-async function loadStored(ctx: AppContext, merchantId: string): Promise<RiskConfig> {
-  const [set, entries] = await Promise.all([repo.ruleSetOf(ctx.db, merchantId), repo.allListEntriesOf(ctx.db, merchantId)]);
+async function loadStored(db: DbOrTx, merchantId: string): Promise<RiskConfig> {
+  const [set, entries] = await Promise.all([repo.ruleSetOf(db, merchantId), repo.allListEntriesOf(db, merchantId)]);
   if (!set && entries.length === 0) return NOTHING;
   // A stored set passed compileRules when saved (breadth included, or forced): force keeps it as accepted then.
   const rules = set ? compileRules(set.rules, { force: true }) : NOTHING.rules;
@@ -204,6 +205,9 @@ async function loadStored(ctx: AppContext, merchantId: string): Promise<RiskConf
  * dropped on every node when the merchant's rules or lists change; expired entries stay in
  * the index, which skips them by the decision's time, so expiry needs no invalidation.
  */
-export function loadRiskConfig(ctx: AppContext, merchantId: string): Promise<RiskConfig> {
-  return ctx.configCache.get(riskCacheKey(merchantId), () => loadStored(ctx, merchantId));
+export function loadRiskConfig(ctx: AppContext, merchantId: string, db: DbOrTx = ctx.db): Promise<RiskConfig> {
+  // `db`: the caller's transaction when it holds one. On SQLite the transaction holds the one
+  // connection, and a read through ctx.db would wait for it forever (a notification's first
+  // decision after the cache entry lapsed hung the job worker and every request behind it).
+  return ctx.configCache.get(riskCacheKey(merchantId), () => loadStored(db, merchantId), { join: db === ctx.db });
 }

@@ -32,7 +32,7 @@ const KIND: Record<BuyerIdentifierKind, RiskEntity['kind']> = { provider_buyer_i
 export async function learnFromNotification(ctx: AppContext, trx: Tx, merchantId: string, paymentId: string, identifiers: ReadonlyArray<{ kind: BuyerIdentifierKind; value: string }>): Promise<void> {
   if (identifiers.length === 0) return;
   // The merchant's configuration first (cached): without one, not a statement more per notification.
-  const cfg = await loadRiskConfig(ctx, merchantId);
+  const cfg = await loadRiskConfig(ctx, merchantId, trx);
   if (isUnconfigured(cfg)) return;
   const payment = await paymentById(trx, paymentId);
   if (!payment || payment.merchant_id !== merchantId) return;
