@@ -17,7 +17,9 @@ import type { BuyerIdentifierKind } from '../connectors/types.js';
 import type { DbOrTx } from '../infra/db/index.js';
 import { blankNotifications, deleteIdentifiers, identifiersByHash, insertIdentifiers, notificationIdsOfPayments } from '../infra/db/repos/notifications.js';
 import { deleteAnswersNaming } from '../infra/db/repos/idempotency.js';
-import { erasePersonalFields, paymentsWithMetadataLike } from '../infra/db/repos/payments.js';
+import { buyerFieldsOf, erasePersonalFields, paymentsWithMetadataLike } from '../infra/db/repos/payments.js';
+import { forgetBuyerRiskData, type BuyerRiskData } from '../infra/db/repos/risk-erase.js';
+import type { RiskEntity } from '../infra/db/repos/risk-graph.js';
 import { refundIdsOfPayments } from '../infra/db/repos/refunds.js';
 import { eventsAbout, setEventData } from '../infra/db/repos/webhooks.js';
 import type { AppContext } from './context.js';
@@ -66,6 +68,9 @@ export interface EraseResult {
   identifiers: number;
   /** Stored Idempotency-Key answers that showed one of those payments (deleted: a retry runs again, safely). */
   idempotency_keys: number;
+  /** Risk control's link-graph links and behaviour profiles of the buyer (app/risk), deleted. */
+  risk_links: number;
+  risk_profiles: number;
 }
 
 function chunks<T>(items: readonly T[]): T[][] {
@@ -95,7 +100,13 @@ export async function eraseBuyer(ctx: AppContext, input: EraseInput): Promise<Er
     for (const part of chunks(payments)) {
       for (const id of await notificationIdsOfPayments(trx, part)) notificationIds.add(id);
     }
-    const result: EraseResult = { payment_ids: payments, payments: 0, events: 0, notifications: 0, identifiers: 0, idempotency_keys: 0 };
+    const result: EraseResult = { payment_ids: payments, payments: 0, events: 0, notifications: 0, identifiers: 0, idempotency_keys: 0, risk_links: 0, risk_profiles: 0 };
+    // Before their fields are cleared: the payments name the buyer's customer, e-mail and device.
+    for (const d of await buyerRiskData(trx, payments, wanted, input.merchant_id)) {
+      const forgotten = await forgetBuyerRiskData(trx, d);
+      result.risk_links += forgotten.links;
+      result.risk_profiles += forgotten.profiles;
+    }
     for (const part of chunks([...notificationIds])) {
       result.notifications += await blankNotifications(trx, part, now, true);
     }
@@ -124,6 +135,37 @@ export async function eraseBuyer(ctx: AppContext, input: EraseInput): Promise<Er
     }
     return result;
   });
+}
+
+const GRAPH_KIND: Record<BuyerIdentifierKind, RiskEntity['kind']> = { provider_buyer_id: 'buyer', email: 'email', customer_id: 'customer' };
+
+/**
+ * Per merchant, the buyer's identities in the link graph: what the erase names (a customer id
+ * or e-mail, or the provider's buyer id) and the customer, e-mail and device of their payments.
+ * Not their IP: links between it and other buyers are those buyers' (the links to this buyer's
+ * identities go with them).
+ */
+async function buyerRiskData(trx: DbOrTx, paymentIds: readonly string[], wanted: ReadonlyArray<{ kind: BuyerIdentifierKind; value: string }>, merchantId: string | undefined): Promise<BuyerRiskData[]> {
+  const byMerchant = new Map<string, BuyerRiskData>();
+  const of = (m: string) => byMerchant.get(m) ?? byMerchant.set(m, { merchantId: m, entities: [], customerIds: [] }).get(m)!;
+  const rows: Array<{ merchant_id: string; customer_id?: string | null; customer_email?: string | null; device_id?: string | null }> = [];
+  for (const part of chunks(paymentIds)) rows.push(...await buyerFieldsOf(trx, part));
+  for (const r of rows) {
+    const d = of(r.merchant_id);
+    if (r.customer_id) { d.entities.push({ kind: 'customer', value: r.customer_id }); d.customerIds.push(r.customer_id); }
+    if (r.customer_email) d.entities.push({ kind: 'email', value: r.customer_email });
+    if (r.device_id) d.entities.push({ kind: 'device', value: r.device_id });
+  }
+  // The identifiers the erase names reach the merchant it names, or every merchant the payments are of.
+  const merchants = merchantId ? [merchantId] : [...byMerchant.keys()];
+  for (const m of merchants) {
+    const d = of(m);
+    for (const w of wanted) {
+      d.entities.push({ kind: GRAPH_KIND[w.kind], value: w.kind === 'email' ? w.value.toLowerCase() : w.value });
+      if (w.kind === 'customer_id') d.customerIds.push(w.value);
+    }
+  }
+  return [...byMerchant.values()];
 }
 
 /** The payment fields that can hold a buyer's data (set by the merchant); the rest is ids, amounts and state. */

@@ -106,6 +106,36 @@ describe.each(DB_KINDS)('buyer erasure on %s', (db) => {
     expect((await get(prefix.id)).metadata).toEqual({ customer_id: 'CUST-10011' });
   });
 
+  it('forgets the buyer in risk control: their links in the graph and their behaviour profile; another buyer\'s stay', async () => {
+    const buyer = async (customer: string, device: string, paid: boolean) => {
+      const r = await gw.api<Payment>(m.secret_key, 'POST', '/v1/payments', {
+        amount: 700, currency: 'CNY', method: 'alipay_qr', merchant_order_id: `ER-${db}-${++order}`,
+        customer: { id: customer, email: `${customer}@example.com` }, device_id: device, client_ip: '203.0.113.50',
+      });
+      expect(r.status).toBe(201);
+      if (paid) await pay('alipay', alipay, r.body, {});
+      return r.body;
+    };
+    await buyer(`risk-gone-${db}`, `dev-gone-${db}`, true);
+    await buyer(`risk-stays-${db}`, `dev-stays-${db}`, true);
+    const links = async (value: string) => (await gw.rt.ctx.db.selectFrom('risk_edges').select('a_value').where('merchant_id', '=', m.id)
+      .where((eb) => eb.or([eb('a_value', '=', value), eb('b_value', '=', value)])).execute()).length;
+    const profiles = async (customer: string) => (await gw.rt.ctx.db.selectFrom('risk_profiles').select('customer_id').where('customer_id', '=', customer).execute()).length;
+    expect(await links(`risk-gone-${db}`)).toBeGreaterThan(0);
+    expect(await profiles(`risk-gone-${db}`)).toBe(1);
+
+    const r = await erase({ customer_id: `risk-gone-${db}` });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ risk_profiles: 1 });
+    expect((r.body as unknown as { risk_links: number }).risk_links).toBeGreaterThan(0);
+    for (const v of [`risk-gone-${db}`, `risk-gone-${db}@example.com`, `dev-gone-${db}`]) expect(await links(v), v).toBe(0);
+    expect(await profiles(`risk-gone-${db}`)).toBe(0);
+    // The other buyer of the same IP keeps their links and profile; the IP stays linked to them only.
+    expect(await links(`risk-stays-${db}`)).toBe(6);
+    expect(await profiles(`risk-stays-${db}`)).toBe(1);
+    expect(await links('203.0.113.50')).toBe(6);
+  });
+
   it('scopes to one merchant when asked', async () => {
     const p = await create('alipay_qr', 'CNY', 8888);
     await pay('alipay', alipay, p, { buyer_id: '2088102177840009' });

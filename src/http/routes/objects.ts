@@ -174,6 +174,8 @@ export const jobObject = named('Job', z.looseObject({
 export const erasureObject = named('PrivacyErasure', z.looseObject({
   object: z.literal('privacy_erasure'), payment_ids: z.array(z.string()), payments: z.number().int(), events: z.number().int(),
   notifications: z.number().int(), identifiers: z.number().int(), idempotency_keys: z.number().int(),
+  risk_links: z.number().int().meta({ description: 'Links of risk control\'s graph that touched the buyer\'s customer id, e-mail, device or provider buyer id, deleted' }),
+  risk_profiles: z.number().int().meta({ description: 'The buyer\'s behaviour profiles (risk control), deleted' }),
 }));
 
 export const paymentList = list('PaymentList', paymentObject);

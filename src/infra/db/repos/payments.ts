@@ -109,6 +109,12 @@ export async function erasePersonalFields(db: DbOrTx, ids: readonly string[], no
   return Number(r.numUpdatedRows);
 }
 
+/** Who pays, of each payment (an erase reads them before clearing them). */
+export async function buyerFieldsOf(db: DbOrTx, ids: readonly string[]): Promise<Array<Pick<PaymentRow, 'merchant_id' | 'customer_id' | 'customer_email' | 'device_id'>>> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('payments').select(['merchant_id', 'customer_id', 'customer_email', 'device_id']).where('id', 'in', ids).execute();
+}
+
 /** Payments whose metadata text matches a LIKE pattern (lower-cased, `\\` escapes), optionally of one merchant: a full scan, for rare admin use. */
 export async function paymentsWithMetadataLike(db: DbOrTx, pattern: string, merchantId?: string): Promise<Array<Pick<PaymentRow, 'id' | 'metadata'>>> {
   let q = db.selectFrom('payments').select(['id', 'metadata']).where(sql<boolean>`lower(metadata) like ${pattern} escape '\\'`);
