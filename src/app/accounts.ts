@@ -11,6 +11,7 @@ import { newId } from '../domain/ids.js';
 import type { Connector, ConnectorContext } from '../connectors/types.js';
 import { accountById, insertAccount } from '../infra/db/repos/provider-accounts.js';
 import type { ProviderAccountRow } from '../infra/db/schema.js';
+import type { DbOrTx } from '../infra/db/index.js';
 import type { AppContext } from './context.js';
 import { connectorFor } from './connectors.js';
 
@@ -24,9 +25,14 @@ export function accountCacheKey(id: string): string {
   return `account:${id}`;
 }
 
-/** The account's row through the node's config cache (no query on a hit; invalidated on change). */
-export function accountRow(ctx: AppContext, id: string): Promise<ProviderAccountRow | undefined> {
-  return ctx.configCache.get(accountCacheKey(id), () => accountById(ctx.db, id));
+/**
+ * The account's row through the node's config cache (no query on a hit; invalidated on change).
+ * `db`: the caller's transaction when it holds one — on SQLite it holds the only connection, so
+ * a miss read through the pool (the entry lapsed, or was invalidated, since the caller loaded the
+ * account) would wait for it forever; such a read neither joins nor is joined by a load in flight.
+ */
+export function accountRow(ctx: AppContext, id: string, db: DbOrTx = ctx.db): Promise<ProviderAccountRow | undefined> {
+  return ctx.configCache.get(accountCacheKey(id), () => accountById(db, id), { join: db === ctx.db });
 }
 
 export async function loadAccount(ctx: AppContext, id: string): Promise<LoadedAccount | undefined> {

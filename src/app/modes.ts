@@ -23,10 +23,11 @@ export const accountModeOf = (key: KeyMode): AccountMode => (key === 'live' ? 'l
  * an account's mode never changes, and every payment read asks, so a query each time would
  * be a statement per read for nothing.
  */
-export async function liveAccounts(ctx: AppContext, accountIds: readonly string[]): Promise<Map<string, boolean>> {
+export async function liveAccounts(ctx: AppContext, accountIds: readonly string[], db: DbOrTx = ctx.db): Promise<Map<string, boolean>> {
   const live = new Map<string, boolean>();
   for (const id of new Set(accountIds)) {
-    const row = await accountRow(ctx, id);
+    // Inside a transaction, through it (accountRow says why).
+    const row = await accountRow(ctx, id, db);
     if (row) live.set(id, row.mode === 'live');
   }
   return live;

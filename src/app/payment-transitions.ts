@@ -90,7 +90,7 @@ export async function observePayment(ctx: AppContext, obs: Observation, trxIn?: 
     const type = paymentEventFor(next);
     if (type) {
       const attempts = await attemptsOf(trx, [payment.id]);
-      const live = await liveAccounts(ctx, attempts.map((a) => a.provider_account_id));
+      const live = await liveAccounts(ctx, attempts.map((a) => a.provider_account_id), trx);
       const snapshot = paymentToApi({ ...payment, status: next, updated_at: now, ...failure }, attempts, ctx.publicUrl(), livemodeOf(attempts, live));
       await recordEvent(trx, { merchantId: payment.merchant_id, type, objectId: payment.id, data: snapshot }, now);
     }

@@ -7,6 +7,7 @@
  * requires_review with no QR code.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { observePayment } from '../app/payment-transitions.js';
 import { DB_KINDS, sandboxMerchant, startGateway, waitFor, type Gateway } from '../test-support/harness.js';
 
 interface Risk { action: string; score: number; rules: Array<{ name: string; action: string; mode: string }>; shadow_action: string; lists: Array<{ list: string; value: string }>; score_parts: Record<string, number>; review_id: string | null }
@@ -121,6 +122,11 @@ describe.each(DB_KINDS)('risk decisions on create (%s)', (db) => {
     expect(away.body.risk?.score_parts.geo).toBe(20);
     expectAllowed(await s.create({ client_ip: '8.8.8.8', payer_country: 'US' }));
     expectAllowed(await s.create({ client_ip: '8.8.8.8' })); // payer_country from the IP
+
+    // Countries a method is not offered in: Alipay QR only from mainland China, Hong Kong and Macau.
+    const byMethod = await shop([{ name: 'alipay_region', when: 'method == "alipay_qr" && !(ip_country in ["CN", "HK", "MO"])', action: 'block' }], [], true);
+    await expectBlocked(await byMethod.create({ client_ip: '8.8.8.8' }), byMethod.key, 'alipay_region');
+    expectAllowed(await byMethod.create({ client_ip: '1.2.4.8' }));
   });
 
   it('link graph: the fifth customer on one device is blocked; a customer two hops from a blocked device is reviewed, one further away is not', async () => {
@@ -197,6 +203,17 @@ describe.each(DB_KINDS)('risk decisions on create (%s)', (db) => {
       expect((await sim('/_payer/pay', { reference: r.body.next_action!.qr_code, outcome: 'success' })).status).toBe(200);
       await waitFor(async () => (await gw.api<Payment>(m.key, 'GET', `/v1/payments/${r.body.id}`)).body.status === 'succeeded', { timeoutMs: 10_000, what: `paid (configured: ${configured})` });
     }
+  });
+
+  it('a status change reads the accounts it needs through its own transaction when their cache entry lapsed', async () => {
+    const m = await sandboxMerchant(gw);
+    const r = await gw.api<Payment & { attempts: Array<{ id: string }> }>(m.key, 'POST', '/v1/payments', { amount: 1000, currency: 'CNY', method: 'alipay_qr', merchant_order_id: `RISK-${db}-${++order}` });
+    expect(r.status).toBe(201);
+    // As when the entry lapses while a poll waits for the provider: the transition's event needs the account's mode.
+    gw.rt.ctx.configCache.clear();
+    const settled = observePayment(gw.rt.ctx, { paymentId: r.body.id, attemptId: r.body.attempts[0]!.id, observed: 'succeeded', source: 'test' });
+    const hung = new Promise((resolve) => setTimeout(() => resolve('hung'), 10_000).unref());
+    expect(await Promise.race([settled, hung])).toMatchObject({ changed: true, to: 'succeeded' });
   });
 
   it('shadow mode changes no outcome and records what the rule would have done', async () => {

@@ -50,7 +50,7 @@ export async function learnFromNotification(ctx: AppContext, trx: Tx, merchantId
   const risk_decision = JSON.stringify({ ...record, flagged });
   await updatePayment(trx, payment.id, { risk_decision });
   const attempts = await attemptsOf(trx, [payment.id]);
-  const live = await liveAccounts(ctx, attempts.map((a) => a.provider_account_id));
+  const live = await liveAccounts(ctx, attempts.map((a) => a.provider_account_id), trx);
   await recordEvent(trx, { merchantId: payment.merchant_id, type: 'risk.flagged', objectId: payment.id, data: paymentToApi({ ...payment, risk_decision }, attempts, ctx.publicUrl(), livemodeOf(attempts, live)) }, now);
   ctx.metrics.riskDecisions.inc({ action: `flagged_${d.action}` });
   ctx.log.warn({ payment_id: payment.id, action: d.action, rules: flagged.rules.map((r) => r.name) }, 'paid payment flagged by risk control after the provider named the buyer');
