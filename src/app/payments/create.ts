@@ -24,7 +24,7 @@ import { refuseUnsendable } from './checks.js';
 import { offerToAccounts, type FallbackOutcome, type Latest } from './fallback.js';
 import { indexIdentifiers } from '../privacy.js';
 import { assessPayment, recordPaymentLinks, releaseAssessment, type Assessment } from '../risk/assess.js';
-import { blockedError, holdForReview, riskColumns, recordBlocked } from '../risk/outcomes.js';
+import { blockedError, failedByRisk, holdForReview, riskColumns, recordBlocked } from '../risk/outcomes.js';
 
 const buyerIdentifiers = (input: CreatePaymentInput) => [
   ...(input.customer?.id ? [{ kind: 'customer_id' as const, value: input.customer.id }] : []),
@@ -124,7 +124,7 @@ export async function createPayment(ctx: AppContext, merchantId: string, input: 
 
 /** A create of an order that exists: a blocked or denied one answers its 402 again, anything else is settled (routed if nobody can pay it yet). */
 async function repeated(ctx: AppContext, existing: Payment, route: RouteRequest): Promise<{ status: 200; payment: PaymentApi }> {
-  if (existing.status === 'failed' && (existing.failure_code === 'RISK.BLOCKED' || existing.failure_code === 'RISK.DENIED')) throw blockedError(existing);
+  if (failedByRisk(existing)) throw blockedError(existing);
   return { status: 200, payment: await settle(ctx, existing, undefined, route) };
 }
 

@@ -16,15 +16,13 @@
  * exactly N through. A blocked or reviewed payment stays counted (a card-testing run keeps
  * hitting its limit); only a create that fails before it is stored gives its count back.
  */
-import { NO_BLOCKED_NEARBY, type Attributes, type BehaviourProfile, type Decision, type LimitName } from '../../domain/risk/index.js';
-import { decide } from '../../domain/risk/index.js';
+import { decide, NO_BLOCKED_NEARBY, profileFacts, type Attributes, type BehaviourProfile, type Decision, type LimitName } from '../../domain/risk/index.js';
 import type { DbOrTx } from '../../infra/db/index.js';
 import type { PaymentRow } from '../../infra/db/schema.js';
 import { parseProfile } from '../../infra/db/repos/risk-profiles.js';
 import { recordEdges, type RiskEntity } from '../../infra/db/repos/risk-graph.js';
 import { gatherRiskFacts, type FactsRequest } from '../../infra/db/repos/risk-facts.js';
 import type { VelocityFacts, VelocityKey, VelocityReservation } from '../../infra/risk/velocity.js';
-import { profileFacts } from '../../domain/risk/index.js';
 import type { AppContext } from '../context.js';
 import { isUnconfigured, loadRiskConfig, type RiskConfig } from './config.js';
 
@@ -92,7 +90,7 @@ export async function storedFacts(db: DbOrTx, cfg: RiskConfig, s: RiskSubject, e
   if (need.graphCounts && s.customer_id) counts.push({ name: 'customer_devices_24h', from: { kind: 'customer', value: s.customer_id }, kind: 'device', since, plus: plus(s.device_id) });
   if (need.graphCounts && s.client_ip) counts.push({ name: 'ip_customers_24h', from: { kind: 'ip', value: s.client_ip }, kind: 'customer', since, plus: plus(s.customer_id) });
   // The list in memory says whether any block entry is live; the query reads the entries themselves.
-  const anyBlocked = cfg.blocked.some((b) => b.expires_at === null || b.expires_at > now);
+  const anyBlocked = now < cfg.blockedUntil;
   const f = await gatherRiskFacts(db, {
     merchantId: s.merchant_id, totals, counts,
     hops: anyBlocked && entities.length > 0 ? { start: entities, now } : undefined,
@@ -174,7 +172,6 @@ export function decisionRecord(a: Assessment) {
     lists: d.lists.map((e) => ({ list: e.list, action: e.action, value: e.value })), score_parts: d.score_parts, rule_set_version: a.version,
   };
 }
-export type DecisionRecord = ReturnType<typeof decisionRecord>;
 
 /** Why in a sentence, for the failure message and the review's reason. */
 export function decisionReason(d: Decision): string {

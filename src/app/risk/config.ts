@@ -11,7 +11,6 @@ import { newId } from '../../domain/ids.js';
 import { compileRules, ListIndex, validateListEntries, type CompiledRuleSet, type ListEntry, type ListName, type RiskRule } from '../../domain/risk/index.js';
 import * as repo from '../../infra/db/repos/risk-config.js';
 import type { StoredListEntry, StoredRuleSet } from '../../infra/db/repos/risk-config.js';
-import type { RiskEntity } from '../../infra/db/repos/risk-graph.js';
 import type { DbOrTx } from '../../infra/db/index.js';
 import type { AppContext } from '../context.js';
 import { getMerchant } from '../merchants.js';
@@ -42,8 +41,12 @@ export interface RiskConfig {
   lists: ListIndex;
   /** The rule set's version (0: none saved), for the decision's record of why. */
   version: number;
-  /** Entities on a block list that the link graph can reach (devices, customers, e-mails, single IPs), for graph.hops_to_blocked. */
-  blocked: ReadonlyArray<{ entity: RiskEntity; expires_at: number | null }>;
+  /**
+   * Until when (epoch ms) some block entry the link graph can reach (a device, customer, e-mail
+   * or single IP) applies: Infinity for one without expiry, -Infinity for none. Before it,
+   * graph.hops_to_blocked is worth a query (which reads the entries themselves).
+   */
+  blockedUntil: number;
   /** The facts the rules read that cost a query to gather (app/risk/assess.ts gathers only these). */
   needs: RuleNeeds;
 }
@@ -52,7 +55,7 @@ export interface RiskConfig {
 export interface RuleNeeds {
   /** Which of the four totals the rules read: each is a query of its own (repos/risk-totals.ts). */
   limits: { customerDay: boolean; customerMonth: boolean; merchantDay: boolean; merchantMonth: boolean };
-  graphCounts: boolean; hops: boolean; profile: boolean;
+  graphCounts: boolean; hops: boolean;
 }
 
 /**
@@ -69,19 +72,19 @@ export function needsOf(rules: CompiledRuleSet): RuleNeeds {
     },
     graphCounts: /\bgraph\s*\.\s*(device_customers_24h|customer_devices_24h|ip_customers_24h)\b/.test(text),
     hops: /\bgraph\s*\.\s*hops_to_blocked\b/.test(text),
-    profile: /\bprofile\s*\./.test(text),
   };
 }
 
-const GRAPH_LISTS: Partial<Record<ListName, RiskEntity['kind']>> = { device: 'device', customer: 'customer', email: 'email', ip: 'ip' };
+const GRAPH_LISTS: ReadonlySet<ListName> = new Set(['device', 'customer', 'email', 'ip']);
 
-/** Blocked entities the graph holds: a CIDR is not one entity, so only single IPs count. */
-function blockedEntities(entries: readonly StoredListEntry[]): RiskConfig['blocked'] {
-  return entries.flatMap((e) => {
-    const kind = GRAPH_LISTS[e.list];
-    if (!kind || e.action !== 'block' || (kind === 'ip' && e.value.includes('/'))) return [];
-    return [{ entity: { kind, value: e.value }, expires_at: e.expires_at }];
-  });
+/** RiskConfig.blockedUntil of these entries: a CIDR is not one entity of the graph, so only single IPs count. */
+function blockedUntil(entries: readonly StoredListEntry[]): number {
+  let until = -Infinity;
+  for (const e of entries) {
+    if (e.action !== 'block' || !GRAPH_LISTS.has(e.list) || (e.list === 'ip' && e.value.includes('/'))) continue;
+    until = Math.max(until, e.expires_at ?? Infinity);
+  }
+  return until;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -186,7 +189,7 @@ export async function deleteRiskListEntry(ctx: AppContext, merchantId: string, e
 
 // Most merchants configure nothing: they all share this, and no rules are compiled for them.
 const EMPTY_RULES = compileRules([]);
-const NOTHING: RiskConfig = Object.freeze({ rules: EMPTY_RULES, lists: new ListIndex([]), version: 0, blocked: [], needs: needsOf(EMPTY_RULES) });
+const NOTHING: RiskConfig = Object.freeze({ rules: EMPTY_RULES, lists: new ListIndex([]), version: 0, blockedUntil: -Infinity, needs: needsOf(EMPTY_RULES) });
 
 /** True when the merchant configured nothing: the decision is then allow with only the built-in score. */
 export const isUnconfigured = (c: RiskConfig): boolean => c === NOTHING;
@@ -197,7 +200,7 @@ async function loadStored(db: DbOrTx, merchantId: string): Promise<RiskConfig> {
   // A stored set passed compileRules when saved (breadth included, or forced): force keeps it as accepted then.
   const rules = set ? compileRules(set.rules, { force: true }) : NOTHING.rules;
   const lists = entries.length === 0 ? NOTHING.lists : new ListIndex(entries.map((e) => ({ list: e.list, action: e.action, value: e.value, ...(e.expires_at !== null ? { expires_at: e.expires_at } : {}) })));
-  return Object.freeze({ rules, lists, version: set?.version ?? 0, blocked: blockedEntities(entries), needs: needsOf(rules) });
+  return Object.freeze({ rules, lists, version: set?.version ?? 0, blockedUntil: blockedUntil(entries), needs: needsOf(rules) });
 }
 
 /**

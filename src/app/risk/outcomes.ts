@@ -14,7 +14,9 @@ import { recordEvent } from '../outbox.js';
 import { paymentToApi } from '../representations.js';
 import { decisionReason, decisionRecord, type Assessment } from './assess.js';
 
+/** Risk control's failure codes (docs/failure-codes.md), spelt as the 402 errors they answer with. */
 export const BLOCKED_FAILURE = 'RISK.BLOCKED';
+export const DENIED_FAILURE = 'RISK.DENIED';
 
 /** The payment's risk columns, and for a block its failure, for the row about to be inserted. */
 export function riskColumns(risk: Assessment, reviewId: string | null): Pick<Payment, 'risk_action' | 'risk_score' | 'risk_decision' | 'status' | 'failure_code' | 'failure_message'> | Pick<Payment, 'risk_action' | 'risk_score' | 'risk_decision'> {
@@ -41,9 +43,12 @@ export async function holdForReview(ctx: AppContext, trx: Tx, p: Payment, hold: 
 }
 
 /** The 402 of a payment risk control failed: RISK.BLOCKED at create, RISK.DENIED after a denied review. */
+/** A payment risk control failed (blocked at create, denied in review): a repeated create answers its 402 again. */
+export const failedByRisk = (p: Payment): boolean => p.status === 'failed' && (p.failure_code === BLOCKED_FAILURE || p.failure_code === DENIED_FAILURE);
+
 export function blockedError(p: Payment): PaygateError {
   const r = riskDecisionOf(p);
-  if (p.failure_code === 'RISK.DENIED') {
+  if (p.failure_code === DENIED_FAILURE) {
     return new PaygateError('RISK.DENIED', `${p.failure_message ?? 'Denied in manual review.'} Nothing was charged; the payment ${p.id} is stored as failed.`, { details: { payment_id: p.id, review_id: r?.review_id ?? null } });
   }
   return new PaygateError('RISK.BLOCKED', `${p.failure_message ?? 'Blocked by risk control.'} Nothing was charged; the payment ${p.id} is stored as failed.`, {

@@ -16,8 +16,8 @@ import { observePayment } from '../payment-transitions.js';
 import { loadPaymentApi, type PaymentApi } from '../payments/queries.js';
 import { routeApproved } from '../payments/create.js';
 import { reviewToApi, type ReviewApi, type ReviewClose } from './review-close.js';
+import { DENIED_FAILURE } from './outcomes.js';
 
-export const DENIED_FAILURE = 'RISK.DENIED';
 export { REVIEW_STATUSES } from '../../infra/db/repos/risk-reviews.js';
 
 export interface ReviewQuery { status?: ReviewStatus | undefined; merchant_id?: string | undefined; limit: number; starting_after?: string | undefined }

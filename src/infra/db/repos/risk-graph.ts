@@ -65,12 +65,8 @@ export async function recordEdges(db: DbOrTx, merchantId: string, entities: Risk
  * payment being decided, whose links are written with it, after the decision).
  */
 export async function distinctNeighbours(db: DbOrTx, merchantId: string, from: RiskEntity, kind: RiskEntityKind, since: number, plus?: string): Promise<number> {
-  let q = db.selectFrom('risk_edges').select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('merchant_id', '=', merchantId).where('a_kind', '=', from.kind).where('a_value', '=', from.value)
-    .where('b_kind', '=', kind).where('last_seen', '>=', since);
-  if (plus !== undefined) q = q.where('b_value', '<>', plus);
-  const row = await q.executeTakeFirstOrThrow();
-  return Number(row.n) + (plus !== undefined ? 1 : 0);
+  const { rows } = await sql<{ n: number | string }>`SELECT ${otherNeighboursExpression(merchantId, from, kind, since, plus)} AS n`.execute(db);
+  return Number(rows[0]?.n ?? 0) + (plus !== undefined ? 1 : 0);
 }
 
 export type Hops = 0 | 1 | 2;

@@ -10,23 +10,12 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import { idFloor } from '../../../domain/ids.js';
-import type { DbOrTx } from '../index.js';
 
 export interface Totals { count: number; amount: number }
 
 const NOT_COUNTED = ['failed', 'canceled', 'expired'];
 
-export async function totalsSince(db: DbOrTx, merchantId: string, customerId: string | null, since: number): Promise<Totals> {
-  let q = db.selectFrom('payments')
-    .select([sql<number | string>`count(*)`.as('n'), sql<number | string | null>`sum(amount)`.as('total')])
-    .where('merchant_id', '=', merchantId).where('id', '>=', idFloor('pay', since)).where('status', 'not in', NOT_COUNTED);
-  if (customerId !== null) q = q.where('customer_id', '=', customerId);
-  const row = await q.executeTakeFirstOrThrow();
-  // count/sum come back as strings (bigint/numeric) from pg.
-  return { count: Number(row.n), amount: row.total === null ? 0 : Number(row.total) };
-}
-
-/** totalsSince as two scalar subqueries (count, sum), for the decision's one statement of facts (repos/risk-facts.ts). */
+/** A total since `since` (of one customer, or of the merchant with customerId null) as two scalar subqueries (count, sum), for the decision's one statement of facts (repos/risk-facts.ts). */
 export function totalsExpressions(merchantId: string, customerId: string | null, since: number): [RawBuilder<number | string>, RawBuilder<number | string | null>] {
   const where = sql`merchant_id = ${merchantId} AND id >= ${idFloor('pay', since)} AND status NOT IN (${sql.join(NOT_COUNTED)})${customerId !== null ? sql` AND customer_id = ${customerId}` : sql``}`;
   return [sql`(SELECT count(*) FROM payments WHERE ${where})`, sql`(SELECT sum(amount) FROM payments WHERE ${where})`];
